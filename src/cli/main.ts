@@ -1,0 +1,120 @@
+/**
+ * Commander wiring only: parse flags, call a command, map errors to exit codes.
+ * `runCli` is the whole program minus the process; `bin/mirrord-up.js` calls `main()`.
+ */
+import { Command, CommanderError, Option } from "commander";
+import { ExitCode, formatDiagnostic, sortDiagnostics, UserError } from "../config/diagnostics.js";
+import { DEFAULT_CONFIG_FILE } from "../config/load.js";
+import type { Mode } from "../plan/assemble.js";
+import { colorsFor } from "./colors.js";
+import { runConfigCommand, runSchemaCommand, runValidateCommand } from "./config-command.js";
+import { type CliIO, processIO } from "./io.js";
+import type { ConfigFlags } from "./prepare.js";
+
+const VERSION = "0.1.0";
+
+interface RawConfigFlags {
+  configFile: string;
+  key?: string;
+  mode?: Mode;
+  context?: string;
+}
+
+function withConfigOptions(command: Command, { mode = true } = {}): Command {
+  command
+    .option("-f, --config-file <path>", "the mirrord-up config file", DEFAULT_CONFIG_FILE)
+    .option("-k, --key <key>", "session key (default: $MIRRORD_KEY, else your OS user name)");
+  if (mode) {
+    command
+      .addOption(new Option("-m, --mode <mode>", "override default_mode of the selected services").choices(["split", "replace"]))
+      .option("--context <name>", "kube context for every service (beats the file)");
+  }
+  return command;
+}
+
+function configFlags(raw: RawConfigFlags): ConfigFlags {
+  return { configFile: raw.configFile, key: raw.key, mode: raw.mode, context: raw.context };
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = new Command("mirrord-up")
+    .description("docker compose for mirrord: run several mirrord sessions from one mirrord-up.yaml")
+    .version(VERSION, "-V, --version")
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+
+  withConfigOptions(
+    program
+      .command("up", { isDefault: true })
+      .description("start the selected services (default command)")
+      .argument("[services...]", "services to start (default: all not marked skip)"),
+  ).action(async (services: string[], raw: RawConfigFlags) => {
+    const { runUpCommand } = await import("./up-command.js");
+    exitCode = await runUpCommand(configFlags(raw), services, io);
+  });
+
+  withConfigOptions(
+    program
+      .command("config")
+      .description("print what would run: each service's command and complete mirrord.json")
+      .argument("[services...]", "services to show (default: all not marked skip)")
+      .addOption(new Option("--format <format>", "output format").choices(["yaml", "json"]).default("yaml"))
+      .option("--output-dir <dir>", "write <service>.json files (exactly what up hands to mirrord)"),
+  ).action((services: string[], raw: RawConfigFlags & { format: "yaml" | "json"; outputDir?: string }) => {
+    exitCode = runConfigCommand({ ...configFlags(raw), format: raw.format, outputDir: raw.outputDir }, services, io);
+  });
+
+  withConfigOptions(program.command("validate").description("check the config file; exit 0 when it is valid")).action(
+    (raw: RawConfigFlags) => {
+      exitCode = runValidateCommand(configFlags(raw), io);
+    },
+  );
+
+  program
+    .command("schema")
+    .description("print the JSON Schema (draft-07) of mirrord-up.yaml, for editors")
+    .action(() => {
+      exitCode = runSchemaCommand(io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+function reportError(error: unknown, io: CliIO): number {
+  if (error instanceof CommanderError) {
+    // Help and version are "errors" under exitOverride; everything else is a usage error.
+    if (error.exitCode === 0) return ExitCode.ok;
+    return ExitCode.usage;
+  }
+  if (error instanceof UserError) {
+    const c = colorsFor(io.stderr, io.env);
+    const style = { location: c.bold, error: (t: string) => c.bold(c.red(t)), hint: c.cyan, dim: c.dim };
+    for (const d of sortDiagnostics(error.diagnostics)) io.stderr.write(`${formatDiagnostic(d, style)}\n`);
+    const n = error.diagnostics.length;
+    if (n > 1) io.stderr.write(`${n} problems found; nothing was started\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`mirrord-up: internal error: ${message}\n`);
+  if (io.env.MIRRORD_UP_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  else io.stderr.write("(set MIRRORD_UP_DEBUG=1 for details, and please report this)\n");
+  return ExitCode.internal;
+}
+
+/** The process entry point. */
+export async function main(): Promise<void> {
+  const io = await processIO();
+  const code = await runCli(process.argv.slice(2), io);
+  process.exitCode = code;
+}

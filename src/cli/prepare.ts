@@ -1,0 +1,53 @@
+/**
+ * The steps every command shares: resolve the key, load the file, build the plan, and turn
+ * plan problems into located diagnostics.
+ */
+import { type LoadedConfig, loadConfig } from "../config/load.js";
+import { type Diagnostic, UserError } from "../config/diagnostics.js";
+import { buildRunPlan, type Mode, type RunPlan } from "../plan/assemble.js";
+import { resolveKey } from "../plan/key.js";
+import { PlanError } from "../plan/problems.js";
+import type { CliIO } from "./io.js";
+
+export interface ConfigFlags {
+  configFile: string;
+  key?: string;
+  mode?: Mode;
+  context?: string;
+}
+
+export interface Prepared {
+  loaded: LoadedConfig;
+  plan: RunPlan;
+  keySource: string;
+}
+
+export function loadWithKey(flags: ConfigFlags, io: CliIO): { loaded: LoadedConfig; key: string; keySource: string } {
+  const { key, source } = planStep(() => resolveKey(flags.key, io.env, io.username));
+  const loaded = loadConfig({ file: flags.configFile, cwd: io.cwd, key, env: io.env });
+  return { loaded, key, keySource: source };
+}
+
+export function prepare(flags: ConfigFlags, services: readonly string[], io: CliIO): Prepared {
+  const { loaded, key, keySource } = loadWithKey(flags, io);
+  const plan = planStep(
+    () => buildRunPlan(loaded.config, { key, services, mode: flags.mode, context: flags.context }),
+    loaded,
+  );
+  return { loaded, plan, keySource };
+}
+
+/** Runs a plan step, turning `PlanError` into located `UserError` diagnostics. */
+function planStep<T>(step: () => T, loaded?: LoadedConfig): T {
+  try {
+    return step();
+  } catch (error) {
+    if (!(error instanceof PlanError)) throw error;
+    const diagnostics: Diagnostic[] = error.problems.map((p) => ({
+      ...(p.path && loaded ? loaded.locate(p.path) : {}),
+      message: p.message,
+      hint: p.hint,
+    }));
+    throw new UserError(diagnostics);
+  }
+}

@@ -1,0 +1,304 @@
+/**
+ * read -> template -> parse YAML -> validate. Every problem found on the way becomes a
+ * diagnostic located in the file the user wrote; all of them are reported together.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parseDocument, visit } from "yaml";
+import type { z } from "zod";
+import { type Diagnostic, UserError } from "./diagnostics.js";
+import { allowedKeysAt } from "./json-schema-walk.js";
+import { createPositionMapper, type PositionMapper } from "./source-map.js";
+import { type UpConfig, upConfigJsonSchema, upConfigSchema } from "./schema.js";
+import { suggest } from "./suggest.js";
+import { renderTemplate, type TemplateContext } from "./template.js";
+
+/** The default file name, looked up in the working directory. */
+export const DEFAULT_CONFIG_FILE = "mirrord-up.yaml";
+
+/** Files larger than this are refused before parsing: a config this big is a mistake. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** How many YAML aliases may be expanded; bounds the "billion laughs" blow-up. */
+const MAX_ALIAS_COUNT = 100;
+
+/** A path into the config, as zod reports it: `["services", "api", "run", "command"]`. */
+export type ConfigPath = readonly PropertyKey[];
+
+/** Where something is in the file the user wrote. */
+export interface Location {
+  file: string;
+  line?: number;
+  col?: number;
+  sourceLine?: string;
+  span?: number;
+}
+
+/** A validated file and the means to point back into it. */
+export interface LoadedConfig {
+  /** The path as the user gave it (for messages). */
+  file: string;
+  /** Absolute path of the file. */
+  absolutePath: string;
+  /** The file's text as written (before templating). */
+  source: string;
+  config: UpConfig;
+  /** Locates a config path in the source: the value, or with `key: true` the key naming it. */
+  locate(path: ConfigPath, options?: { key?: boolean }): Location;
+}
+
+export interface LoadOptions {
+  /** The file as given by `-f` (relative to `cwd`). */
+  file: string;
+  cwd: string;
+  /** The session key, available to templates as `{{ key }}`. */
+  key: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Loads and validates a config file; throws `UserError` with every diagnostic on failure. */
+export function loadConfig(options: LoadOptions): LoadedConfig {
+  const { file, cwd, env } = options;
+  const absolutePath = resolve(cwd, file);
+  const source = readConfigText(file, absolutePath);
+
+  const context: TemplateContext = { key: options.key };
+  if (source.includes("git_branch")) {
+    const branch = detectGitBranch(env, cwd);
+    if (branch) context.git_branch = branch;
+  }
+  const rendered = renderTemplate(source, context, file, env);
+  if (!rendered.ok) throw new UserError(rendered.diagnostics);
+
+  return parseAndValidate(file, absolutePath, source, rendered.text);
+}
+
+/** Parses already-rendered text; exported for tests that exercise parsing alone. */
+export function parseAndValidate(file: string, absolutePath: string, source: string, text: string): LoadedConfig {
+  const mapPosition = createPositionMapper(source, text);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+
+  const at = (offset: number, span = 1): Location => {
+    const { line, col } = lineCounter.linePos(offset);
+    const pos = mapPosition(line, col);
+    return { file, line: pos.line, col: pos.col, sourceLine: pos.text, span };
+  };
+  const locate = (path: ConfigPath, opts?: { key?: boolean }): Location =>
+    locateInDocument(doc, path, opts?.key ?? false, at, file);
+
+  if (doc.errors.length > 0) {
+    throw new UserError(doc.errors.map((e) => ({ ...at(e.pos[0], e.pos[1] - e.pos[0]), ...describeYamlError(e, text) })));
+  }
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    const alias = firstAliasOffset(doc);
+    throw new UserError({
+      ...(alias !== undefined ? at(alias) : { file }),
+      message: `YAML aliases expand too far (${(error as Error).message}); at most ${MAX_ALIAS_COUNT} expansions are allowed`,
+    });
+  }
+  if (data === null || data === undefined) {
+    throw new UserError({ file, line: 1, col: 1, message: "the file is empty", hint: "it needs a `services:` mapping" });
+  }
+
+  const result = upConfigSchema.safeParse(data);
+  if (!result.success) {
+    throw new UserError(result.error.issues.map((issue) => issueToDiagnostic(issue, data, locate)));
+  }
+  return { file, absolutePath, source, config: result.data, locate };
+}
+
+function readConfigText(file: string, absolutePath: string): string {
+  let size: number;
+  try {
+    const stat = statSync(absolutePath);
+    if (stat.isDirectory()) throw new UserError({ file, message: "is a directory, not a config file" });
+    size = stat.size;
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") {
+      throw new UserError({
+        file,
+        message: `config file not found (looked for ${absolutePath})`,
+        hint: "create one with `mirrord-up init`, or point at another with `mirrord-up -f <file>`",
+      });
+    }
+    throw new UserError({ file, message: `cannot read the config file: ${(error as Error).message}` });
+  }
+  if (size > MAX_CONFIG_BYTES) {
+    throw new UserError({
+      file,
+      message: `the file is ${(size / 1024 / 1024).toFixed(1)} MiB; config files are limited to 1 MiB`,
+      hint: "is this the right file?",
+    });
+  }
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(absolutePath);
+  } catch (error) {
+    throw new UserError({ file, message: `cannot read the config file: ${(error as Error).message}` });
+  }
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    throw new UserError({ ...offsetLocation(file, bytes, nul), message: "the file is not text (it contains a NUL byte)" });
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes).replace(/^\uFEFF/, "");
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    throw new UserError({ ...offsetLocation(file, bytes, bad), message: "the file is not valid UTF-8 text" });
+  }
+}
+
+function offsetLocation(file: string, bytes: Buffer, offset: number): Location {
+  const before = bytes.subarray(0, offset);
+  const line = before.filter((b) => b === 10).length + 1;
+  return { file, line, col: offset - (before.lastIndexOf(10) + 1) + 1 };
+}
+
+function firstInvalidUtf8(bytes: Buffer): number {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let lo = 0;
+  let hi = bytes.length;
+  // Binary search for the shortest prefix that fails to decode.
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    try {
+      decoder.decode(bytes.subarray(0, mid + 1), { stream: true });
+      decoder.decode();
+      lo = mid + 1;
+    } catch {
+      hi = mid;
+    }
+  }
+  return Math.max(0, lo - 3);
+}
+
+/** `git_branch` as upstream computes it: `MIRRORD_BRANCH_NAME`, else the checked-out branch. */
+export function detectGitBranch(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
+  const fromEnv = env.MIRRORD_BRANCH_NAME?.trim();
+  if (fromEnv) return fromEnv;
+  const git = spawnSync("git", ["branch", "--show-current"], { cwd, encoding: "utf8", timeout: 5000 });
+  const branch = git.status === 0 ? git.stdout.trim() : "";
+  return branch || undefined;
+}
+
+const YAML_MESSAGES: Record<string, string> = {
+  DUPLICATE_KEY: "duplicate key",
+  BAD_INDENT: "bad indentation",
+  TAB_AS_INDENT: "tabs cannot indent YAML; use spaces",
+  MULTIPLE_DOCS: "the file holds several YAML documents; use one",
+};
+
+function describeYamlError(error: { code: string; message: string }, text: string): Pick<Diagnostic, "message" | "hint"> {
+  if (error.code === "DUPLICATE_KEY") {
+    return { message: "duplicate key: each key may appear once in a mapping", hint: "remove or rename one of them" };
+  }
+  const known = YAML_MESSAGES[error.code];
+  const detail = error.message.split("\n")[0]?.replace(/ at line \d+, column \d+.*$/, "");
+  void text;
+  return { message: `YAML syntax error: ${known ? `${known} (${detail})` : detail}` };
+}
+
+function firstAliasOffset(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      offset ??= node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
+/** Finds the node for `path`; missing tails fall back to the key of the deepest existing parent. */
+function locateInDocument(
+  doc: Document,
+  path: ConfigPath,
+  wantKey: boolean,
+  at: (offset: number, span?: number) => Location,
+  file: string,
+): Location {
+  let node: unknown = doc.contents;
+  let keyNode: Node | undefined;
+  for (const segment of path) {
+    if (!isMap(node) && !(node && typeof node === "object" && "items" in node)) break;
+    const collection = node as { items: unknown[] };
+    let next: unknown;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair) break;
+      keyNode = pair.key as Node;
+      next = pair.value;
+    } else if (typeof segment === "number") {
+      next = collection.items[segment];
+      keyNode = undefined;
+    }
+    if (next === undefined) break;
+    node = next;
+    if (node === null) break;
+  }
+  const target = wantKey && keyNode ? keyNode : ((node as Node | null) ?? keyNode);
+  const range = target?.range ?? keyNode?.range;
+  if (!range) return { file, line: 1, col: 1 };
+  const span = isScalar(target) ? Math.max(1, range[1] - range[0]) : 1;
+  return at(range[0], span);
+}
+
+function valueAt(data: unknown, path: ConfigPath): unknown {
+  return path.reduce<unknown>((acc, key) => (acc as Record<PropertyKey, unknown> | undefined)?.[key], data);
+}
+
+function dotted(path: ConfigPath): string {
+  return path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[");
+}
+
+function issueToDiagnostic(
+  issue: z.core.$ZodIssue,
+  data: unknown,
+  locate: (path: ConfigPath, options?: { key?: boolean }) => Location,
+): Diagnostic {
+  const path = issue.path as PropertyKey[];
+  const where = path.length > 0 ? `${dotted(path)}: ` : "";
+  const params = (issue as { params?: { hint?: string; at?: string } }).params;
+
+  if (issue.code === "unrecognized_keys") {
+    const key = issue.keys[0] ?? "";
+    const others = issue.keys.length > 1 ? ` (and ${issue.keys.slice(1).map((k) => `"${k}"`).join(", ")})` : "";
+    const allowed = allowedKeysAt(upConfigJsonSchema(), path);
+    const close = suggest(key, allowed);
+    return {
+      ...locate([...path, key], { key: true }),
+      message: `${where}unknown key "${key}"${others}`.replace(/^: /, ""),
+      hint: close ? `did you mean "${close}"?` : allowed.length ? `allowed keys: ${allowed.join(", ")}` : undefined,
+    };
+  }
+
+  const value = valueAt(data, path);
+  let message = issue.message.replace(/^Invalid input: /, "");
+  let hint = params?.hint;
+  if (issue.code === "invalid_type" && value === undefined) {
+    const field = path.at(-1);
+    return {
+      ...locate(path.slice(0, -1), { key: true }),
+      message: `${dotted(path.slice(0, -1)) || "the file"}: missing required key "${String(field)}"`,
+    };
+  }
+  if (issue.code === "invalid_union" && path.at(-1) === "target" && typeof value === "string") {
+    hint = `to name a workload write \`target: {path: ${value}}\``;
+  }
+  if (issue.code === "invalid_value" && typeof value === "string" && "values" in issue) {
+    const close = suggest(value, (issue.values as unknown[]).map(String));
+    if (close) hint = `did you mean "${close}"?`;
+  }
+  if (issue.code === "invalid_type" && issue.expected === "object" && path.length === 0) {
+    message = "the file must be a mapping with a `services:` key";
+  }
+  return { ...locate(path, { key: params?.at === "key" }), message: `${where}${message}`, hint };
+}

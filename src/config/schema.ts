@@ -1,0 +1,316 @@
+/**
+ * The one definition of `mirrord-up.yaml`: TypeScript types (`z.input`), validation, and the
+ * published JSON Schema (`mirrord-up schema`) all come from here. Every object is strict, so a
+ * misspelt key is an error everywhere, including inside `env` and `http_filter`.
+ *
+ * Defaults are not applied here; the plan step applies them, so that it can tell "not written"
+ * from "written with the default value" (a `run.type: local` service must not set mirrord fields).
+ */
+import { z } from "zod";
+import { checkRustRegex } from "./rust-regex.js";
+import { parseTargetPath } from "./target-path.js";
+
+/** Characters allowed in service names: they become file names and output prefixes. */
+export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+export const SERVICE_NAME_RULE =
+  "service names are 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit";
+
+/**
+ * Zod skips refinements once a value has other issues; these checks read only keys that are
+ * known to exist, so they run anyway and every problem is reported in one pass.
+ */
+const ALWAYS = { when: () => true };
+
+const port = z
+  .number({ error: "expected a port number" })
+  .int({ error: "a port is a whole number" })
+  .min(1, { error: "ports are 1-65535" })
+  .max(65535, { error: "ports are 1-65535" });
+
+/** A regex as mirrord compiles it (fancy-regex, case-insensitive). */
+const rustRegex = z.string().superRefine((pattern, ctx) => {
+  const problem = checkRustRegex(pattern);
+  if (problem) ctx.addIssue({ code: "custom", message: `invalid regular expression: ${problem}` });
+});
+
+/** mirrord's `VecOrSingle<String>`: `"A;B"` or `[A, B]`. */
+const stringOrList = z.union([z.string(), z.array(z.string())], {
+  error: "expected a string or a list of strings",
+});
+
+/**
+ * Environment values: YAML writes `PORT: 8080` as a number, which mirrord would reject; like
+ * docker compose, numbers and booleans are taken as their text.
+ */
+const envValue = z.union([z.string(), z.number(), z.boolean()], { error: "expected a string" }).transform(String);
+const envMap = z.record(z.string(), envValue);
+
+/** `services.<name>.env`, written 1:1 to `feature.env` (mirrord's EnvFileConfig). */
+export const envSchema = z
+  .strictObject({
+    include: stringOrList.optional().describe("feature.env.include: remote variables to load (globs)"),
+    exclude: stringOrList.optional().describe("feature.env.exclude: remote variables not to load (globs)"),
+    override: envMap.optional().describe("feature.env.override: variables set for the local process"),
+    load_from_process: z.boolean().optional().describe("feature.env.load_from_process"),
+    unset: stringOrList.optional().describe("feature.env.unset: variables removed from the local process"),
+    env_file: z.string().optional().describe("feature.env.env_file: a .env file to load"),
+    mapping: envMap.optional().describe("feature.env.mapping: regex on names -> replacement value"),
+  })
+  .describe("Maps 1:1 to feature.env in mirrord.json");
+
+const innerFilter = z.union(
+  [
+    z.strictObject({ header: rustRegex }),
+    z.strictObject({ path: rustRegex }),
+    z.strictObject({ method: z.string() }),
+    z.strictObject({ query: z.string() }),
+    z.strictObject({ body: z.literal("json"), query: z.string(), matches: z.string() }),
+  ],
+  {
+    error:
+      "each all_of/any_of entry is one of {header: REGEX}, {path: REGEX}, {method: M}, {query: Q} " +
+      "or {body: json, query: Q, matches: M}",
+  },
+);
+
+const bodyFilter = z.strictObject({ body: z.literal("json"), query: z.string(), matches: z.string() });
+
+/** The keys of `http_filter` that each select a kind of filter; mirrord accepts one at a time. */
+export const HTTP_FILTER_KINDS = [
+  "header_filter",
+  "path_filter",
+  "method_filter",
+  "body_filter",
+  "header_filter_jq",
+  "all_of",
+  "any_of",
+] as const;
+
+/** `services.<name>.http_filter`, written 1:1 to `feature.network.incoming.http_filter`. */
+export const httpFilterSchema = z
+  .strictObject({
+    header_filter: rustRegex.optional().describe("Regex on 'name: value' of each request header"),
+    path_filter: rustRegex.optional().describe("Regex on the request path"),
+    method_filter: z.string().optional().describe("HTTP method to steal"),
+    body_filter: bodyFilter.optional().describe("JSON body filter: {body: json, query, matches}"),
+    header_filter_jq: z.string().optional().describe("jq filter over the headers"),
+    all_of: z.array(innerFilter).min(1).optional().describe("Steal requests matching every entry"),
+    any_of: z.array(innerFilter).min(1).optional().describe("Steal requests matching any entry"),
+    ports: z.union([port, z.array(port)]).optional().describe("Ports the filter applies to (default: all)"),
+  })
+  .superRefine((filter, ctx) => {
+    const set = HTTP_FILTER_KINDS.filter((k) => filter[k] !== undefined);
+    if (set.length > 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: [set[1] as string],
+        message: `http_filter sets both \`${set[0]}\` and \`${set[1]}\`; mirrord accepts one filter kind`,
+        params: { hint: "combine them with all_of: [{header: ...}, {path: ...}]" },
+      });
+    }
+  })
+  .describe("Maps 1:1 to feature.network.incoming.http_filter (split mode only)");
+
+const targetPath = z
+  .string()
+  .superRefine((path, ctx) => {
+    if (path === "targetless") {
+      ctx.addIssue({
+        code: "custom",
+        message: "`path: targetless` makes mirrord reject stealing",
+        params: { hint: "write `target: none` to run without a target" },
+      });
+      return;
+    }
+    const parsed = parseTargetPath(path);
+    if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.error });
+  })
+  .describe("kind/name[/container/c], kind one of deployment, pod, rollout, job, cronjob, statefulset, service, replicaset");
+
+/** `services.<name>.target`: `none`, a mapping, or omitted (inferred from the cluster). */
+export const targetSchema = z.union(
+  [
+    z.literal("none").describe("No target (targetless): outgoing traffic only"),
+    z.strictObject({
+      path: targetPath.optional().describe("target.path; omitted = look the service name up in the cluster"),
+      namespace: z.string().min(1).optional().describe("target.namespace; omitted = the context's default"),
+    }),
+    z.null(),
+  ],
+  { error: "expected `none`, a mapping {path, namespace}, or nothing at all" },
+);
+
+/** Queue kinds for `messages: [..]`, as written in mirrord-up.yaml -> mirrord's `queue_type`. */
+export const QUEUE_KINDS = {
+  sqs: "SQS",
+  kafka: "Kafka",
+  gcp_pubsub: "GCPPubSub",
+  azure_service_bus: "AzureServiceBus",
+  redis_pubsub: "RedisPubSub",
+  temporal: "Temporal",
+  bullmq: "BullMQ",
+} as const;
+
+export type QueueKindName = keyof typeof QUEUE_KINDS;
+
+const queueKind = z.enum(Object.keys(QUEUE_KINDS) as [QueueKindName, ...QueueKindName[]], {
+  error: `queue kinds are ${Object.keys(QUEUE_KINDS).join(", ")}`,
+});
+
+const queueFilterFields = {
+  queue_mode: z.enum(["steal", "mirror"]).optional(),
+  jq_filter: z.string().optional(),
+  message_filter: z.record(z.string(), z.string()).optional(),
+};
+
+/** One entry of the mapping form of `messages`, passed 1:1 to `feature.split_queues`. */
+const queueSplitEntry = z.union(
+  [
+    z.strictObject({ queue_type: z.enum(["SQS", "GCPPubSub", "RedisPubSub", "AzureServiceBus", "Temporal", "BullMQ"]), ...queueFilterFields }),
+    z.strictObject({
+      queue_type: z.literal("Kafka"),
+      ...queueFilterFields,
+      payload_protobuf: z
+        .strictObject({
+          message_type: z.string(),
+          descriptor_base64: z.string().optional(),
+          schema_file: z.string().optional(),
+          include_directories: z.array(z.string()).optional(),
+        })
+        .optional(),
+    }),
+    z.strictObject({
+      queue_type: z.literal("RMQ"),
+      queue_mode: z.enum(["steal", "mirror"]).optional(),
+      message_filter: z.record(z.string(), z.string()),
+    }),
+  ],
+  { error: "a split_queues entry needs queue_type (SQS, Kafka, RMQ, GCPPubSub, AzureServiceBus, RedisPubSub, Temporal, BullMQ) and its filter" },
+);
+
+/** `services.<name>.messages`: queue splitting, opt-in. */
+export const messagesSchema = z
+  .union(
+    [
+      z.literal("auto").describe("Every queue kind, filtered on the session key (upstream's wildcard)"),
+      z.array(queueKind).min(1).describe("Only these queue kinds, filtered on the session key"),
+      z.record(z.string(), queueSplitEntry).describe("Passed 1:1 as feature.split_queues"),
+    ],
+    { error: "expected `auto`, a list of queue kinds, or a mapping of queue ids to split_queues entries" },
+  )
+  .describe("Queue splitting (feature.split_queues); absent = none");
+
+/** `services.<name>.run`: what to run and how. */
+export const runSchema = z
+  .strictObject({
+    type: z
+      .enum(["exec", "container", "local"], { error: "run.type is exec, container or local" })
+      .optional()
+      .describe("exec (default): mirrord exec; container: mirrord container; local: no mirrord"),
+    command: z
+      .array(z.string(), { error: "run.command is a list of strings, e.g. [node, app.js]" })
+      .min(1, { error: "run.command is empty: give the program and its arguments, e.g. [node, app.js]" })
+      .refine((argv) => argv[0] !== "", { error: "run.command starts with an empty program name" })
+      .describe("The program and its arguments, run without a shell"),
+  })
+  .describe("The command to run");
+
+/** Fields that only make sense under mirrord; a `run.type: local` service may not set them. */
+export const MIRRORD_ONLY_FIELDS = ["target", "default_mode", "http_filter", "ignore_ports", "messages", "context"] as const;
+
+/** `services.<name>`. */
+export const serviceSchema = z
+  .strictObject({
+    target: targetSchema.optional().describe("The workload to connect to (target in mirrord.json)"),
+    env: envSchema.optional(),
+    default_mode: z
+      .enum(["split", "replace"], { error: "default_mode is split or replace" })
+      .optional()
+      .describe("split (default): steal matching requests; replace: copy the target and scale it down"),
+    http_filter: httpFilterSchema.optional(),
+    ignore_ports: z.array(port).optional().describe("feature.network.incoming.ignore_ports (sorted, de-duplicated)"),
+    skip: z.boolean().optional().describe("Leave this service out unless it is named on the command line"),
+    context: z.string().min(1).optional().describe("kube_context for this service (beats common.context)"),
+    messages: messagesSchema.optional(),
+    run: runSchema,
+  })
+  .superRefine((service, ctx) => {
+    if (typeof service !== "object" || service === null || service.run?.type !== "local") return;
+    for (const field of MIRRORD_ONLY_FIELDS) {
+      if (service[field] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [field],
+          message: `\`${field}\` has no effect on a \`run.type: local\` service, which runs without mirrord`,
+          params: { hint: "remove it, or use run.type exec" },
+        });
+      }
+    }
+    const env = typeof service.env === "object" && service.env !== null ? service.env : {};
+    for (const field of Object.keys(env)) {
+      if (field !== "override") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["env", field],
+          message: `\`env.${field}\` needs mirrord; a \`run.type: local\` service takes only env.override`,
+        });
+      }
+    }
+  }, ALWAYS)
+  .describe("One mirrord session");
+
+/** `common`: options applied to every service. */
+export const commonSchema = z
+  .strictObject({
+    accept_invalid_certificates: z.boolean().optional().describe("accept_invalid_certificates in mirrord.json"),
+    operator: z.boolean().optional().describe("operator in mirrord.json"),
+    telemetry: z.boolean().optional().describe("telemetry in mirrord.json"),
+    context: z.string().min(1).optional().describe("kube_context for every service"),
+  })
+  .describe("Options applied to every service");
+
+/** The whole of `mirrord-up.yaml`. */
+export const upConfigSchema = z
+  .strictObject({
+    common: commonSchema.optional(),
+    services: z
+      .record(z.string(), serviceSchema, { error: "services is a mapping of service names to services" })
+      .superRefine((services, ctx) => {
+        if (typeof services !== "object" || services === null) return;
+        const names = Object.keys(services);
+        if (names.length === 0) ctx.addIssue({ code: "custom", message: "services is empty: add at least one service" });
+        for (const name of names) {
+          if (!SERVICE_NAME_PATTERN.test(name)) {
+            // Checked here rather than as the record's key schema so that the service's body is
+            // still validated and every problem is reported in one run.
+            ctx.addIssue({
+              code: "custom",
+              path: [name],
+              message: `invalid service name "${name}": ${SERVICE_NAME_RULE}`,
+              params: { at: "key" },
+            });
+          }
+        }
+      }, ALWAYS)
+      .describe("Service name -> service"),
+  })
+  .describe("mirrord-up.yaml: several mirrord sessions in one file");
+
+/** The validated file, defaults not yet applied. */
+export type UpConfig = z.output<typeof upConfigSchema>;
+export type ServiceConfig = z.output<typeof serviceSchema>;
+export type CommonConfig = z.output<typeof commonSchema>;
+export type HttpFilterConfig = z.output<typeof httpFilterSchema>;
+export type MessagesConfig = z.output<typeof messagesSchema>;
+
+let cachedJsonSchema: Record<string, unknown> | undefined;
+
+/** The JSON Schema (draft-07, what editors support) of `mirrord-up.yaml`. */
+export function upConfigJsonSchema(): Record<string, unknown> {
+  cachedJsonSchema ??= {
+    ...z.toJSONSchema(upConfigSchema, { target: "draft-7", io: "input" }),
+    $id: "https://github.com/metalbear-co/mirrord-up/schema/mirrord-up.schema.json",
+    title: "mirrord-up.yaml",
+  };
+  return cachedJsonSchema;
+}

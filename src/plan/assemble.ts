@@ -1,0 +1,233 @@
+/**
+ * validated config + key + flags -> one `SessionPlan` per selected service: the complete
+ * mirrord.json object and the command. Pure: no filesystem, clock or process.
+ * Mirrors upstream `UpConfig::assemble` (reference section 3) with the decisions in the README.
+ */
+import type { ConfigPath } from "../config/load.js";
+import type { CommonConfig, HttpFilterConfig, ServiceConfig, UpConfig } from "../config/schema.js";
+import { HTTP_FILTER_KINDS } from "../config/schema.js";
+import { parseTargetPath, REPLACEABLE_KINDS } from "../config/target-path.js";
+import { PlanError, type PlanProblem } from "./problems.js";
+import { ALL_QUEUE_KINDS, wildcardQueueSplits } from "./queues.js";
+import { selectServices } from "./select.js";
+import { sessionHeaderFilter } from "./session-filter.js";
+
+export type Mode = "split" | "replace";
+export type RunType = "exec" | "container" | "local";
+
+/** The subset of mirrord.json that mirrord-up writes. Field order here is the order on disk. */
+export interface MirrordConfig {
+  key: string;
+  accept_invalid_certificates?: boolean;
+  operator?: boolean;
+  telemetry?: boolean;
+  kube_context?: string;
+  target?: { path?: string; namespace?: string };
+  feature: {
+    env?: Record<string, unknown>;
+    network: {
+      incoming: {
+        mode: "steal";
+        http_filter?: Record<string, unknown>;
+        ignore_ports?: number[];
+      };
+    };
+    copy_target?: { enabled: true; scale_down: true };
+    split_queues?: unknown;
+    magic: { aws: false };
+  };
+}
+
+/** One service, ready to start. */
+export interface SessionPlan {
+  name: string;
+  type: RunType;
+  /** Program and arguments, run without a shell. */
+  command: string[];
+  /** The mirrord.json for exec/container services; absent for `run.type: local`. */
+  mirrordConfig?: MirrordConfig;
+  /** Kube context passed to mirrord as `--context`, by precedence. */
+  context?: string;
+  /** Variables set for a local service (its `env.override`). */
+  env: Record<string, string>;
+  /** split/replace for mirrord services. */
+  mode?: Mode;
+  /** Set when `target.path` was omitted: the target is to be looked up in the cluster by name. */
+  inferTarget?: { namespace?: string };
+  /** True when the service steals with the default `baggage` session filter. */
+  usesSessionFilter: boolean;
+}
+
+export interface PlanOptions {
+  key: string;
+  /** Services named on the command line. */
+  services: readonly string[];
+  /** `-m, --mode`: overrides `default_mode` of the selected services. */
+  mode?: Mode;
+  /** `--context`: beats every context in the file. */
+  context?: string;
+}
+
+/** A warning to print before starting (e.g. a filter dropped in replace mode). */
+export interface PlanWarning {
+  service: string;
+  message: string;
+}
+
+export interface RunPlan {
+  key: string;
+  sessions: SessionPlan[];
+  warnings: PlanWarning[];
+}
+
+/** Builds the plan; throws `PlanError` listing every problem (e.g. all incompatible targets). */
+export function buildRunPlan(config: UpConfig, options: PlanOptions): RunPlan {
+  const names = selectServices(config, options.services);
+  const problems: PlanProblem[] = [];
+  const warnings: PlanWarning[] = [];
+  const sessions = names.map((name) => {
+    const service = config.services[name] as ServiceConfig;
+    return planService(name, service, config.common ?? {}, options, problems, warnings);
+  });
+  if (problems.length > 0) throw new PlanError(problems);
+  return { key: options.key, sessions, warnings };
+}
+
+function planService(
+  name: string,
+  service: ServiceConfig,
+  common: CommonConfig,
+  options: PlanOptions,
+  problems: PlanProblem[],
+  warnings: PlanWarning[],
+): SessionPlan {
+  const type: RunType = service.run.type ?? "exec";
+  const command = [...service.run.command];
+  if (type === "local") {
+    return { name, type, command, env: { ...(service.env?.override ?? {}) }, usesSessionFilter: false };
+  }
+  const mode: Mode = options.mode ?? service.default_mode ?? "split";
+  const context = options.context ?? service.context ?? common.context;
+  const { config, usesSessionFilter } = assembleMirrordConfig(service, common, {
+    key: options.key,
+    mode,
+    context,
+    warn: (message) => warnings.push({ service: name, message }),
+  });
+  problems.push(...checkReplaceTarget(name, service, common, mode));
+  const target = service.target;
+  const inferTarget =
+    target !== "none" && !(target && target.path) ? { namespace: target?.namespace ?? undefined } : undefined;
+  return { name, type, command, mirrordConfig: config, context, env: {}, mode, inferTarget, usesSessionFilter };
+}
+
+export interface AssembleOptions {
+  key: string;
+  mode: Mode;
+  context?: string;
+  warn(message: string): void;
+}
+
+/** One service's mirrord.json (upstream `assemble`, section 3 of the reference). */
+export function assembleMirrordConfig(
+  service: ServiceConfig,
+  common: CommonConfig,
+  options: AssembleOptions,
+): { config: MirrordConfig; usesSessionFilter: boolean } {
+  const { key, mode } = options;
+  const feature: MirrordConfig["feature"] = { network: { incoming: { mode: "steal" } }, magic: { aws: false } };
+  if (service.env !== undefined) feature.env = { ...service.env };
+
+  let usesSessionFilter = false;
+  const userFilter = service.http_filter;
+  if (mode === "split") {
+    if (userFilter && isFilterSet(userFilter)) {
+      feature.network.incoming.http_filter = { ...userFilter };
+    } else {
+      // No filter kind given: the session filter, keeping any `ports` the user restricted it to.
+      feature.network.incoming.http_filter = {
+        header_filter: sessionHeaderFilter(key),
+        ...(userFilter?.ports !== undefined && { ports: userFilter.ports }),
+      };
+      usesSessionFilter = true;
+    }
+  } else {
+    if (userFilter && isFilterSet(userFilter)) {
+      options.warn("`http_filter` is ignored in `replace` mode, all incoming traffic is handled locally");
+    }
+    feature.copy_target = { enabled: true, scale_down: true };
+  }
+
+  const ignorePorts = [...new Set(service.ignore_ports ?? [])].sort((a, b) => a - b);
+  if (ignorePorts.length > 0) feature.network.incoming.ignore_ports = ignorePorts;
+
+  const messages = service.messages;
+  if (messages === "auto") feature.split_queues = wildcardQueueSplits(key, ALL_QUEUE_KINDS);
+  else if (Array.isArray(messages)) feature.split_queues = wildcardQueueSplits(key, messages);
+  else if (messages !== undefined) feature.split_queues = { ...messages };
+
+  const target = service.target;
+  const config: MirrordConfig = {
+    key,
+    ...(common.accept_invalid_certificates !== undefined && {
+      accept_invalid_certificates: common.accept_invalid_certificates,
+    }),
+    ...(common.operator !== undefined && { operator: common.operator }),
+    ...(common.telemetry !== undefined && { telemetry: common.telemetry }),
+    ...(options.context !== undefined && { kube_context: options.context }),
+    // `target: none` is targetless: leave `path` out, because an explicit "targetless" path
+    // makes mirrord reject steal mode. An omitted target stays out until it is inferred.
+    ...(target === "none" && { target: {} }),
+    ...(target &&
+      target !== "none" && {
+        target: {
+          ...(target.path !== undefined && { path: target.path }),
+          ...(target.namespace !== undefined && { namespace: target.namespace }),
+        },
+      }),
+    feature: {
+      ...(feature.env !== undefined && { env: feature.env }),
+      network: feature.network,
+      ...(feature.copy_target !== undefined && { copy_target: feature.copy_target }),
+      ...(feature.split_queues !== undefined && { split_queues: feature.split_queues }),
+      magic: feature.magic,
+    },
+  };
+  return { config, usesSessionFilter };
+}
+
+/** Upstream `is_filter_set`: any filter kind present (`ports` alone is not a filter). */
+export function isFilterSet(filter: HttpFilterConfig): boolean {
+  return HTTP_FILTER_KINDS.some((kind) => filter[kind] !== undefined);
+}
+
+/** Upstream `validate_targets`: replace mode copies and scales down, which only some kinds allow. */
+function checkReplaceTarget(name: string, service: ServiceConfig, common: CommonConfig, mode: Mode): PlanProblem[] {
+  if (mode !== "replace") return [];
+  const problems: PlanProblem[] = [];
+  const at = (...rest: string[]): ConfigPath => ["services", name, ...rest];
+  if (common.operator === false) {
+    problems.push({
+      path: ["common", "operator"],
+      message: `\`${name}\` is \`replace\` mode, which needs the mirrord operator, but common.operator is false`,
+    });
+  }
+  const target = service.target;
+  if (target === "none") {
+    problems.push({
+      path: at("target"),
+      message: `incompatible mode and target: \`${name}\` is \`replace\` mode with a targetless target`,
+      hint: "replace mode copies a deployment, statefulset, replicaset, job or cronjob",
+    });
+  } else if (target?.path) {
+    const parsed = parseTargetPath(target.path);
+    if (parsed.ok && !REPLACEABLE_KINDS.has(parsed.target.kind)) {
+      problems.push({
+        path: at("target", "path"),
+        message: `incompatible mode and target: \`${name}\` is \`replace\` mode with a ${parsed.target.kind} target`,
+        hint: "replace mode copies a deployment, statefulset, replicaset, job or cronjob; use split mode for this one",
+      });
+    }
+  }
+  return problems;
+}
