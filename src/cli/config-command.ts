@@ -22,7 +22,11 @@ export function describePlan(plan: RunPlan): Record<string, unknown> {
 
 function describeSession(session: SessionPlan): Record<string, unknown> {
   if (session.type === "local") {
-    return { type: "local", command: session.command, ...(Object.keys(session.env).length > 0 && { env: session.env }) };
+    return {
+      type: "local",
+      command: session.command,
+      ...(Object.keys(session.env).length > 0 && { env: session.env }),
+    };
   }
   return {
     type: session.type,
@@ -52,7 +56,11 @@ export function runConfigCommand(flags: ConfigCommandFlags, services: string[], 
     return 0;
   }
   const document = describePlan(plan);
-  io.stdout.write(flags.format === "json" ? `${JSON.stringify(document, null, 2)}\n` : stringify(document, { lineWidth: 0 }));
+  io.stdout.write(
+    flags.format === "json"
+      ? `${JSON.stringify(document, null, 2)}\n`
+      : stringify(document, { lineWidth: 0 }),
+  );
   return 0;
 }
 

@@ -26,7 +26,12 @@ function withConfigOptions(command: Command, { mode = true } = {}): Command {
     .option("-k, --key <key>", "session key (default: $MIRRORD_KEY, else your OS user name)");
   if (mode) {
     command
-      .addOption(new Option("-m, --mode <mode>", "override default_mode of the selected services").choices(["split", "replace"]))
+      .addOption(
+        new Option("-m, --mode <mode>", "override default_mode of the selected services").choices([
+          "split",
+          "replace",
+        ]),
+      )
       .option("--context <name>", "kube context for every service (beats the file)");
   }
   return command;
@@ -67,14 +72,18 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       .addOption(new Option("--format <format>", "output format").choices(["yaml", "json"]).default("yaml"))
       .option("--output-dir <dir>", "write <service>.json files (exactly what up hands to mirrord)"),
   ).action((services: string[], raw: RawConfigFlags & { format: "yaml" | "json"; outputDir?: string }) => {
-    exitCode = runConfigCommand({ ...configFlags(raw), format: raw.format, outputDir: raw.outputDir }, services, io);
+    exitCode = runConfigCommand(
+      { ...configFlags(raw), format: raw.format, outputDir: raw.outputDir },
+      services,
+      io,
+    );
   });
 
-  withConfigOptions(program.command("validate").description("check the config file; exit 0 when it is valid")).action(
-    (raw: RawConfigFlags) => {
-      exitCode = runValidateCommand(configFlags(raw), io);
-    },
-  );
+  withConfigOptions(
+    program.command("validate").description("check the config file; exit 0 when it is valid"),
+  ).action((raw: RawConfigFlags) => {
+    exitCode = runValidateCommand(configFlags(raw), io);
+  });
 
   program
     .command("schema")

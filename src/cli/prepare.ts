@@ -2,8 +2,9 @@
  * The steps every command shares: resolve the key, load the file, build the plan, and turn
  * plan problems into located diagnostics.
  */
-import { type LoadedConfig, loadConfig } from "../config/load.js";
+
 import { type Diagnostic, UserError } from "../config/diagnostics.js";
+import { type LoadedConfig, loadConfig } from "../config/load.js";
 import { buildRunPlan, type Mode, type RunPlan } from "../plan/assemble.js";
 import { resolveKey } from "../plan/key.js";
 import { PlanError } from "../plan/problems.js";
@@ -22,7 +23,10 @@ export interface Prepared {
   keySource: string;
 }
 
-export function loadWithKey(flags: ConfigFlags, io: CliIO): { loaded: LoadedConfig; key: string; keySource: string } {
+export function loadWithKey(
+  flags: ConfigFlags,
+  io: CliIO,
+): { loaded: LoadedConfig; key: string; keySource: string } {
   const { key, source } = planStep(() => resolveKey(flags.key, io.env, io.username));
   const loaded = loadConfig({ file: flags.configFile, cwd: io.cwd, key, env: io.env });
   return { loaded, key, keySource: source };

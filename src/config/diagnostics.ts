@@ -75,7 +75,9 @@ export function formatDiagnostic(d: Diagnostic, style: DiagnosticStyle = plainSt
     out.push(style.dim(` ${gutter} | `) + shown);
     if (d.col !== undefined) {
       const width = Math.max(1, Math.min(d.span ?? 1, Math.max(1, shown.length - d.col + 1)));
-      out.push(`${style.dim(` ${pad} | `)}${" ".repeat(Math.max(0, d.col - 1))}${style.error("^".repeat(width))}`);
+      out.push(
+        `${style.dim(` ${pad} | `)}${" ".repeat(Math.max(0, d.col - 1))}${style.error("^".repeat(width))}`,
+      );
     }
   }
   if (d.hint) out.push(`  ${style.hint("hint:")} ${d.hint}`);
@@ -86,7 +88,11 @@ const MAX_SHOWN_LINE = 200;
 
 function truncateForDisplay(line: string): string {
   // Binary garbage and minified one-liners must not flood the terminal.
-  const printable = line.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "\uFFFD");
+  let printable = "";
+  for (const ch of line) {
+    const code = ch.codePointAt(0) ?? 0;
+    printable += (code < 0x20 && code !== 0x09) || code === 0x7f ? "\uFFFD" : ch;
+  }
   return printable.length > MAX_SHOWN_LINE ? `${printable.slice(0, MAX_SHOWN_LINE)}…` : printable;
 }
 

@@ -9,8 +9,8 @@ import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parseDo
 import type { z } from "zod";
 import { type Diagnostic, UserError } from "./diagnostics.js";
 import { allowedKeysAt } from "./json-schema-walk.js";
-import { createPositionMapper, type PositionMapper } from "./source-map.js";
 import { type UpConfig, upConfigJsonSchema, upConfigSchema } from "./schema.js";
+import { createPositionMapper } from "./source-map.js";
 import { suggest } from "./suggest.js";
 import { renderTemplate, type TemplateContext } from "./template.js";
 
@@ -75,7 +75,12 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
 }
 
 /** Parses already-rendered text; exported for tests that exercise parsing alone. */
-export function parseAndValidate(file: string, absolutePath: string, source: string, text: string): LoadedConfig {
+export function parseAndValidate(
+  file: string,
+  absolutePath: string,
+  source: string,
+  text: string,
+): LoadedConfig {
   const mapPosition = createPositionMapper(source, text);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
@@ -89,7 +94,9 @@ export function parseAndValidate(file: string, absolutePath: string, source: str
     locateInDocument(doc, path, opts?.key ?? false, at, file);
 
   if (doc.errors.length > 0) {
-    throw new UserError(doc.errors.map((e) => ({ ...at(e.pos[0], e.pos[1] - e.pos[0]), ...describeYamlError(e, text) })));
+    throw new UserError(
+      doc.errors.map((e) => ({ ...at(e.pos[0], e.pos[1] - e.pos[0]), ...describeYamlError(e) })),
+    );
   }
 
   let data: unknown;
@@ -103,7 +110,13 @@ export function parseAndValidate(file: string, absolutePath: string, source: str
     });
   }
   if (data === null || data === undefined) {
-    throw new UserError({ file, line: 1, col: 1, message: "the file is empty", hint: "it needs a `services:` mapping" });
+    throw new UserError({
+      file,
+      line: 1,
+      col: 1,
+      message: "the file is empty",
+      hint: "it needs a `services:` mapping",
+    });
   }
 
   const result = upConfigSchema.safeParse(data);
@@ -146,7 +159,10 @@ function readConfigText(file: string, absolutePath: string): string {
   }
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
-    throw new UserError({ ...offsetLocation(file, bytes, nul), message: "the file is not text (it contains a NUL byte)" });
+    throw new UserError({
+      ...offsetLocation(file, bytes, nul),
+      message: "the file is not text (it contains a NUL byte)",
+    });
   }
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes).replace(/^\uFEFF/, "");
@@ -196,13 +212,15 @@ const YAML_MESSAGES: Record<string, string> = {
   MULTIPLE_DOCS: "the file holds several YAML documents; use one",
 };
 
-function describeYamlError(error: { code: string; message: string }, text: string): Pick<Diagnostic, "message" | "hint"> {
+function describeYamlError(error: { code: string; message: string }): Pick<Diagnostic, "message" | "hint"> {
   if (error.code === "DUPLICATE_KEY") {
-    return { message: "duplicate key: each key may appear once in a mapping", hint: "remove or rename one of them" };
+    return {
+      message: "duplicate key: each key may appear once in a mapping",
+      hint: "remove or rename one of them",
+    };
   }
   const known = YAML_MESSAGES[error.code];
   const detail = error.message.split("\n")[0]?.replace(/ at line \d+, column \d+.*$/, "");
-  void text;
   return { message: `YAML syntax error: ${known ? `${known} (${detail})` : detail}` };
 }
 
@@ -232,7 +250,9 @@ function locateInDocument(
     const collection = node as { items: unknown[] };
     let next: unknown;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+      const pair = node.items.find(
+        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment),
+      );
       if (!pair) break;
       keyNode = pair.key as Node;
       next = pair.value;
@@ -256,7 +276,10 @@ function valueAt(data: unknown, path: ConfigPath): unknown {
 }
 
 function dotted(path: ConfigPath): string {
-  return path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[");
+  return path
+    .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
+    .join(".")
+    .replace(/\.\[/g, "[");
 }
 
 function issueToDiagnostic(
@@ -270,13 +293,23 @@ function issueToDiagnostic(
 
   if (issue.code === "unrecognized_keys") {
     const key = issue.keys[0] ?? "";
-    const others = issue.keys.length > 1 ? ` (and ${issue.keys.slice(1).map((k) => `"${k}"`).join(", ")})` : "";
+    const others =
+      issue.keys.length > 1
+        ? ` (and ${issue.keys
+            .slice(1)
+            .map((k) => `"${k}"`)
+            .join(", ")})`
+        : "";
     const allowed = allowedKeysAt(upConfigJsonSchema(), path);
     const close = suggest(key, allowed);
     return {
       ...locate([...path, key], { key: true }),
       message: `${where}unknown key "${key}"${others}`.replace(/^: /, ""),
-      hint: close ? `did you mean "${close}"?` : allowed.length ? `allowed keys: ${allowed.join(", ")}` : undefined,
+      hint: close
+        ? `did you mean "${close}"?`
+        : allowed.length
+          ? `allowed keys: ${allowed.join(", ")}`
+          : undefined,
     };
   }
 

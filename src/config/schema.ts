@@ -42,7 +42,9 @@ const stringOrList = z.union([z.string(), z.array(z.string())], {
  * Environment values: YAML writes `PORT: 8080` as a number, which mirrord would reject; like
  * docker compose, numbers and booleans are taken as their text.
  */
-const envValue = z.union([z.string(), z.number(), z.boolean()], { error: "expected a string" }).transform(String);
+const envValue = z
+  .union([z.string(), z.number(), z.boolean()], { error: "expected a string" })
+  .transform(String);
 const envMap = z.record(z.string(), envValue);
 
 /** `services.<name>.env`, written 1:1 to `feature.env` (mirrord's EnvFileConfig). */
@@ -96,7 +98,10 @@ export const httpFilterSchema = z
     header_filter_jq: z.string().optional().describe("jq filter over the headers"),
     all_of: z.array(innerFilter).min(1).optional().describe("Steal requests matching every entry"),
     any_of: z.array(innerFilter).min(1).optional().describe("Steal requests matching any entry"),
-    ports: z.union([port, z.array(port)]).optional().describe("Ports the filter applies to (default: all)"),
+    ports: z
+      .union([port, z.array(port)])
+      .optional()
+      .describe("Ports the filter applies to (default: all)"),
   })
   .superRefine((filter, ctx) => {
     const set = HTTP_FILTER_KINDS.filter((k) => filter[k] !== undefined);
@@ -125,7 +130,9 @@ const targetPath = z
     const parsed = parseTargetPath(path);
     if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.error });
   })
-  .describe("kind/name[/container/c], kind one of deployment, pod, rollout, job, cronjob, statefulset, service, replicaset");
+  .describe(
+    "kind/name[/container/c], kind one of deployment, pod, rollout, job, cronjob, statefulset, service, replicaset",
+  );
 
 /** `services.<name>.target`: `none`, a mapping, or omitted (inferred from the cluster). */
 export const targetSchema = z.union(
@@ -166,7 +173,10 @@ const queueFilterFields = {
 /** One entry of the mapping form of `messages`, passed 1:1 to `feature.split_queues`. */
 const queueSplitEntry = z.union(
   [
-    z.strictObject({ queue_type: z.enum(["SQS", "GCPPubSub", "RedisPubSub", "AzureServiceBus", "Temporal", "BullMQ"]), ...queueFilterFields }),
+    z.strictObject({
+      queue_type: z.enum(["SQS", "GCPPubSub", "RedisPubSub", "AzureServiceBus", "Temporal", "BullMQ"]),
+      ...queueFilterFields,
+    }),
     z.strictObject({
       queue_type: z.literal("Kafka"),
       ...queueFilterFields,
@@ -185,7 +195,10 @@ const queueSplitEntry = z.union(
       message_filter: z.record(z.string(), z.string()),
     }),
   ],
-  { error: "a split_queues entry needs queue_type (SQS, Kafka, RMQ, GCPPubSub, AzureServiceBus, RedisPubSub, Temporal, BullMQ) and its filter" },
+  {
+    error:
+      "a split_queues entry needs queue_type (SQS, Kafka, RMQ, GCPPubSub, AzureServiceBus, RedisPubSub, Temporal, BullMQ) and its filter",
+  },
 );
 
 /** `services.<name>.messages`: queue splitting, opt-in. */
@@ -216,7 +229,14 @@ export const runSchema = z
   .describe("The command to run");
 
 /** Fields that only make sense under mirrord; a `run.type: local` service may not set them. */
-export const MIRRORD_ONLY_FIELDS = ["target", "default_mode", "http_filter", "ignore_ports", "messages", "context"] as const;
+export const MIRRORD_ONLY_FIELDS = [
+  "target",
+  "default_mode",
+  "http_filter",
+  "ignore_ports",
+  "messages",
+  "context",
+] as const;
 
 /** `services.<name>`. */
 export const serviceSchema = z
@@ -228,7 +248,10 @@ export const serviceSchema = z
       .optional()
       .describe("split (default): steal matching requests; replace: copy the target and scale it down"),
     http_filter: httpFilterSchema.optional(),
-    ignore_ports: z.array(port).optional().describe("feature.network.incoming.ignore_ports (sorted, de-duplicated)"),
+    ignore_ports: z
+      .array(port)
+      .optional()
+      .describe("feature.network.incoming.ignore_ports (sorted, de-duplicated)"),
     skip: z.boolean().optional().describe("Leave this service out unless it is named on the command line"),
     context: z.string().min(1).optional().describe("kube_context for this service (beats common.context)"),
     messages: messagesSchema.optional(),
@@ -262,7 +285,10 @@ export const serviceSchema = z
 /** `common`: options applied to every service. */
 export const commonSchema = z
   .strictObject({
-    accept_invalid_certificates: z.boolean().optional().describe("accept_invalid_certificates in mirrord.json"),
+    accept_invalid_certificates: z
+      .boolean()
+      .optional()
+      .describe("accept_invalid_certificates in mirrord.json"),
     operator: z.boolean().optional().describe("operator in mirrord.json"),
     telemetry: z.boolean().optional().describe("telemetry in mirrord.json"),
     context: z.string().min(1).optional().describe("kube_context for every service"),
@@ -278,7 +304,8 @@ export const upConfigSchema = z
       .superRefine((services, ctx) => {
         if (typeof services !== "object" || services === null) return;
         const names = Object.keys(services);
-        if (names.length === 0) ctx.addIssue({ code: "custom", message: "services is empty: add at least one service" });
+        if (names.length === 0)
+          ctx.addIssue({ code: "custom", message: "services is empty: add at least one service" });
         for (const name of names) {
           if (!SERVICE_NAME_PATTERN.test(name)) {
             // Checked here rather than as the record's key schema so that the service's body is
@@ -309,7 +336,6 @@ let cachedJsonSchema: Record<string, unknown> | undefined;
 export function upConfigJsonSchema(): Record<string, unknown> {
   cachedJsonSchema ??= {
     ...z.toJSONSchema(upConfigSchema, { target: "draft-7", io: "input" }),
-    $id: "https://github.com/metalbear-co/mirrord-up/schema/mirrord-up.schema.json",
     title: "mirrord-up.yaml",
   };
   return cachedJsonSchema;

@@ -19,7 +19,9 @@ export type PositionMapper = (renderedLine: number, renderedCol: number) => Sour
 export function createPositionMapper(source: string, rendered: string): PositionMapper {
   const sourceLines = source.split(/\r?\n/);
   const renderedLines = source === rendered ? sourceLines : rendered.split(/\r?\n/);
-  const lineMap = source === rendered ? undefined : alignLines(sourceLines, renderedLines);
+  // Same number of lines: templating stayed within lines (the usual `{{ key }}`), map 1:1.
+  const lineMap =
+    sourceLines.length === renderedLines.length ? undefined : alignLines(sourceLines, renderedLines);
   return (renderedLine, renderedCol) => {
     const srcIndex = lineMap ? (lineMap[renderedLine - 1] ?? renderedLine - 1) : renderedLine - 1;
     const srcText = sourceLines[srcIndex] ?? "";
@@ -49,8 +51,9 @@ function alignLines(source: string[], rendered: string[]): number[] {
       map.push(found);
       s = found + 1;
     } else {
-      // A line the template changed: skip source lines that rendered to nothing ({% if %}, {# #}).
-      while (s < source.length - 1 && isTagOnly(source[s] ?? "")) s++;
+      // A line the template changed. A non-empty result did not come from a line holding only
+      // a tag ({% if %}, {# #}): skip those, they rendered to nothing.
+      if (line?.trim()) while (s < source.length - 1 && isTagOnly(source[s] ?? "")) s++;
       map.push(Math.min(s, source.length - 1));
       s++;
     }

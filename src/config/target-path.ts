@@ -34,7 +34,9 @@ export const REPLACEABLE_KINDS: ReadonlySet<TargetKind> = new Set([
 ]);
 
 /** Parses a path; returns an error sentence instead of throwing. */
-export function parseTargetPath(path: string): { ok: true; target: TargetPath } | { ok: false; error: string } {
+export function parseTargetPath(
+  path: string,
+): { ok: true; target: TargetPath } | { ok: false; error: string } {
   const parts = path.split("/");
   const rawKind = parts[0] ?? "";
   const kind = rawKind === "deploy" ? "deployment" : rawKind;

@@ -130,9 +130,13 @@ function templateErrorToDiagnostic(
     if (at) ({ line, col } = at);
     message = `template error: unknown filter \`${filter[1]}\``;
   }
-  if (error instanceof TemplateFunctionError || explanation.includes("environment variable")) {
-    const at = locate(source, /get_env\s*\(/);
-    if (at && line === undefined) ({ line, col } = at);
+  const missingEnv = /environment variable `([^`]+)`/.exec(explanation);
+  if (missingEnv) {
+    // nunjucks positions errors raised inside a function call unreliably; find the call itself.
+    const name = escapeRegExp(missingEnv[1] ?? "");
+    const at = locate(source, new RegExp(`get_env\\s*\\(\\s*(?:name\\s*=\\s*)?['"]${name}['"]`));
+    if (at) ({ line, col } = at);
+    message = `template error: ${explanation}`;
   }
   return {
     file,

@@ -117,8 +117,18 @@ function planService(
   problems.push(...checkReplaceTarget(name, service, common, mode));
   const target = service.target;
   const inferTarget =
-    target !== "none" && !(target && target.path) ? { namespace: target?.namespace ?? undefined } : undefined;
-  return { name, type, command, mirrordConfig: config, context, env: {}, mode, inferTarget, usesSessionFilter };
+    target !== "none" && !target?.path ? { namespace: target?.namespace ?? undefined } : undefined;
+  return {
+    name,
+    type,
+    command,
+    mirrordConfig: config,
+    context,
+    env: {},
+    mode,
+    inferTarget,
+    usesSessionFilter,
+  };
 }
 
 export interface AssembleOptions {
@@ -135,7 +145,10 @@ export function assembleMirrordConfig(
   options: AssembleOptions,
 ): { config: MirrordConfig; usesSessionFilter: boolean } {
   const { key, mode } = options;
-  const feature: MirrordConfig["feature"] = { network: { incoming: { mode: "steal" } }, magic: { aws: false } };
+  const feature: MirrordConfig["feature"] = {
+    network: { incoming: { mode: "steal" } },
+    magic: { aws: false },
+  };
   if (service.env !== undefined) feature.env = { ...service.env };
 
   let usesSessionFilter = false;
@@ -202,7 +215,12 @@ export function isFilterSet(filter: HttpFilterConfig): boolean {
 }
 
 /** Upstream `validate_targets`: replace mode copies and scales down, which only some kinds allow. */
-function checkReplaceTarget(name: string, service: ServiceConfig, common: CommonConfig, mode: Mode): PlanProblem[] {
+function checkReplaceTarget(
+  name: string,
+  service: ServiceConfig,
+  common: CommonConfig,
+  mode: Mode,
+): PlanProblem[] {
   if (mode !== "replace") return [];
   const problems: PlanProblem[] = [];
   const at = (...rest: string[]): ConfigPath => ["services", name, ...rest];

@@ -17,7 +17,11 @@ const BAGGAGE_VALUE = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]+$/;
 const MAX_KEY_LENGTH = 256;
 
 /** `--key` > `MIRRORD_KEY` > the OS user name; an invalid key is an error suggesting `--key`. */
-export function resolveKey(flag: string | undefined, env: NodeJS.ProcessEnv, username: () => string): ResolvedKey {
+export function resolveKey(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+  username: () => string,
+): ResolvedKey {
   let resolved: ResolvedKey;
   if (flag !== undefined) resolved = { key: flag, source: "--key" };
   else if (env.MIRRORD_KEY) resolved = { key: env.MIRRORD_KEY, source: "MIRRORD_KEY" };
@@ -26,7 +30,12 @@ export function resolveKey(flag: string | undefined, env: NodeJS.ProcessEnv, use
     try {
       name = username();
     } catch {
-      throw new PlanError([{ message: "cannot find the OS user name to use as the session key", hint: "pass one with --key <key>" }]);
+      throw new PlanError([
+        {
+          message: "cannot find the OS user name to use as the session key",
+          hint: "pass one with --key <key>",
+        },
+      ]);
     }
     resolved = { key: name, source: "user name" };
   }
@@ -47,7 +56,7 @@ export function checkKey(key: string): string | undefined {
   if (key.length === 0) return "is empty";
   if (key.length > MAX_KEY_LENGTH) return `is longer than ${MAX_KEY_LENGTH} characters`;
   if (!BAGGAGE_VALUE.test(key)) {
-    return "is not a valid W3C baggage value (letters, digits and punctuation other than , ; \" \\ and no spaces)";
+    return 'is not a valid W3C baggage value (letters, digits and punctuation other than , ; " \\ and no spaces)';
   }
   return undefined;
 }

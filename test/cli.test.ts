@@ -1,0 +1,189 @@
+/** The installed command, spawned for real: flags, commands, exit codes, files it writes. */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { Ajv } from "ajv";
+import { parse } from "yaml";
+import { renderMirrordJson } from "../src/plan/mirrord-json.js";
+import { BIN, REPO_ROOT } from "./helpers/paths.js";
+import { withConfig } from "./helpers/tmp.js";
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+const CONFIG = `# yaml-language-server: $schema=../schema/mirrord-up.schema.json
+common: {operator: true}
+services:
+  api:
+    target: {path: deployment/api, namespace: shop}
+    env: {override: {TOKEN: "t-{{ key }}"}}
+    run: {command: [node, server.js]}
+  web:
+    run: {type: local, command: [npm, run, dev]}
+  batch:
+    skip: true
+    target: none
+    run: {type: container, command: [docker, run, batch]}
+`;
+
+describe("mirrord-up CLI", () => {
+  it("--help lists the commands and flags", async () => {
+    const r = await cli(["--help"], REPO_ROOT);
+    assert.equal(r.code, 0);
+    for (const word of ["up", "config", "validate", "schema"])
+      assert.match(r.stdout, new RegExp(`\\b${word}\\b`));
+    const up = await cli(["up", "--help"], REPO_ROOT);
+    for (const flag of ["--config-file", "--key", "--mode", "--context"])
+      assert.match(up.stdout, new RegExp(flag));
+  });
+
+  it("config --format json prints {key, services: {name: {type, command, config}}}", async () => {
+    const r = await cli(["config", "--format", "json", "--key", "alice"], withConfig(CONFIG));
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.key, "alice");
+    assert.deepEqual(Object.keys(doc.services), ["api", "web"]);
+    assert.equal(doc.services.api.type, "exec");
+    assert.deepEqual(doc.services.api.command, ["node", "server.js"]);
+    assert.equal(doc.services.api.config.feature.env.override.TOKEN, "t-alice");
+    assert.deepEqual(doc.services.web, { type: "local", command: ["npm", "run", "dev"] });
+  });
+
+  it("config prints YAML by default, and named services override skip", async () => {
+    const r = await cli(["config", "batch", "--key", "k"], withConfig(CONFIG));
+    assert.equal(r.code, 0, r.stderr);
+    const doc = parse(r.stdout);
+    assert.deepEqual(Object.keys(doc.services), ["batch"]);
+    assert.equal(doc.services.batch.type, "container");
+    assert.deepEqual(doc.services.batch.config.target, {});
+  });
+
+  it("config shows a target still to be inferred as such", async () => {
+    const r = await cli(
+      ["config", "--format", "json"],
+      withConfig(`services: {api: {run: {command: [x]}}}`),
+      {
+        MIRRORD_KEY: "k",
+      },
+    );
+    assert.equal(JSON.parse(r.stdout).services.api.infer_target, true);
+  });
+
+  it("config --output-dir writes <name>.json, byte for byte what up hands to mirrord, private", async () => {
+    const dir = withConfig(CONFIG);
+    const r = await cli(["config", "--output-dir", "out", "--key", "alice"], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readdirSync(join(dir, "out")), ["api.json"]);
+    const written = readFileSync(join(dir, "out", "api.json"), "utf8");
+    const json = JSON.parse((await cli(["config", "--format", "json", "--key", "alice"], dir)).stdout);
+    assert.equal(written, renderMirrordJson(json.services.api.config));
+    assert.equal(statSync(join(dir, "out", "api.json")).mode & 0o777, 0o600);
+  });
+
+  it("MIRRORD_KEY is honoured (upstream's help promises it, its code ignores it)", async () => {
+    const r = await cli(["config", "--format", "json"], withConfig(CONFIG), { MIRRORD_KEY: "from-env" });
+    assert.equal(JSON.parse(r.stdout).key, "from-env");
+  });
+
+  it("-m overrides default_mode; an unknown mode is a usage error", async () => {
+    const dir = withConfig(CONFIG);
+    const r = await cli(["config", "--format", "json", "-m", "replace", "-k", "k"], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).services.api.config.feature.copy_target, {
+      enabled: true,
+      scale_down: true,
+    });
+    const bad = await cli(["config", "-m", "mirror"], dir);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /Allowed choices are split, replace/);
+  });
+
+  it("validate prints a one-line summary", async () => {
+    const r = await cli(["validate", "-k", "k"], withConfig(CONFIG));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'mirrord-up.yaml: ok, 2 services to run (api, web), 1 skipped (batch), key "k"\n');
+  });
+
+  it("a missing file names the path tried and suggests init and -f", async () => {
+    const dir = withConfig("", "other.yaml");
+    const r = await cli(["validate", "-k", "k"], dir);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `mirrord-up\\.yaml: error: config file not found \\(looked for ${join(dir, "mirrord-up.yaml")}\\)`,
+      ),
+    );
+    assert.match(r.stderr, /mirrord-up init/);
+    assert.match(r.stderr, /-f <file>/);
+    const custom = await cli(["validate", "-f", "nope.yaml", "-k", "k"], dir);
+    assert.match(custom.stderr, /^nope\.yaml: error: config file not found/);
+  });
+
+  it("an unknown flag is a usage error with a suggestion", async () => {
+    const r = await cli(["config", "--formt", "json"], REPO_ROOT);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown option '--formt'/);
+    assert.match(r.stderr, /Did you mean --format\?/);
+  });
+
+  it("an unknown service is a usage error listing the available ones", async () => {
+    const r = await cli(["config", "apii", "-k", "k"], withConfig(CONFIG));
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown service "apii"/);
+    assert.match(r.stderr, /did you mean "api"\? available services: api, batch, web/);
+  });
+
+  it("an invalid key is a usage error suggesting --key", async () => {
+    const r = await cli(["validate", "--key", "a b"], withConfig(CONFIG));
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--key/);
+  });
+
+  it("schema prints the committed schema/mirrord-up.schema.json (draft-07) exactly", async () => {
+    const r = await cli(["schema"], REPO_ROOT);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, readFileSync(join(REPO_ROOT, "schema", "mirrord-up.schema.json"), "utf8"));
+    const schema = JSON.parse(r.stdout);
+    assert.equal(schema.$schema, "http://json-schema.org/draft-07/schema#");
+  });
+
+  it("the published schema accepts a valid file and rejects a misspelt key (as an editor would)", () => {
+    const schema = JSON.parse(readFileSync(join(REPO_ROOT, "schema", "mirrord-up.schema.json"), "utf8"));
+    const validate = new Ajv({ strict: false }).compile(schema);
+    assert.equal(validate(parse(CONFIG)), true, JSON.stringify(validate.errors));
+    assert.equal(validate(parse(`services: {a: {run: {comand: [x]}}}`)), false);
+  });
+
+  it("the examples in the repository validate", async () => {
+    for (const file of readdirSync(join(REPO_ROOT, "examples")).filter((f) => f.endsWith(".yaml"))) {
+      const r = await cli(["validate", "-f", join("examples", file), "-k", "k"], REPO_ROOT);
+      assert.equal(r.code, 0, `${file}: ${r.stderr}`);
+    }
+  });
+
+  it("writes nothing to the config file's directory when it only reads", async () => {
+    const dir = withConfig(CONFIG);
+    writeFileSync(join(dir, "marker"), "");
+    await cli(["config", "-k", "k"], dir);
+    assert.deepEqual(readdirSync(dir).sort(), ["marker", "mirrord-up.yaml"]);
+  });
+});
