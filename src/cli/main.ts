@@ -2,7 +2,7 @@
  * Commander wiring only: parse flags, call a command, map errors to exit codes.
  * `runCli` is the whole program minus the process; `bin/mirrord-up.js` calls `main()`.
  */
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ExitCode, formatDiagnostic, sortDiagnostics, UserError } from "../config/diagnostics.js";
 import { DEFAULT_CONFIG_FILE } from "../config/load.js";
 import type { Mode } from "../plan/assemble.js";
@@ -37,6 +37,24 @@ function withConfigOptions(command: Command, { mode = true } = {}): Command {
   return command;
 }
 
+interface RawUpFlags extends RawConfigFlags {
+  mirrordBin?: string;
+  ui: boolean;
+  timeout: number;
+  keepGoing: boolean;
+  color: boolean;
+  logPrefix: boolean;
+  timestamps: boolean;
+}
+
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(seconds)) {
+    throw new InvalidArgumentError("expected a number of seconds, e.g. 10 or 2.5");
+  }
+  return seconds;
+}
+
 function configFlags(raw: RawConfigFlags): ConfigFlags {
   return { configFile: raw.configFile, key: raw.key, mode: raw.mode, context: raw.context };
 }
@@ -59,10 +77,36 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       .command("up", { isDefault: true })
       .description("start the selected services (default command)")
       .argument("[services...]", "services to start (default: all not marked skip)"),
-  ).action(async (services: string[], raw: RawConfigFlags) => {
-    const { runUpCommand } = await import("./up-command.js");
-    exitCode = await runUpCommand(configFlags(raw), services, io);
-  });
+  )
+    .option("--mirrord-bin <path>", "the mirrord executable (default: $MIRRORD_BIN, else mirrord on PATH)")
+    .option("-u, --ui", "also run `mirrord ui` in the background", false)
+    .option(
+      "-t, --timeout <seconds>",
+      "grace period between SIGTERM and SIGKILL when stopping",
+      parseSeconds,
+      10,
+    )
+    .option("--keep-going", "when a service ends, let the others run on; exit when all have ended", false)
+    .option("--no-color", "no colours (also: NO_COLOR)")
+    .option("--no-log-prefix", "print application lines without the `name | ` prefix")
+    .option("--timestamps", "show a timestamp on every application line", false)
+    .action(async (services: string[], raw: RawUpFlags) => {
+      const { runUpCommand } = await import("./up-command.js");
+      exitCode = await runUpCommand(
+        {
+          ...configFlags(raw),
+          mirrordBin: raw.mirrordBin,
+          ui: raw.ui,
+          timeoutSeconds: raw.timeout,
+          keepGoing: raw.keepGoing,
+          color: raw.color,
+          logPrefix: raw.logPrefix,
+          timestamps: raw.timestamps,
+        },
+        services,
+        io,
+      );
+    });
 
   withConfigOptions(
     program

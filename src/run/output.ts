@@ -1,0 +1,252 @@
+/**
+ * One output stream for every service: `name | line`, names padded to the longest, one colour per
+ * service in sorted-name order (no red: red means trouble), status lines `name ▸ text`.
+ *
+ * Lines are framed per (service, stream) and written whole, so lines of different services never
+ * interleave. Bytes are never decoded: invalid UTF-8 passes through unchanged. Work is per chunk,
+ * not per line: one buffer is allocated per chunk read from a child and the prefix is copied in
+ * front of each line.
+ */
+import type { Colors } from "../cli/colors.js";
+
+/** A partial line (no newline yet) is shown after this much silence. */
+export const PARTIAL_LINE_IDLE_MS = 200;
+/** A line longer than this is emitted in pieces, so memory stays bounded. */
+export const MAX_LINE_BYTES = 4 * 1024 * 1024;
+
+const NEWLINE = 10;
+
+export interface OutputOptions {
+  colors: Colors;
+  /** `--no-log-prefix`: application lines without `name | `. */
+  prefix: boolean;
+  /** `--timestamps`: an ISO time after the prefix. */
+  timestamps: boolean;
+}
+
+export type Tone = "plain" | "dim" | "ok" | "warn" | "error";
+
+const PALETTE = ["cyan", "yellow", "green", "magenta", "blue"] as const;
+
+/** Where every line ends up. Writes are whole lines; a closed destination ends the run. */
+export class OutputMux {
+  private readonly width: number;
+  private readonly nameColor = new Map<string, (s: string) => string>();
+  private closed = false;
+  private readonly closedListeners: (() => void)[] = [];
+
+  constructor(
+    private readonly stream: NodeJS.WritableStream,
+    names: readonly string[],
+    readonly options: OutputOptions,
+  ) {
+    const sorted = [...names].sort();
+    this.width = Math.max(0, ...sorted.map((n) => n.length));
+    const c = options.colors;
+    sorted.forEach((name, i) => {
+      const base = PALETTE[i % PALETTE.length] as (typeof PALETTE)[number];
+      // The second round of the palette uses the bright variants, like docker compose.
+      const color = i >= PALETTE.length ? (s: string) => c.bold(c[base](s)) : c[base];
+      this.nameColor.set(name, color);
+    });
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      // `mirrord-up | head`: the reader went away. Stop writing and let the run end cleanly.
+      if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") this.markClosed();
+      else throw error;
+    });
+  }
+
+  /** Called once when the destination is gone (EPIPE). */
+  onClosed(listener: () => void): void {
+    this.closedListeners.push(listener);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Writes bytes that consist of whole lines. Returns false when the caller should wait for drain. */
+  write(data: Buffer | string): boolean {
+    if (this.closed) return true;
+    try {
+      return this.stream.write(data);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EPIPE") {
+        this.markClosed();
+        return true;
+      }
+      throw error;
+    }
+  }
+
+  onDrain(listener: () => void): void {
+    this.stream.once("drain", listener);
+  }
+
+  /** The prefix of an application line: `name | ` (or `name | <time> `). */
+  linePrefix(name: string, kind: "stdout" | "stderr"): () => Buffer {
+    const { colors: c, prefix, timestamps } = this.options;
+    const bar = kind === "stderr" ? c.red("|") : c.dim("|");
+    const fixed = prefix ? `${this.paint(name)} ${bar} ` : "";
+    const fixedBytes = Buffer.from(fixed);
+    if (!timestamps) return () => fixedBytes;
+    return () => Buffer.from(`${fixed}${new Date().toISOString()} `);
+  }
+
+  /** A line about a service from mirrord-up itself: `name ▸ text`. */
+  status(name: string, text: string, tone: Tone = "plain"): void {
+    const c = this.options.colors;
+    this.write(`${this.paint(name)} ${c.dim("▸")} ${this.tone(text, tone)}\n`);
+  }
+
+  /** A line from mirrord-up about the whole run, without a service prefix. */
+  notice(text: string, tone: Tone = "plain"): void {
+    this.write(`${this.tone(text, tone)}\n`);
+  }
+
+  private paint(name: string): string {
+    const color = this.nameColor.get(name) ?? ((s: string) => s);
+    return color(name.padEnd(this.width));
+  }
+
+  private tone(text: string, tone: Tone): string {
+    const c = this.options.colors;
+    switch (tone) {
+      case "dim":
+        return c.dim(text);
+      case "ok":
+        return c.green(text);
+      case "warn":
+        return c.yellow(text);
+      case "error":
+        return c.red(text);
+      default:
+        return text;
+    }
+  }
+
+  private markClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const listener of this.closedListeners) listener();
+  }
+}
+
+/**
+ * Frames one child stream into whole lines and writes them with their prefix. A line is held
+ * until its newline arrives, until the stream ends, or until it has been idle for
+ * PARTIAL_LINE_IDLE_MS (a prompt without newline is then shown on its own line).
+ */
+export class LineSink {
+  /** While set, every line is offered to it first (without its newline); true = consumed. */
+  intercept?: (line: Buffer) => boolean;
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
+  private idleTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly mux: OutputMux,
+    private readonly prefix: () => Buffer,
+  ) {}
+
+  /** Handles one chunk; returns false when the destination asks the source to pause. */
+  push(chunk: Buffer): boolean {
+    if (this.intercept) return this.pushLineByLine(chunk);
+    const first = chunk.indexOf(NEWLINE);
+    if (first < 0) {
+      this.hold(chunk);
+      return true;
+    }
+    const prefix = this.prefix();
+    const parts: Buffer[] = [];
+    let start = 0;
+    if (this.pendingLength > 0) {
+      parts.push(prefix, ...this.takePending(), chunk.subarray(0, first + 1));
+      start = first + 1;
+    }
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last >= start) parts.push(prefixLines(chunk, start, last + 1, prefix));
+    if (last + 1 < chunk.length) this.hold(chunk.subarray(last + 1));
+    else this.clearIdle();
+    return this.mux.write(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts));
+  }
+
+  /** The stream ended: a final line without newline is written with one. */
+  end(): void {
+    this.flushPartial();
+  }
+
+  private pushLineByLine(chunk: Buffer): boolean {
+    let start = 0;
+    let ok = true;
+    while (this.intercept) {
+      const nl = chunk.indexOf(NEWLINE, start);
+      if (nl < 0) break;
+      const piece = chunk.subarray(start, nl);
+      const line = this.pendingLength > 0 ? Buffer.concat([...this.takePending(), piece]) : piece;
+      start = nl + 1;
+      if (!this.intercept(line))
+        ok = this.mux.write(Buffer.concat([this.prefix(), line, NEWLINE_BUFFER])) && ok;
+    }
+    if (start >= chunk.length) {
+      if (this.pendingLength === 0) this.clearIdle();
+      return ok;
+    }
+    // The interceptor let go mid-chunk (the session became ready): the rest takes the fast path.
+    const rest = chunk.subarray(start);
+    return (this.intercept ? (this.hold(rest), true) : this.push(rest)) && ok;
+  }
+
+  private hold(piece: Buffer): void {
+    this.pending.push(piece);
+    this.pendingLength += piece.length;
+    if (this.pendingLength >= MAX_LINE_BYTES) {
+      // Bounded memory beats an unbroken line of unbounded size.
+      this.flushPartial();
+      return;
+    }
+    if (this.idleTimer) this.idleTimer.refresh();
+    else this.idleTimer = setTimeout(() => this.flushPartial(), PARTIAL_LINE_IDLE_MS);
+  }
+
+  private flushPartial(): void {
+    this.clearIdle();
+    if (this.pendingLength === 0) return;
+    const line = Buffer.concat(this.takePending());
+    if (this.intercept?.(line)) return;
+    this.mux.write(Buffer.concat([this.prefix(), line, NEWLINE_BUFFER]));
+  }
+
+  private takePending(): Buffer[] {
+    const taken = this.pending;
+    this.pending = [];
+    this.pendingLength = 0;
+    return taken;
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
+  }
+}
+
+const NEWLINE_BUFFER = Buffer.from("\n");
+
+/** `chunk[start, end)` holds whole lines; returns them with `prefix` before each. */
+export function prefixLines(chunk: Buffer, start: number, end: number, prefix: Buffer): Buffer {
+  if (prefix.length === 0) return chunk.subarray(start, end);
+  let lines = 0;
+  for (let i = chunk.indexOf(NEWLINE, start); i >= 0 && i < end; i = chunk.indexOf(NEWLINE, i + 1)) lines++;
+  const out = Buffer.allocUnsafe(end - start + lines * prefix.length);
+  let o = 0;
+  let s = start;
+  while (s < end) {
+    const e = chunk.indexOf(NEWLINE, s) + 1;
+    o += prefix.copy(out, o);
+    o += chunk.copy(out, o, s, e);
+    s = e;
+  }
+  return out;
+}
