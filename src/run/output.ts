@@ -194,7 +194,9 @@ export class LineSink {
     }
     // The interceptor let go mid-chunk (the session became ready): the rest takes the fast path.
     const rest = chunk.subarray(start);
-    return (this.intercept ? (this.hold(rest), true) : this.push(rest)) && ok;
+    if (!this.intercept) return this.push(rest) && ok;
+    this.hold(rest);
+    return ok;
   }
 
   private hold(piece: Buffer): void {

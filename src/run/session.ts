@@ -41,7 +41,6 @@ export class Session {
   startedAt = 0;
   readyAt?: number;
   result?: SessionResult;
-  private child?: ChildProcess;
   private stopRequested = false;
   private exitInfo?: { code: number | null; signal: NodeJS.Signals | null };
   private openStreams = 0;
@@ -92,7 +91,6 @@ export class Session {
       this.finish({ code: null, signal: null }, `cannot start: ${(error as Error).message}`);
       return;
     }
-    this.child = child;
     this.pid = child.pid;
     if (this.plan.type !== "local") this.watchProgress();
     child.on("error", (error: NodeJS.ErrnoException) => {
