@@ -174,7 +174,11 @@ describe("mirrord-up CLI", () => {
   });
 
   it("the examples in the repository validate", async () => {
-    for (const file of readdirSync(join(REPO_ROOT, "examples")).filter((f) => f.endsWith(".yaml"))) {
+    const files = readdirSync(join(REPO_ROOT, "examples"), { recursive: true, encoding: "utf8" }).filter(
+      (f) => f.endsWith(".yaml"),
+    );
+    assert.ok(files.length >= 2, files.join(", "));
+    for (const file of files) {
       const r = await cli(["validate", "-f", join("examples", file), "-k", "k"], REPO_ROOT);
       assert.equal(r.code, 0, `${file}: ${r.stderr}`);
     }

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { constants } from "node:os";
+import { stripVTControlCharacters } from "node:util";
 import type { SessionArgv } from "../plan/argv.js";
 import type { SessionPlan } from "../plan/assemble.js";
 import { LineSink, type OutputMux } from "./output.js";
@@ -165,7 +166,7 @@ export class Session {
       return true;
     };
     this.stderrSink.intercept = (line) => {
-      const text = stripAnsi(line.toString("utf8")).trim();
+      const text = stripVTControlCharacters(line.toString("utf8")).trim();
       if (text) {
         this.errorLines.push(text);
         if (this.errorLines.length > KEPT_ERROR_LINES) this.errorLines.shift();
@@ -246,9 +247,4 @@ export function formatDuration(ms: number): string {
 /** mirrord (miette) errors start with "Error:" or "×"; prefer such a line, else the last one. */
 function pickErrorLine(lines: readonly string[]): string | undefined {
   return lines.find((l) => /^(error\b|×|x )/i.test(l)) ?? lines.at(-1);
-}
-
-function stripAnsi(text: string): string {
-  const escape = String.fromCharCode(27);
-  return text.replace(new RegExp(`${escape}\\[[0-9;]*[A-Za-z]`, "g"), "");
 }

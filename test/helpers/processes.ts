@@ -1,0 +1,83 @@
+/**
+ * The operating system's view of what a test started. Every process a test starts inherits
+ * MIRRORD_UP_TEST_MARKER=<random> through its environment (mirrord-up, the watchdog, mirrord,
+ * the application, its children), so "nothing is left" is checked by scanning /proc for the
+ * marker rather than by trusting our own bookkeeping. Zombies do not count: this machine's PID 1
+ * does not reap orphans, so an exited grandchild may linger as a zombie while running nothing.
+ */
+import { randomUUID } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+
+export const MARKER_VAR = "MIRRORD_UP_TEST_MARKER";
+
+export function newMarker(): string {
+  return randomUUID();
+}
+
+export interface ProcInfo {
+  pid: number;
+  pgid: number;
+  state: string;
+  cmdline: string;
+}
+
+/** Living (non-zombie) processes whose environment carries `marker`. */
+export function processesWithMarker(marker: string): ProcInfo[] {
+  const needle = `${MARKER_VAR}=${marker}`;
+  const found: ProcInfo[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let environ: string;
+    let stat: string;
+    let cmdline: string;
+    try {
+      environ = readFileSync(`/proc/${entry}/environ`, "latin1");
+      stat = readFileSync(`/proc/${entry}/stat`, "latin1");
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, "latin1").replace(/\0/g, " ").trim();
+    } catch {
+      continue;
+    }
+    if (!environ.split("\0").includes(needle)) continue;
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const state = fields[0] ?? "";
+    if (state === "Z" || state === "X") continue;
+    found.push({ pid: Number(entry), pgid: Number(fields[2]), state, cmdline });
+  }
+  return found;
+}
+
+/** Is this pid a living (non-zombie) process? */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+/** SIGKILLs every living process carrying `marker` (test cleanup, even after a failure). */
+export function killMarked(marker: string): void {
+  for (const p of processesWithMarker(marker)) {
+    try {
+      process.kill(p.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+export async function waitFor<T>(
+  probe: () => T | undefined | false,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

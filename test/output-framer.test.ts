@@ -1,0 +1,99 @@
+/** The line framer on real streams: chunk boundaries, partial lines, the memory bound, hand-over. */
+import assert from "node:assert/strict";
+import { PassThrough } from "node:stream";
+import { describe, it } from "node:test";
+import picocolors from "picocolors";
+import { LineSink, MAX_LINE_BYTES, OutputMux, PARTIAL_LINE_IDLE_MS, prefixLines } from "../src/run/output.js";
+
+function setup(options: { prefix?: boolean } = {}) {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on("data", (c: Buffer) => chunks.push(c));
+  const mux = new OutputMux(stream, ["svc", "other"], {
+    colors: picocolors.createColors(false),
+    prefix: options.prefix ?? true,
+    timestamps: false,
+  });
+  const sink = new LineSink(mux, mux.linePrefix("svc", "stdout"));
+  return { sink, mux, text: () => Buffer.concat(chunks).toString("latin1") };
+}
+
+describe("LineSink", () => {
+  it("joins a line split across chunks and prefixes each line once", () => {
+    const { sink, text } = setup();
+    sink.push(Buffer.from("one\ntw"));
+    sink.push(Buffer.from("o\nthr"));
+    sink.push(Buffer.from("ee\n"));
+    assert.equal(text(), "svc   | one\nsvc   | two\nsvc   | three\n");
+  });
+
+  it("holds a partial line until the idle time passes, then shows it", async () => {
+    const { sink, text } = setup();
+    sink.push(Buffer.from("Password: "));
+    assert.equal(text(), "");
+    await new Promise((r) => setTimeout(r, PARTIAL_LINE_IDLE_MS + 150));
+    assert.equal(text(), "svc   | Password: \n");
+  });
+
+  it("writes a final unterminated line at end of stream", () => {
+    const { sink, text } = setup();
+    sink.push(Buffer.from("a\nlast"));
+    sink.end();
+    assert.equal(text(), "svc   | a\nsvc   | last\n");
+  });
+
+  it("keeps memory bounded: a line beyond MAX_LINE_BYTES is emitted in pieces", () => {
+    const { sink, text } = setup();
+    const piece = Buffer.alloc(1024 * 1024, 0x61);
+    for (let i = 0; i < MAX_LINE_BYTES / piece.length + 1; i++) sink.push(piece);
+    sink.push(Buffer.from("\n"));
+    const lines = text().split("\n").filter(Boolean);
+    assert.equal(lines.length, 2);
+    assert.equal(lines[0]!.length, "svc   | ".length + MAX_LINE_BYTES);
+  });
+
+  it("passes bytes through untouched, invalid UTF-8 included", () => {
+    const stream = new PassThrough();
+    const got: Buffer[] = [];
+    stream.on("data", (c: Buffer) => got.push(c));
+    const mux = new OutputMux(stream, ["svc"], {
+      colors: picocolors.createColors(false),
+      prefix: true,
+      timestamps: false,
+    });
+    const sink = new LineSink(mux, mux.linePrefix("svc", "stdout"));
+    sink.push(Buffer.from([0xff, 0xfe, 0x0a, 0xc3]));
+    sink.push(Buffer.from([0x28, 0x0a]));
+    const expected = [
+      Buffer.from("svc | "),
+      Buffer.from([0xff, 0xfe, 0x0a]),
+      Buffer.from("svc | "),
+      Buffer.from([0xc3, 0x28, 0x0a]),
+    ];
+    assert.deepEqual(Buffer.concat(got), Buffer.concat(expected));
+  });
+
+  it("offers lines to an interceptor, and hands the rest of a chunk back when it lets go", () => {
+    const { sink, text } = setup();
+    const seen: string[] = [];
+    sink.intercept = (line) => {
+      seen.push(line.toString());
+      if (line.toString() === "READY") {
+        sink.intercept = undefined;
+        return true;
+      }
+      return line.toString().startsWith("{");
+    };
+    sink.push(Buffer.from('{"progress":1}\nplain\nREADY\napp line 1\napp line 2\n'));
+    assert.deepEqual(seen, ['{"progress":1}', "plain", "READY"]);
+    assert.equal(text(), "svc   | plain\nsvc   | app line 1\nsvc   | app line 2\n");
+  });
+});
+
+describe("prefixLines", () => {
+  it("inserts the prefix before every line of a region", () => {
+    const chunk = Buffer.from("a\nbb\nccc\n");
+    assert.equal(prefixLines(chunk, 0, chunk.length, Buffer.from("> ")).toString(), "> a\n> bb\n> ccc\n");
+    assert.equal(prefixLines(chunk, 2, 5, Buffer.from("# ")).toString(), "# bb\n");
+  });
+});

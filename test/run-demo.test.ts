@@ -1,0 +1,50 @@
+/** The README's quick-start demo runs without a cluster and stops cleanly. */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { describe, it } from "node:test";
+import { BIN, REPO_ROOT } from "./helpers/paths.js";
+import { killMarked, MARKER_VAR, newMarker, waitFor } from "./helpers/processes.js";
+import { nothingLeft } from "./helpers/up.js";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe("examples/demo", () => {
+  it("runs three local services, merges their output, and Ctrl-C leaves nothing", async () => {
+    const marker = newMarker();
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, "-f", "examples/demo/mirrord-up.yaml", "-k", "demo-user"], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH, DEMO_PORT: String(port), [MARKER_VAR]: marker },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+    });
+    try {
+      await waitFor(
+        () => /caller +\| got 200: hello/.test(out),
+        15_000,
+        `the caller to reach the greeter:\n${out}`,
+      );
+      assert.match(out, /greeter +\| GET \/hello baggage=mirrord-session=demo-user/);
+      assert.match(out, /clock +\| tick \d\d:\d\d:\d\d/);
+      assert.match(out, /clock +\| tock \(on stderr\)/);
+      child.kill("SIGINT");
+      const code = await new Promise((resolve) => child.on("close", resolve));
+      assert.equal(code, 0);
+      assert.match(out, /greeter +\| SIGTERM: shutting down/);
+      await nothingLeft(marker);
+    } finally {
+      killMarked(marker);
+    }
+  });
+});
