@@ -101,7 +101,7 @@ describe("stopping leaves nothing behind", () => {
     const { code, stdout, run } = await runUp(config);
     assert.equal(code, 3);
     assert.match(stdout, /crash +▸ exited with code 3/);
-    assert.match(stdout, /crash +\| crashing\n[^]*crash +▸ exited with code 3/);
+    assert.match(stdout, /crash +\| crashing\n[\s\S]*crash +▸ exited with code 3/);
     assert.match(stdout, /web +stopped \(killed by SIGTERM\)/);
     await assertAllGone(run);
   });
@@ -138,7 +138,7 @@ describe("stopping leaves nothing behind", () => {
       `services:\n  holder:\n    target: {path: deployment/h}\n    run: {command: [bash, -c, 'sleep 3600 & echo parent leaves; exit 4']}\n`,
     );
     assert.equal(code, 4);
-    assert.match(stdout, /holder \| parent leaves\n[^]*holder +▸ exited with code 4/);
+    assert.match(stdout, /holder \| parent leaves\n[\s\S]*holder +▸ exited with code 4/);
     await assertAllGone(run);
   });
 

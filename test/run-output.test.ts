@@ -26,7 +26,7 @@ describe("output integrity", () => {
     assert.equal(code, 128 + 9);
     const lines = linesOf(stdout, "crash");
     assert.equal(lines.length, 20000);
-    lines.forEach((l, i) => assert.equal(l, `line ${i + 1}`));
+    for (const [i, l] of lines.entries()) assert.equal(l, `line ${i + 1}`);
     assert.ok(stdout.indexOf("crash ▸ killed by SIGKILL") > stdout.lastIndexOf("crash | line 20000"));
     await nothingLeft(run.marker);
   });
@@ -45,7 +45,7 @@ describe("output integrity", () => {
     );
     const lines = linesOf(stdout, "e");
     assert.equal(lines.length, 3000);
-    lines.forEach((l, i) => assert.ok(l.startsWith(`err:${i}:`), l));
+    for (const [i, l] of lines.entries()) assert.ok(l.startsWith(`err:${i}:`), l);
   });
 
   it("a 1 MiB line arrives whole", async () => {
