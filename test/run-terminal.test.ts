@@ -1,0 +1,85 @@
+/**
+ * On a real terminal: `script` (util-linux) runs mirrord-up on a pseudo-terminal, and the test
+ * types into it. Ctrl-C is the byte 0x03 going through the terminal's line discipline, which
+ * sends SIGINT to the foreground process group, exactly as when a person presses it.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { stripVTControlCharacters } from "node:util";
+import { BIN } from "./helpers/paths.js";
+import { killMarked, MARKER_VAR, newMarker, waitFor } from "./helpers/processes.js";
+import { tempDir } from "./helpers/tmp.js";
+import { FAKE_MIRRORD, nothingLeft } from "./helpers/up.js";
+
+const ESC = String.fromCharCode(27);
+
+function onTerminal(config: string) {
+  const dir = tempDir();
+  writeFileSync(join(dir, "mirrord-up.yaml"), config);
+  const marker = newMarker();
+  const child = spawn("script", ["-qefc", `exec ${process.execPath} ${BIN} -k k`, "/dev/null"], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH,
+      TERM: "xterm",
+      TMPDIR: dir,
+      MIRRORD_BIN: FAKE_MIRRORD,
+      [MARKER_VAR]: marker,
+    },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  // `raw` keeps the colour codes; `output` is what a person reads.
+  return { child, marker, exited, raw: () => out, output: () => stripVTControlCharacters(out) };
+}
+
+const CONFIG = `services:
+  api:
+    target: {path: deployment/api}
+    run: {command: [bash, -c, 'echo "api stdin is a tty: $([ -t 0 ] && echo yes || echo no)"; sleep 3600 & wait']}
+  web:
+    run: {type: local, command: [bash, -c, 'cat; echo "web: stdin reached EOF"; sleep 3600']}
+`;
+
+describe("on a real terminal", () => {
+  it("colours the output, services read EOF on stdin, and Ctrl-C stops everything", async () => {
+    const t = onTerminal(CONFIG);
+    try {
+      await waitFor(() => t.output().includes("all 2 sessions ready"), 10_000, `readiness:\n${t.output()}`);
+      await waitFor(() => t.output().includes("web: stdin reached EOF"), 5000, "web to see EOF on stdin");
+      await waitFor(() => t.output().includes("api stdin is a tty: no"), 5000, "api's first line");
+      assert.ok(t.raw().includes(`${ESC}[36mapi${ESC}[39m`), "service names are coloured on a terminal");
+      t.child.stdin.write("\x03");
+      assert.equal(await t.exited, 0);
+      assert.match(t.output(), /SIGINT, stopping 2 sessions/);
+      assert.match(t.output(), /api +stopped \(killed by SIGTERM\)/);
+      await nothingLeft(t.marker);
+    } finally {
+      killMarked(t.marker);
+    }
+  });
+
+  it("pressing Ctrl-C twice kills a service that ignores SIGTERM at once", async () => {
+    const t = onTerminal(
+      `services:\n  stubborn:\n    run: {type: local, command: [bash, -c, 'trap "" TERM; echo up; sleep 3600 & wait']}\n`,
+    );
+    try {
+      await waitFor(() => t.output().includes("stubborn | up"), 10_000, "the service to start");
+      t.child.stdin.write("\x03");
+      await waitFor(() => t.output().includes("press Ctrl-C again to force"), 5000, "the first Ctrl-C");
+      t.child.stdin.write("\x03");
+      assert.equal(await t.exited, 0);
+      assert.match(t.output(), /killing every session now/);
+      await nothingLeft(t.marker);
+    } finally {
+      killMarked(t.marker);
+    }
+  });
+});
