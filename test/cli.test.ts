@@ -76,9 +76,9 @@ describe("mirrord-up CLI", () => {
     assert.deepEqual(doc.services.batch.config.target, {});
   });
 
-  it("config shows a target still to be inferred as such", async () => {
+  it("config --no-resolve shows a target still to be inferred as such", async () => {
     const r = await cli(
-      ["config", "--format", "json"],
+      ["config", "--format", "json", "--no-resolve"],
       withConfig(`services: {api: {run: {command: [x]}}}`),
       {
         MIRRORD_KEY: "k",

@@ -16,7 +16,7 @@ function freePort(): Promise<number> {
   });
 }
 
-describe("examples/demo", () => {
+describe("examples/demo", { timeout: 120_000 }, () => {
   it("runs three local services, merges their output, and Ctrl-C leaves nothing", async () => {
     const marker = newMarker();
     const port = await freePort();

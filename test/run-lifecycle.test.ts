@@ -40,7 +40,7 @@ async function assertAllGone(run: UpRun): Promise<void> {
   assert.deepEqual(configDirs(run), [], "the private config directory is removed");
 }
 
-describe("stopping leaves nothing behind", () => {
+describe("stopping leaves nothing behind", { timeout: 120_000 }, () => {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     it(`${signal} to mirrord-up stops every session and its children, exit 0`, async () => {
       const run = startUp(LONG_RUNNING);

@@ -11,7 +11,7 @@ import { FAKE_MIRRORD, nothingLeft, runUp, startUp } from "./helpers/up.js";
 const TWO = `services:\n  a-long-name:\n    run: {type: local, command: [bash, -c, 'echo hello; echo oops >&2']}\n  b:\n    run: {type: local, command: [bash, -c, 'sleep 0.2; echo world']}\n`;
 const ESC = String.fromCharCode(27);
 
-describe("up options", () => {
+describe("up options", { timeout: 120_000 }, () => {
   it("names are padded to the longest; app lines are `name | line`", async () => {
     const { stdout } = await runUp(TWO, { args: ["--keep-going"] });
     assert.match(stdout, /^a-long-name \| hello$/m);
@@ -184,10 +184,10 @@ describe("up options", () => {
     await nothingLeft(run.marker);
   });
 
-  it("an omitted target path is refused until cluster lookup exists, nothing started", async () => {
+  it("a target to infer without any kubeconfig is an error before anything starts", async () => {
     const { code, stderr, run } = await runUp(`services:\n  api:\n    run: {command: [sleep, "1"]}\n`);
     assert.equal(code, 2);
-    assert.match(stderr, /mirrord-up\.yaml:2:3: error: services\.api: no target\.path/);
+    assert.match(stderr, /error: no kubeconfig found/);
     assert.deepEqual(run.mirrordLog(), []);
   });
 });

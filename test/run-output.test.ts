@@ -18,7 +18,7 @@ function linesOf(stdout: string, name: string): string[] {
     .filter((l): l is string => l !== undefined);
 }
 
-describe("output integrity", () => {
+describe("output integrity", { timeout: 120_000 }, () => {
   it("a service that crashes right after writing: every line arrives before the crash is reported", async () => {
     const { code, stdout, run } = await runUp(
       `services:\n  crash:\n    target: {path: deployment/c}\n    run: {command: [bash, -c, 'for i in $(seq 1 20000); do echo "line $i"; done; kill -9 $$']}\n`,

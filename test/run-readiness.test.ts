@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { runUp, startUp } from "./helpers/up.js";
 
-describe("readiness and progress", () => {
+describe("readiness and progress", { timeout: 120_000 }, () => {
   it("mirrord's JSON progress is shown as words, never as raw JSON, and readiness with its time", async () => {
     const run = startUp(
       `services:\n  api:\n    target: {path: deployment/api}\n    env: {override: {FAKE_MIRRORD_WARNING: "multi-pod deployment: only the first pod"}}\n    run: {command: [sleep, "3600"]}\n`,

@@ -48,7 +48,7 @@ const CONFIG = `services:
     run: {type: local, command: [bash, -c, 'cat; echo "web: stdin reached EOF"; sleep 3600']}
 `;
 
-describe("on a real terminal", () => {
+describe("on a real terminal", { timeout: 120_000 }, () => {
   it("colours the output, services read EOF on stdin, and Ctrl-C stops everything", async () => {
     const t = onTerminal(CONFIG);
     try {

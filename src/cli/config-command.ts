@@ -7,10 +7,13 @@ import type { RunPlan, SessionPlan } from "../plan/assemble.js";
 import { renderMirrordJson } from "../plan/mirrord-json.js";
 import type { CliIO } from "./io.js";
 import { type ConfigFlags, loadWithKey, prepare } from "./prepare.js";
+import { type ResolveFlags, resolveInferredTargets } from "./resolve-targets.js";
 
-export interface ConfigCommandFlags extends ConfigFlags {
+export interface ConfigCommandFlags extends ResolveFlags {
   format: "yaml" | "json";
   outputDir?: string;
+  /** `--no-resolve`: do not ask the cluster; inferred targets are shown as pending. */
+  resolve: boolean;
 }
 
 /** The document `config` prints: one entry per selected service. */
@@ -37,8 +40,14 @@ function describeSession(session: SessionPlan): Record<string, unknown> {
   };
 }
 
-export function runConfigCommand(flags: ConfigCommandFlags, services: string[], io: CliIO): number {
-  const { plan } = prepare(flags, services, io);
+export async function runConfigCommand(
+  flags: ConfigCommandFlags,
+  services: string[],
+  io: CliIO,
+): Promise<number> {
+  const prepared = prepare(flags, services, io);
+  const { plan } = prepared;
+  if (flags.resolve) await resolveInferredTargets(prepared, flags, io);
   printWarnings(plan, io);
   if (flags.outputDir) {
     const dir = resolve(io.cwd, flags.outputDir);

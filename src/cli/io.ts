@@ -1,5 +1,6 @@
 /** What a command may touch of the outside world; the real one is `processIO()`. */
 export interface CliIO {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
@@ -11,6 +12,7 @@ export interface CliIO {
 export async function processIO(): Promise<CliIO> {
   const { userInfo } = await import("node:os");
   return {
+    stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,

@@ -38,6 +38,7 @@ function withConfigOptions(command: Command, { mode = true } = {}): Command {
 }
 
 interface RawUpFlags extends RawConfigFlags {
+  interactive: boolean;
   mirrordBin?: string;
   ui: boolean;
   timeout: number;
@@ -90,6 +91,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option("--no-color", "no colours (also: NO_COLOR)")
     .option("--no-log-prefix", "print application lines without the `name | ` prefix")
     .option("--timestamps", "show a timestamp on every application line", false)
+    .option("--no-interactive", "never prompt; a target that cannot be inferred is an error")
     .action(async (services: string[], raw: RawUpFlags) => {
       const { runUpCommand } = await import("./up-command.js");
       exitCode = await runUpCommand(
@@ -102,6 +104,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
           color: raw.color,
           logPrefix: raw.logPrefix,
           timestamps: raw.timestamps,
+          interactive: raw.interactive,
         },
         services,
         io,
@@ -114,14 +117,32 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       .description("print what would run: each service's command and complete mirrord.json")
       .argument("[services...]", "services to show (default: all not marked skip)")
       .addOption(new Option("--format <format>", "output format").choices(["yaml", "json"]).default("yaml"))
-      .option("--output-dir <dir>", "write <service>.json files (exactly what up hands to mirrord)"),
-  ).action((services: string[], raw: RawConfigFlags & { format: "yaml" | "json"; outputDir?: string }) => {
-    exitCode = runConfigCommand(
-      { ...configFlags(raw), format: raw.format, outputDir: raw.outputDir },
-      services,
-      io,
-    );
-  });
+      .option("--output-dir <dir>", "write <service>.json files (exactly what up hands to mirrord)")
+      .option("--no-resolve", "do not ask the cluster: targets to infer are shown as pending")
+      .option("--no-interactive", "never prompt; a target that cannot be inferred is an error"),
+  ).action(
+    async (
+      services: string[],
+      raw: RawConfigFlags & {
+        format: "yaml" | "json";
+        outputDir?: string;
+        resolve: boolean;
+        interactive: boolean;
+      },
+    ) => {
+      exitCode = await runConfigCommand(
+        {
+          ...configFlags(raw),
+          format: raw.format,
+          outputDir: raw.outputDir,
+          resolve: raw.resolve,
+          interactive: raw.interactive,
+        },
+        services,
+        io,
+      );
+    },
+  );
 
   withConfigOptions(
     program.command("validate").description("check the config file; exit 0 when it is valid"),
@@ -169,5 +190,7 @@ function reportError(error: unknown, io: CliIO): number {
 export async function main(): Promise<void> {
   const io = await processIO();
   const code = await runCli(process.argv.slice(2), io);
-  process.exitCode = code;
+  // Exit now: an abandoned request to an unreachable API server must not keep the process alive.
+  // stdout and stderr are synchronous for files, pipes and terminals on POSIX, so nothing is lost.
+  process.exit(code);
 }

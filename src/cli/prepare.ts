@@ -47,11 +47,18 @@ function planStep<T>(step: () => T, loaded?: LoadedConfig): T {
     return step();
   } catch (error) {
     if (!(error instanceof PlanError)) throw error;
-    const diagnostics: Diagnostic[] = error.problems.map((p) => ({
-      ...(p.path && loaded ? loaded.locate(p.path) : {}),
-      message: p.message,
-      hint: p.hint,
-    }));
-    throw new UserError(diagnostics);
+    throw toUserError(error, loaded);
   }
+}
+
+/** Plan problems carry config paths; the loaded file turns them into file:line:col. */
+export function toUserError(error: PlanError, loaded?: LoadedConfig): UserError {
+  const diagnostics: Diagnostic[] = error.problems.map((p) => ({
+    ...(p.path && loaded
+      ? loaded.locate(p.path, { key: p.path.length === 2 && p.path[0] === "services" })
+      : {}),
+    message: p.message,
+    hint: p.hint,
+  }));
+  return new UserError(diagnostics);
 }

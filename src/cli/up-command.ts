@@ -13,11 +13,12 @@ import { Supervisor } from "../run/supervisor.js";
 import { WatchdogClient } from "../run/watchdog-client.js";
 import { colorsFor, wantsColor } from "./colors.js";
 import type { CliIO } from "./io.js";
-import { type ConfigFlags, type Prepared, prepare } from "./prepare.js";
+import { type Prepared, prepare } from "./prepare.js";
+import { type ResolveFlags, resolveInferredTargets } from "./resolve-targets.js";
 
 export const MIRRORD_INSTALL_URL = "https://github.com/metalbear-co/mirrord#installation";
 
-export interface UpFlags extends ConfigFlags {
+export interface UpFlags extends ResolveFlags {
   mirrordBin?: string;
   ui: boolean;
   timeoutSeconds: number;
@@ -30,7 +31,7 @@ export interface UpFlags extends ConfigFlags {
 export async function runUpCommand(flags: UpFlags, services: string[], io: CliIO): Promise<number> {
   const prepared = prepare(flags, services, io);
   const { plan } = prepared;
-  checkTargetsResolved(prepared);
+  await resolveInferredTargets(prepared, flags, io);
   const needsMirrord = flags.ui || plan.sessions.some((s) => s.type !== "local");
   const mirrord = needsMirrord ? findMirrord(flags, io) : "mirrord";
   checkPrograms(prepared, io);
@@ -147,19 +148,6 @@ function checkPrograms({ plan, loaded }: Prepared, io: CliIO): void {
     ];
   });
   if (problems.length > 0) throw new UserError(problems);
-}
-
-/** Target inference needs the cluster (the Kubernetes step); until then say so before starting. */
-function checkTargetsResolved({ plan, loaded }: Prepared): void {
-  const unresolved = plan.sessions.filter((s) => s.inferTarget);
-  if (unresolved.length === 0) return;
-  throw new UserError(
-    unresolved.map((s) => ({
-      ...loaded.locate(["services", s.name], { key: true }),
-      message: `services.${s.name}: no target.path, and looking targets up in the cluster is not built yet`,
-      hint: "give target: {path: deployment/<name>} (or target: none to run without a target)",
-    })),
-  );
 }
 
 /** `-u, --ui`: `mirrord ui` beside the sessions; a failure is a warning, as upstream. */

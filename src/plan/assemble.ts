@@ -238,14 +238,18 @@ function checkReplaceTarget(
       hint: "replace mode copies a deployment, statefulset, replicaset, job or cronjob",
     });
   } else if (target?.path) {
-    const parsed = parseTargetPath(target.path);
-    if (parsed.ok && !REPLACEABLE_KINDS.has(parsed.target.kind)) {
-      problems.push({
-        path: at("target", "path"),
-        message: `incompatible mode and target: \`${name}\` is \`replace\` mode with a ${parsed.target.kind} target`,
-        hint: "replace mode copies a deployment, statefulset, replicaset, job or cronjob; use split mode for this one",
-      });
-    }
+    const problem = replaceTargetProblem(name, target.path);
+    if (problem) problems.push({ ...problem, path: at("target", "path") });
   }
   return problems;
+}
+
+/** Replace mode cannot copy and scale down every kind of target (upstream `compatible_with`). */
+export function replaceTargetProblem(name: string, path: string): PlanProblem | undefined {
+  const parsed = parseTargetPath(path);
+  if (!parsed.ok || REPLACEABLE_KINDS.has(parsed.target.kind)) return undefined;
+  return {
+    message: `incompatible mode and target: \`${name}\` is \`replace\` mode with a ${parsed.target.kind} target`,
+    hint: "replace mode copies a deployment, statefulset, replicaset, job or cronjob; use split mode for this one",
+  };
 }

@@ -1,5 +1,5 @@
 /** Runs the real CLI in-process with captured output; no module of ours is replaced. */
-import { Writable } from "node:stream";
+import { Readable, Writable } from "node:stream";
 import type { CliIO } from "../../src/cli/io.js";
 import { runCli } from "../../src/cli/main.js";
 
@@ -25,6 +25,7 @@ export async function runCliCaptured(
   const stdout = new Collector();
   const stderr = new Collector();
   const io: CliIO = {
+    stdin: Readable.from([]),
     stdout,
     stderr,
     env: options.env ?? {},

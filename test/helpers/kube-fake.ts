@@ -1,0 +1,210 @@
+/**
+ * A small Kubernetes API server on 127.0.0.1 standing in for a cluster: namespaces, deployments,
+ * statefulsets, Argo rollouts, pods, `Status` errors, bearer-token auth, and a request log.
+ * Only the reads mirrord-up makes are served; anything else is a 404 Status, as a real server
+ * answers for unknown resources.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import {
+  createServer as createHttp,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { createServer as createHttps } from "node:https";
+import { join } from "node:path";
+import { after } from "node:test";
+import { stringify } from "yaml";
+import { REPO_ROOT } from "./paths.js";
+
+export interface FakePod {
+  name: string;
+  containers?: string[];
+  phase?: string;
+  ready?: boolean;
+  labels?: Record<string, string>;
+}
+
+export interface FakeNamespace {
+  deployments?: string[];
+  statefulsets?: string[];
+  rollouts?: string[];
+  pods?: FakePod[];
+  /** Names here carry `app: mirrord` (mirrord's own agents): never targets. */
+  mirrordOwned?: string[];
+}
+
+export interface FakeKubeOptions {
+  namespaces: Record<string, FakeNamespace>;
+  /** Required bearer token; a request without it gets 401. */
+  token?: string;
+  /** Whether the Argo rollouts CRD is installed (default true). */
+  rolloutsCrd?: boolean;
+  /** Namespaces whose listing answers 403. */
+  forbidden?: string[];
+  /** Accept connections but never answer. */
+  hang?: boolean;
+  /** Serve HTTPS with the committed self-signed certificate. */
+  tls?: boolean;
+}
+
+export interface FakeKube {
+  url: string;
+  /** Every request: method, path, and whether it carried the right credentials. */
+  requests: { method: string; path: string; authorized: boolean }[];
+  close(): Promise<void>;
+}
+
+const TLS_DIR = join(REPO_ROOT, "test", "fixtures", "tls");
+
+export async function startFakeKube(options: FakeKubeOptions): Promise<FakeKube> {
+  const requests: FakeKube["requests"] = [];
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? "/").split("?")[0] as string;
+    const authorized = !options.token || req.headers.authorization === `Bearer ${options.token}`;
+    requests.push({ method: req.method ?? "GET", path, authorized });
+    if (options.hang) return;
+    if (!authorized) return status(res, 401, "Unauthorized", "Unauthorized");
+    route(path, options, res);
+  };
+  const server: Server = options.tls
+    ? createHttps(
+        { key: readFileSync(join(TLS_DIR, "key.pem")), cert: readFileSync(join(TLS_DIR, "cert.pem")) },
+        handler,
+      )
+    : createHttp(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections?.();
+      server.close(() => resolve());
+    });
+  after(close);
+  return { url: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`, requests, close };
+}
+
+function route(path: string, options: FakeKubeOptions, res: ServerResponse): void {
+  const parts = path.split("/").filter(Boolean);
+  // /api/v1/namespaces[/ns[/pods]]
+  if (parts[0] === "api" && parts[1] === "v1" && parts[2] === "namespaces") {
+    const ns = parts[3];
+    if (!ns)
+      return list(
+        res,
+        "NamespaceList",
+        Object.keys(options.namespaces).map((name) => ({ metadata: { name } })),
+      );
+    if (parts.length === 4) {
+      if (!options.namespaces[ns]) return status(res, 404, "NotFound", `namespaces "${ns}" not found`);
+      return json(res, 200, { kind: "Namespace", apiVersion: "v1", metadata: { name: ns } });
+    }
+    if (parts[4] === "pods") return namespaced(res, options, ns, "pods", (n) => (n.pods ?? []).map(pod));
+  }
+  // /apis/apps/v1/namespaces/ns/{deployments,statefulsets}
+  if (parts[0] === "apis" && parts[1] === "apps" && parts[3] === "namespaces" && parts[4]) {
+    const ns = parts[4];
+    if (parts[5] === "deployments")
+      return namespaced(res, options, ns, "deployments", (n) => objects(n, n.deployments));
+    if (parts[5] === "statefulsets")
+      return namespaced(res, options, ns, "statefulsets", (n) => objects(n, n.statefulsets));
+  }
+  if (parts[0] === "apis" && parts[1] === "argoproj.io" && parts[4] && parts[5] === "rollouts") {
+    if (options.rolloutsCrd === false)
+      return status(res, 404, "NotFound", "the server could not find the requested resource");
+    return namespaced(res, options, parts[4], "rollouts", (n) => objects(n, n.rollouts));
+  }
+  status(res, 404, "NotFound", "the server could not find the requested resource");
+}
+
+function namespaced(
+  res: ServerResponse,
+  options: FakeKubeOptions,
+  ns: string,
+  resource: string,
+  items: (n: FakeNamespace) => unknown[],
+): void {
+  if (options.forbidden?.includes(ns)) {
+    return status(
+      res,
+      403,
+      "Forbidden",
+      `${resource} is forbidden: User "dev" cannot list resource "${resource}" in namespace "${ns}"`,
+    );
+  }
+  // Like a real API server, listing in a namespace that does not exist gives an empty list.
+  const namespace = options.namespaces[ns];
+  list(res, "List", namespace ? items(namespace) : []);
+}
+
+function objects(ns: FakeNamespace, names: string[] = []): unknown[] {
+  return names.map((name) => ({
+    metadata: { name, labels: ns.mirrordOwned?.includes(name) ? { app: "mirrord" } : {} },
+  }));
+}
+
+function pod(p: FakePod): unknown {
+  return {
+    metadata: { name: p.name, labels: p.labels ?? {} },
+    spec: { containers: (p.containers ?? ["main"]).map((name) => ({ name })) },
+    status: {
+      phase: p.phase ?? "Running",
+      conditions: [{ type: "Ready", status: p.ready === false ? "False" : "True" }],
+    },
+  };
+}
+
+function list(res: ServerResponse, kind: string, items: unknown[]): void {
+  json(res, 200, { kind, apiVersion: "v1", metadata: { resourceVersion: "1" }, items });
+}
+
+function status(res: ServerResponse, code: number, reason: string, message: string): void {
+  json(res, code, {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message,
+    reason,
+    code,
+  });
+}
+
+function json(res: ServerResponse, code: number, body: unknown): void {
+  res.writeHead(code, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+export interface KubeconfigSpec {
+  clusters: { name: string; server: string; insecure?: boolean }[];
+  users?: { name: string; token?: string }[];
+  contexts: { name: string; cluster: string; user?: string; namespace?: string }[];
+  current?: string;
+}
+
+/** Writes a kubeconfig file as kubectl would. */
+export function writeKubeconfig(file: string, spec: KubeconfigSpec): string {
+  const doc = {
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: spec.clusters.map((c) => ({
+      name: c.name,
+      cluster: { server: c.server, ...(c.insecure ? { "insecure-skip-tls-verify": true } : {}) },
+    })),
+    users: (spec.users ?? [{ name: "dev" }]).map((u) => ({
+      name: u.name,
+      user: u.token ? { token: u.token } : {},
+    })),
+    contexts: spec.contexts.map((c) => ({
+      name: c.name,
+      context: {
+        cluster: c.cluster,
+        user: c.user ?? "dev",
+        ...(c.namespace ? { namespace: c.namespace } : {}),
+      },
+    })),
+    ...(spec.current ? { "current-context": spec.current } : {}),
+  };
+  writeFileSync(file, stringify(doc));
+  return file;
+}

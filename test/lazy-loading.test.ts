@@ -1,0 +1,55 @@
+/** The Kubernetes client is ~450 ms to load: only commands that talk to a cluster may load it. */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { startFakeKube, writeKubeconfig } from "./helpers/kube-fake.js";
+import { BIN, REPO_ROOT } from "./helpers/paths.js";
+import { tempDir, withConfig } from "./helpers/tmp.js";
+
+async function loadedModules(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<string[]> {
+  const trace = join(tempDir(), "imports.txt");
+  await new Promise<void>((resolve) =>
+    execFile(
+      process.execPath,
+      ["--import", join(REPO_ROOT, "test", "fixtures", "trace-imports.mjs"), BIN, ...args],
+      { cwd, env: { PATH: process.env.PATH, TRACE_IMPORTS_FILE: trace, ...env } },
+      () => resolve(),
+    ),
+  );
+  return existsSync(trace) ? readFileSync(trace, "utf8").split("\n") : [];
+}
+
+const CLIENT = /@kubernetes\/client-node/;
+const CONFIG = `services:\n  api:\n    run: {command: [x]}\n`;
+
+describe("lazy loading of the Kubernetes client", { timeout: 60_000 }, () => {
+  for (const args of [
+    ["--help"],
+    ["validate", "-k", "k"],
+    ["schema"],
+    ["config", "--no-resolve", "-k", "k"],
+  ]) {
+    it(`\`mirrord-up ${args.join(" ")}\` does not load it`, async () => {
+      const modules = await loadedModules(args, withConfig(CONFIG));
+      assert.ok(
+        modules.some((m) => m.includes("/dist/cli/main.js")),
+        "the trace works",
+      );
+      assert.equal(modules.filter((m) => CLIENT.test(m)).length, 0);
+    });
+  }
+
+  it("`mirrord-up config` with a target to infer does load it", async () => {
+    const kube = await startFakeKube({ namespaces: { default: { deployments: ["api"] } } });
+    const dir = withConfig(CONFIG);
+    const kubeconfig = writeKubeconfig(join(dir, "kc"), {
+      clusters: [{ name: "c", server: kube.url, insecure: true }],
+      contexts: [{ name: "d", cluster: "c" }],
+      current: "d",
+    });
+    const modules = await loadedModules(["config", "-k", "k"], dir, { KUBECONFIG: kubeconfig });
+    assert.ok(modules.some((m) => CLIENT.test(m)));
+  });
+});
