@@ -64,8 +64,7 @@ export async function startFakeKube(options: FakeKubeOptions): Promise<FakeKube>
     const authorized = !options.token || req.headers.authorization === `Bearer ${options.token}`;
     requests.push({ method: req.method ?? "GET", path, authorized });
     if (options.hang) return;
-    if (!authorized) return status(res, 401, "Unauthorized", "Unauthorized");
-    route(path, options, res);
+    send(res, authorized ? route(path, options) : status(401, "Unauthorized", "Unauthorized"));
   };
   const server: Server = options.tls
     ? createHttps(
@@ -84,49 +83,51 @@ export async function startFakeKube(options: FakeKubeOptions): Promise<FakeKube>
   return { url: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`, requests, close };
 }
 
-function route(path: string, options: FakeKubeOptions, res: ServerResponse): void {
+interface Reply {
+  code: number;
+  body: unknown;
+}
+
+function route(path: string, options: FakeKubeOptions): Reply {
   const parts = path.split("/").filter(Boolean);
   // /api/v1/namespaces[/ns[/pods]]
   if (parts[0] === "api" && parts[1] === "v1" && parts[2] === "namespaces") {
     const ns = parts[3];
     if (!ns)
       return list(
-        res,
         "NamespaceList",
         Object.keys(options.namespaces).map((name) => ({ metadata: { name } })),
       );
     if (parts.length === 4) {
-      if (!options.namespaces[ns]) return status(res, 404, "NotFound", `namespaces "${ns}" not found`);
-      return json(res, 200, { kind: "Namespace", apiVersion: "v1", metadata: { name: ns } });
+      if (!options.namespaces[ns]) return status(404, "NotFound", `namespaces "${ns}" not found`);
+      return { code: 200, body: { kind: "Namespace", apiVersion: "v1", metadata: { name: ns } } };
     }
-    if (parts[4] === "pods") return namespaced(res, options, ns, "pods", (n) => (n.pods ?? []).map(pod));
+    if (parts[4] === "pods") return namespaced(options, ns, "pods", (n) => (n.pods ?? []).map(pod));
   }
   // /apis/apps/v1/namespaces/ns/{deployments,statefulsets}
   if (parts[0] === "apis" && parts[1] === "apps" && parts[3] === "namespaces" && parts[4]) {
     const ns = parts[4];
     if (parts[5] === "deployments")
-      return namespaced(res, options, ns, "deployments", (n) => objects(n, n.deployments));
+      return namespaced(options, ns, "deployments", (n) => objects(n, n.deployments));
     if (parts[5] === "statefulsets")
-      return namespaced(res, options, ns, "statefulsets", (n) => objects(n, n.statefulsets));
+      return namespaced(options, ns, "statefulsets", (n) => objects(n, n.statefulsets));
   }
   if (parts[0] === "apis" && parts[1] === "argoproj.io" && parts[4] && parts[5] === "rollouts") {
     if (options.rolloutsCrd === false)
-      return status(res, 404, "NotFound", "the server could not find the requested resource");
-    return namespaced(res, options, parts[4], "rollouts", (n) => objects(n, n.rollouts));
+      return status(404, "NotFound", "the server could not find the requested resource");
+    return namespaced(options, parts[4], "rollouts", (n) => objects(n, n.rollouts));
   }
-  status(res, 404, "NotFound", "the server could not find the requested resource");
+  return status(404, "NotFound", "the server could not find the requested resource");
 }
 
 function namespaced(
-  res: ServerResponse,
   options: FakeKubeOptions,
   ns: string,
   resource: string,
   items: (n: FakeNamespace) => unknown[],
-): void {
+): Reply {
   if (options.forbidden?.includes(ns)) {
     return status(
-      res,
       403,
       "Forbidden",
       `${resource} is forbidden: User "dev" cannot list resource "${resource}" in namespace "${ns}"`,
@@ -134,7 +135,7 @@ function namespaced(
   }
   // Like a real API server, listing in a namespace that does not exist gives an empty list.
   const namespace = options.namespaces[ns];
-  list(res, "List", namespace ? items(namespace) : []);
+  return list("List", namespace ? items(namespace) : []);
 }
 
 function objects(ns: FakeNamespace, names: string[] = []): unknown[] {
@@ -154,25 +155,20 @@ function pod(p: FakePod): unknown {
   };
 }
 
-function list(res: ServerResponse, kind: string, items: unknown[]): void {
-  json(res, 200, { kind, apiVersion: "v1", metadata: { resourceVersion: "1" }, items });
+function list(kind: string, items: unknown[]): Reply {
+  return { code: 200, body: { kind, apiVersion: "v1", metadata: { resourceVersion: "1" }, items } };
 }
 
-function status(res: ServerResponse, code: number, reason: string, message: string): void {
-  json(res, code, {
-    kind: "Status",
-    apiVersion: "v1",
-    metadata: {},
-    status: "Failure",
-    message,
-    reason,
+function status(code: number, reason: string, message: string): Reply {
+  return {
     code,
-  });
+    body: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code },
+  };
 }
 
-function json(res: ServerResponse, code: number, body: unknown): void {
-  res.writeHead(code, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
+function send(res: ServerResponse, reply: Reply): void {
+  res.writeHead(reply.code, { "content-type": "application/json" });
+  res.end(JSON.stringify(reply.body));
 }
 
 export interface KubeconfigSpec {
