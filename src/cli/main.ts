@@ -151,6 +151,15 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   });
 
   program
+    .command("init")
+    .description("create a mirrord-up.yaml by answering questions (needs a terminal)")
+    .option("-o, --output <file>", "the file name offered for saving", DEFAULT_CONFIG_FILE)
+    .action(async (raw: { output: string }) => {
+      const { runInitCommand } = await import("./init-command.js");
+      exitCode = await runInitCommand(raw.output, io);
+    });
+
+  program
     .command("schema")
     .description("print the JSON Schema (draft-07) of mirrord-up.yaml, for editors")
     .action(() => {
