@@ -83,3 +83,44 @@ describe("on a real terminal", { timeout: 120_000 }, () => {
     }
   });
 });
+
+describe("target inference on a real terminal", { timeout: 60_000 }, () => {
+  async function inPty(args: string) {
+    const { startFakeKube, writeKubeconfig } = await import("./helpers/kube-fake.js");
+    const kube = await startFakeKube({ namespaces: { default: { deployments: ["other"] } } });
+    const dir = tempDir();
+    writeFileSync(join(dir, "mirrord-up.yaml"), "services:\n  api:\n    run: {command: [x]}\n");
+    const kubeconfig = writeKubeconfig(join(dir, "kc"), {
+      clusters: [{ name: "c", server: kube.url, insecure: true }],
+      contexts: [{ name: "dev", cluster: "c" }],
+      current: "dev",
+    });
+    const child = spawn("script", ["-qefc", `exec ${process.execPath} ${BIN} config -k k ${args}`, "/dev/null"], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, TERM: "xterm", KUBECONFIG: kubeconfig },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => {
+      out += stripVTControlCharacters(c.toString());
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    return { child, exited, output: () => out };
+  }
+
+  it("not found: asks what to do instead of failing", async () => {
+    const t = await inPty("");
+    await waitFor(() => t.output().includes("api: what now?"), 10_000, `the prompt:\n${t.output()}`);
+    assert.match(t.output(), /Search in a different namespace/);
+    t.child.stdin.write("\x1b[B\r"); // Exit
+    assert.equal(await t.exited, 2);
+    assert.match(t.output(), /stopped: no target chosen for api; nothing was started/);
+  });
+
+  it("--no-interactive fails with the located error even on a terminal", async () => {
+    const t = await inPty("--no-interactive");
+    assert.equal(await t.exited, 2);
+    assert.doesNotMatch(t.output(), /what now\?/);
+    assert.match(t.output(), /no deployment, statefulset, rollout or pod named "api" in namespace "default" \(context "dev"\)/);
+  });
+});
