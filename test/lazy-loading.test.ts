@@ -34,7 +34,7 @@ describe("lazy loading of the Kubernetes client", { timeout: 60_000 }, () => {
     it(`\`mirrord-up ${args.join(" ")}\` does not load it`, async () => {
       const modules = await loadedModules(args, withConfig(CONFIG));
       assert.ok(
-        modules.some((m) => m.includes("/dist/cli/main.js")),
+        modules.some((m) => m.includes("/dist/mirrord-up.js")),
         "the trace works",
       );
       assert.equal(modules.filter((m) => CLIENT.test(m)).length, 0);

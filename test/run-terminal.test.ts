@@ -95,11 +95,15 @@ describe("target inference on a real terminal", { timeout: 60_000 }, () => {
       contexts: [{ name: "dev", cluster: "c" }],
       current: "dev",
     });
-    const child = spawn("script", ["-qefc", `exec ${process.execPath} ${BIN} config -k k ${args}`, "/dev/null"], {
-      cwd: dir,
-      env: { PATH: process.env.PATH, TERM: "xterm", KUBECONFIG: kubeconfig },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const child = spawn(
+      "script",
+      ["-qefc", `exec ${process.execPath} ${BIN} config -k k ${args}`, "/dev/null"],
+      {
+        cwd: dir,
+        env: { PATH: process.env.PATH, TERM: "xterm", KUBECONFIG: kubeconfig },
+        stdio: ["pipe", "pipe", "pipe"],
+      },
+    );
     let out = "";
     child.stdout.on("data", (c: Buffer) => {
       out += stripVTControlCharacters(c.toString());
@@ -121,6 +125,9 @@ describe("target inference on a real terminal", { timeout: 60_000 }, () => {
     const t = await inPty("--no-interactive");
     assert.equal(await t.exited, 2);
     assert.doesNotMatch(t.output(), /what now\?/);
-    assert.match(t.output(), /no deployment, statefulset, rollout or pod named "api" in namespace "default" \(context "dev"\)/);
+    assert.match(
+      t.output(),
+      /no deployment, statefulset, rollout or pod named "api" in namespace "default" \(context "dev"\)/,
+    );
   });
 });

@@ -1,6 +1,6 @@
 /** `mirrord-up init [-o FILE]`: the interactive wizard, on a terminal only. */
-import { existsSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../config/diagnostics.js";
 import type { ClusterChoices } from "../init/wizard.js";
@@ -8,8 +8,20 @@ import type { CliIO } from "./io.js";
 import { inquirerPrompter, PromptCancelled, type Prompter } from "./prompter.js";
 import { canPrompt } from "./resolve-targets.js";
 
-/** The published schema next to the installed package, for the editor comment. */
-export const SCHEMA_PATH = fileURLToPath(new URL("../../schema/mirrord-up.schema.json", import.meta.url));
+/** The published schema of the installed package, for the editor comment. */
+export const SCHEMA_PATH = join(packageRoot(), "schema", "mirrord-up.schema.json");
+
+/** This package's directory, from the running code (a bundle in dist/, or src/ under tsx). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, "utf8")).name === "mirrord-up") return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("cannot find the mirrord-up package directory");
+    dir = parent;
+  }
+}
 
 export async function runInitCommand(output: string, io: CliIO, prompter?: Prompter): Promise<number> {
   if (!prompter && !canPrompt(io, { interactive: true })) {

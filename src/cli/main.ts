@@ -199,7 +199,14 @@ function reportError(error: unknown, io: CliIO): number {
 export async function main(): Promise<void> {
   const io = await processIO();
   const code = await runCli(process.argv.slice(2), io);
-  // Exit now: an abandoned request to an unreachable API server must not keep the process alive.
-  // stdout and stderr are synchronous for files, pipes and terminals on POSIX, so nothing is lost.
+  // Exit explicitly: an abandoned request to an unreachable API server must not keep the process
+  // alive. But first let queued output reach its reader: a large write to a pipe can still be
+  // pending here, and exiting would cut it off.
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   process.exit(code);
+}
+
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || stream.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => stream.write("", () => resolve()));
 }
