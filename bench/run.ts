@@ -36,7 +36,6 @@ import {
   STAND_IN_MIRRORD,
   sleep,
   TOOLS,
-  type Tool,
   until,
 } from "./lib.js";
 
@@ -84,7 +83,7 @@ async function throughput(reps: number) {
       line: /^\[s\d\] L\d{6} [a-z]{92}$/,
     },
     "sed per process (floor)": {
-      run: (out) => timedShell(names.map((n) => `sed 's/^/${n} | /' ${file} &`).join(" ") + " wait", out),
+      run: (out) => timedShell(`${names.map((n) => `sed 's/^/${n} | /' ${file} &`).join(" ")} wait`, out),
       line: /^s\d \| L\d{6} [a-z]{92}$/,
     },
     // Through one pipe: straight to a file, coreutils cat uses copy_file_range, which ignores the
