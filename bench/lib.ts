@@ -106,3 +106,10 @@ export function peakRssMiB(pid: number): number {
   const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
   return kb / 1024;
 }
+
+/** Appends `value` to the list under `key`. */
+export function record(lists: Record<string, number[]>, key: string, value: number): void {
+  const list = lists[key] ?? [];
+  list.push(value);
+  lists[key] = list;
+}

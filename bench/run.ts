@@ -33,6 +33,7 @@ import {
   OUT,
   peakRssMiB,
   ROOT,
+  record,
   STAND_IN_MIRRORD,
   sleep,
   TOOLS,
@@ -109,8 +110,8 @@ async function throughput(reps: number) {
       const out = join(OUT, "throughput.out");
       const seconds = await c.run(out);
       const { good, bad } = await checkLines(out, c.line);
-      (row.values[name] ??= []).push((SERVICES * LINES) / seconds);
-      (malformed[name] ??= []).push(bad + (SERVICES * LINES - good));
+      record(row.values, name, (SERVICES * LINES) / seconds);
+      record(malformed, name, bad + (SERVICES * LINES - good));
       rmSync(out, { force: true });
     }
   }
@@ -201,7 +202,7 @@ async function start(reps: number) {
           (_, i) => Number(readFileSync(join(dir, `started-${i}`), "utf8").trim()) / 1e6,
         ),
       );
-      (row.values[tool] ??= []).push(last - run.launchedAt);
+      record(row.values, tool, last - run.launchedAt);
       await stopGroup(run);
     }
   }
@@ -259,7 +260,7 @@ async function stop(reps: number) {
       await sleep(200);
       const ms = await stopGroup(run);
       if (Number.isNaN(ms)) row.notes!.push(`${tool}: processes were still alive 20 s after Ctrl-C (killed)`);
-      (row.values[tool] ??= []).push(ms);
+      record(row.values, tool, ms);
     }
   }
   rows.push(row);
@@ -298,7 +299,7 @@ async function memory(reps: number) {
               { cwd: dir },
             );
       await sleep(8000);
-      (row.values[tool] ??= []).push(peakRssMiB(run.child.pid as number));
+      record(row.values, tool, peakRssMiB(run.child.pid as number));
       if (tool === "mirrord-up") {
         const dog = markedPids(run.marker).find((pid) =>
           readFileSync(`/proc/${pid}/cmdline`, "latin1").includes("mirrord-up-watchdog"),
