@@ -31,10 +31,11 @@ export interface UpFlags extends ResolveFlags {
 export async function runUpCommand(flags: UpFlags, services: string[], io: CliIO): Promise<number> {
   const prepared = prepare(flags, services, io);
   const { plan } = prepared;
-  await resolveInferredTargets(prepared, flags, io);
+  // Local checks first: a missing binary should not wait for a cluster or a prompt.
   const needsMirrord = flags.ui || plan.sessions.some((s) => s.type !== "local");
   const mirrord = needsMirrord ? findMirrord(flags, io) : "mirrord";
   checkPrograms(prepared, io);
+  await resolveInferredTargets(prepared, flags, io);
 
   const colors = colorsFor(io.stdout, io.env, flags.color ? undefined : false);
   const mux = new OutputMux(
