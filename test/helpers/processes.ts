@@ -57,13 +57,25 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** SIGKILLs every living process carrying `marker` (test cleanup, even after a failure). */
+/**
+ * SIGKILLs every living process carrying `marker` (test cleanup, even after a failure). Scans
+ * again until none is left: a process forked while the previous scan ran (a session still
+ * starting) would otherwise escape, since the watchdog that would catch it is killed too.
+ */
 export function killMarked(marker: string): void {
-  for (const p of processesWithMarker(marker)) {
-    try {
-      process.kill(p.pid, "SIGKILL");
-    } catch {
-      // already gone
+  for (let round = 0; round < 50; round++) {
+    const alive = processesWithMarker(marker);
+    if (alive.length === 0) return;
+    for (const p of alive) {
+      try {
+        process.kill(p.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    const until = Date.now() + 20;
+    while (Date.now() < until) {
+      // a short busy wait: this runs in synchronous cleanup hooks
     }
   }
 }
