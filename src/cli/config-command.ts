@@ -6,7 +6,7 @@ import { upConfigJsonSchema } from "../config/schema.js";
 import type { RunPlan, SessionPlan } from "../plan/assemble.js";
 import { renderMirrordJson } from "../plan/mirrord-json.js";
 import type { CliIO } from "./io.js";
-import { type ConfigFlags, loadWithKey, prepare } from "./prepare.js";
+import { type ConfigFlags, prepare } from "./prepare.js";
 import { type ResolveFlags, resolveInferredTargets } from "./resolve-targets.js";
 
 export interface ConfigCommandFlags extends ResolveFlags {
@@ -94,5 +94,3 @@ export function runSchemaCommand(io: CliIO): number {
 function printWarnings(plan: RunPlan, io: CliIO): void {
   for (const w of plan.warnings) io.stderr.write(`warning: ${w.service}: ${w.message}\n`);
 }
-
-export { loadWithKey };

@@ -17,28 +17,21 @@ export interface ConfigFlags {
   context?: string;
 }
 
+/** A loaded file and the plan built from it. */
 export interface Prepared {
   loaded: LoadedConfig;
   plan: RunPlan;
-  keySource: string;
 }
 
-export function loadWithKey(
-  flags: ConfigFlags,
-  io: CliIO,
-): { loaded: LoadedConfig; key: string; keySource: string } {
-  const { key, source } = planStep(() => resolveKey(flags.key, io.env, io.username));
-  const loaded = loadConfig({ file: flags.configFile, cwd: io.cwd, key, env: io.env });
-  return { loaded, key, keySource: source };
-}
-
+/** Resolves the key (it is a template variable), loads the file, and builds the plan. */
 export function prepare(flags: ConfigFlags, services: readonly string[], io: CliIO): Prepared {
-  const { loaded, key, keySource } = loadWithKey(flags, io);
+  const { key } = planStep(() => resolveKey(flags.key, io.env, io.username));
+  const loaded = loadConfig({ file: flags.configFile, cwd: io.cwd, key, env: io.env });
   const plan = planStep(
     () => buildRunPlan(loaded.config, { key, services, mode: flags.mode, context: flags.context }),
     loaded,
   );
-  return { loaded, plan, keySource };
+  return { loaded, plan };
 }
 
 /** Runs a plan step, turning `PlanError` into located `UserError` diagnostics. */

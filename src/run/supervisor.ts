@@ -6,7 +6,6 @@
  * Stopping: SIGTERM to every group, wait until each group is empty (not just its leader) for up
  * to the timeout, then SIGKILL what is left. A second signal kills at once.
  */
-import type { RunPlan } from "../plan/assemble.js";
 import type { OutputMux } from "./output.js";
 import { livingGroups, signalGroup } from "./process-groups.js";
 import { describeEnd, exitStatus, formatDuration, type Session } from "./session.js";
@@ -220,5 +219,3 @@ export class Supervisor {
 export function shellQuote(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }
-
-export type { RunPlan };
