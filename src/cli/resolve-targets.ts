@@ -3,7 +3,6 @@
  * The Kubernetes code is imported only when there is something to look up.
  */
 import { UserError } from "../config/diagnostics.js";
-import type { ConfigPath } from "../config/load.js";
 import { saveTargetToFile } from "../config/save-target.js";
 import { replaceTargetProblem } from "../plan/assemble.js";
 import { PlanError, type PlanProblem } from "../plan/problems.js";
@@ -31,27 +30,13 @@ export async function resolveInferredTargets(
   if (pending.length === 0) return;
   const { inferTargets, InferenceAbandoned } = await import("../kube/infer.js");
   const common = loaded.config.common ?? {};
-  const requests = pending.map((s) => {
-    const service = loaded.config.services[s.name];
-    let contextPath: ConfigPath | undefined;
-    let contextSource: "--context" | "service context" | "common.context" | "current-context" =
-      "current-context";
-    if (flags.context) contextSource = "--context";
-    else if (service?.context) {
-      contextSource = "service context";
-      contextPath = ["services", s.name, "context"];
-    } else if (common.context) {
-      contextSource = "common.context";
-      contextPath = ["common", "context"];
-    }
-    return {
-      service: s.name,
-      namespace: s.inferTarget?.namespace,
-      context: s.context,
-      contextSource,
-      contextPath,
-    };
-  });
+  const requests = pending.map((s) => ({
+    service: s.name,
+    namespace: s.inferTarget?.namespace,
+    context: s.context,
+    contextSource: s.contextOrigin?.source ?? ("current-context" as const),
+    contextPath: s.contextOrigin?.path,
+  }));
   let found: Awaited<ReturnType<typeof inferTargets>>;
   try {
     found = await inferTargets(requests, {

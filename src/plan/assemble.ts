@@ -38,6 +38,35 @@ export interface MirrordConfig {
   };
 }
 
+/** Which setting chose a service's kube context, and where it is in the file. */
+export interface ContextOrigin {
+  source: "--context" | "service context" | "common.context";
+  path?: ConfigPath;
+}
+
+/** `--context` > `services.<name>.context` > `common.context` (upstream `kube_context.rs`). */
+function contextByPrecedence(
+  name: string,
+  service: ServiceConfig,
+  common: CommonConfig,
+  flag: string | undefined,
+): { context?: string; contextOrigin?: ContextOrigin } {
+  if (flag !== undefined) return { context: flag, contextOrigin: { source: "--context" } };
+  if (service.context !== undefined) {
+    return {
+      context: service.context,
+      contextOrigin: { source: "service context", path: ["services", name, "context"] },
+    };
+  }
+  if (common.context !== undefined) {
+    return {
+      context: common.context,
+      contextOrigin: { source: "common.context", path: ["common", "context"] },
+    };
+  }
+  return {};
+}
+
 /** One service, ready to start. */
 export interface SessionPlan {
   name: string;
@@ -48,6 +77,8 @@ export interface SessionPlan {
   mirrordConfig?: MirrordConfig;
   /** Kube context passed to mirrord as `--context`, by precedence. */
   context?: string;
+  /** Where `context` came from (for messages); absent when no context is set (current-context). */
+  contextOrigin?: ContextOrigin;
   /** Variables set for a local service (its `env.override`). */
   env: Record<string, string>;
   /** split/replace for mirrord services. */
@@ -107,7 +138,7 @@ function planService(
     return { name, type, command, env: { ...(service.env?.override ?? {}) }, usesSessionFilter: false };
   }
   const mode: Mode = options.mode ?? service.default_mode ?? "split";
-  const context = options.context ?? service.context ?? common.context;
+  const { context, contextOrigin } = contextByPrecedence(name, service, common, options.context);
   const { config, usesSessionFilter } = assembleMirrordConfig(service, common, {
     key: options.key,
     mode,
@@ -124,6 +155,7 @@ function planService(
     command,
     mirrordConfig: config,
     context,
+    contextOrigin,
     env: {},
     mode,
     inferTarget,
