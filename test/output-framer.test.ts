@@ -93,14 +93,14 @@ describe("LineSink", () => {
 describe("prefixLines", () => {
   it("inserts the prefix before every line of a region", () => {
     const chunk = Buffer.from("a\nbb\nccc\n");
-    assert.equal(prefixLines(chunk, 0, chunk.length, Buffer.from("> ")), "> a\n> bb\n> ccc\n");
-    assert.equal(prefixLines(chunk, 2, 5, Buffer.from("# ")), "# bb\n");
+    assert.equal(prefixLines(chunk, 0, chunk.length, "> "), "> a\n> bb\n> ccc\n");
+    assert.equal(prefixLines(chunk, 2, 5, "# "), "# bb\n");
   });
 
   it("keeps every byte value exact through the latin1 string", () => {
     const all = Buffer.from([...Array.from({ length: 256 }, (_, i) => i).filter((b) => b !== 10), 10]);
     const prefix = Buffer.from("é | "); // a multi-byte UTF-8 prefix, too
-    const out = Buffer.from(prefixLines(all, 0, all.length, prefix), "latin1");
+    const out = Buffer.from(prefixLines(all, 0, all.length, prefix.toString("latin1")), "latin1");
     assert.deepEqual(out, Buffer.concat([prefix, all]));
   });
 });

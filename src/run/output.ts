@@ -85,14 +85,16 @@ export class OutputMux {
     this.stream.once("drain", listener);
   }
 
-  /** The prefix of an application line: `name | ` (or `name | <time> `). */
-  linePrefix(name: string, kind: "stdout" | "stderr"): () => Buffer {
+  /**
+   * The prefix of an application line, `name | ` (or `name | <time> `), as a `latin1` string of
+   * its UTF-8 bytes, ready to be joined with line bytes read as `latin1`.
+   */
+  linePrefix(name: string, kind: "stdout" | "stderr"): () => string {
     const { colors: c, prefix, timestamps } = this.options;
     const bar = kind === "stderr" ? c.red("|") : c.dim("|");
-    const fixed = prefix ? `${this.paint(name)} ${bar} ` : "";
-    const fixedBytes = Buffer.from(fixed);
-    if (!timestamps) return () => fixedBytes;
-    return () => Buffer.from(`${fixed}${new Date().toISOString()} `);
+    const fixed = prefix ? Buffer.from(`${this.paint(name)} ${bar} `).toString("latin1") : "";
+    if (!timestamps) return () => fixed;
+    return () => `${fixed}${new Date().toISOString()} `;
   }
 
   /** A line about a service from mirrord-up itself: `name ▸ text`. */
@@ -148,7 +150,7 @@ export class LineSink {
 
   constructor(
     private readonly mux: OutputMux,
-    private readonly prefix: () => Buffer,
+    private readonly prefix: () => string,
   ) {}
 
   /** Handles one chunk; returns false when the destination asks the source to pause. */
@@ -164,9 +166,7 @@ export class LineSink {
     let start = 0;
     if (this.pendingLength > 0) {
       // The held start of a line, completed by this chunk.
-      text =
-        prefixString(prefix) +
-        Buffer.concat([...this.takePending(), chunk.subarray(0, first + 1)]).toString("latin1");
+      text = prefix + Buffer.concat([...this.takePending(), chunk.subarray(0, first + 1)]).toString("latin1");
       start = first + 1;
     }
     const last = chunk.lastIndexOf(NEWLINE);
@@ -190,8 +190,7 @@ export class LineSink {
       const piece = chunk.subarray(start, nl);
       const line = this.pendingLength > 0 ? Buffer.concat([...this.takePending(), piece]) : piece;
       start = nl + 1;
-      if (!this.intercept(line))
-        ok = this.mux.write(Buffer.concat([this.prefix(), line, NEWLINE_BUFFER])) && ok;
+      if (!this.intercept(line)) ok = this.mux.write(`${this.prefix()}${line.toString("latin1")}\n`) && ok;
     }
     if (start >= chunk.length) {
       if (this.pendingLength === 0) this.clearIdle();
@@ -221,7 +220,7 @@ export class LineSink {
     if (this.pendingLength === 0) return;
     const line = Buffer.concat(this.takePending());
     if (this.intercept?.(line)) return;
-    this.mux.write(Buffer.concat([this.prefix(), line, NEWLINE_BUFFER]));
+    this.mux.write(`${this.prefix()}${line.toString("latin1")}\n`);
   }
 
   private takePending(): Buffer[] {
@@ -239,25 +238,12 @@ export class LineSink {
   }
 }
 
-const NEWLINE_BUFFER = Buffer.from("\n");
-
-/** The prefix's bytes as a `latin1` string, cached per prefix buffer. */
-const prefixStrings = new WeakMap<Buffer, string>();
-function prefixString(prefix: Buffer): string {
-  const cached = prefixStrings.get(prefix);
-  if (cached !== undefined) return cached;
-  const text = prefix.toString("latin1");
-  prefixStrings.set(prefix, text);
-  return text;
-}
-
 /**
- * `chunk[start, end)` holds whole lines; returns them with `prefix` before each, as a `latin1`
- * string (write it with the `latin1` encoding to get the exact bytes back).
+ * `chunk[start, end)` holds whole lines; returns them with `prefix` (a `latin1` string) before
+ * each, as a `latin1` string: write it with the `latin1` encoding to get the exact bytes back.
  */
-export function prefixLines(chunk: Buffer, start: number, end: number, prefix: Buffer): string {
+export function prefixLines(chunk: Buffer, start: number, end: number, prefix: string): string {
   const body = chunk.toString("latin1", start, end - 1);
   if (prefix.length === 0) return `${body}\n`;
-  const p = prefixString(prefix);
-  return `${p}${body.replaceAll("\n", `\n${p}`)}\n`;
+  return `${prefix}${body.replaceAll("\n", `\n${prefix}`)}\n`;
 }
