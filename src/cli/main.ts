@@ -195,14 +195,29 @@ function reportError(error: unknown, io: CliIO): number {
   return ExitCode.internal;
 }
 
+/** How long queued output may take to reach its reader before mirrord-up exits anyway. */
+const FLUSH_LIMIT_MS = 750;
+
 /** The process entry point. */
 export async function main(): Promise<void> {
+  // A write error on stderr (a closed terminal: EIO) must not become an uncaught exception;
+  // stdout's errors are handled where it is written.
+  process.stderr.on("error", () => {});
   const io = await processIO();
   const code = await runCli(process.argv.slice(2), io);
   // Exit explicitly: an abandoned request to an unreachable API server must not keep the process
   // alive. But first let queued output reach its reader: a large write to a pipe can still be
-  // pending here, and exiting would cut it off.
-  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  // pending here, and exiting would cut it off. A reader that never reads (`| less` left alone)
+  // must not keep mirrord-up alive either: after FLUSH_LIMIT_MS what is left is dropped.
+  const flushedInTime = await Promise.race([
+    Promise.all([flushed(process.stdout), flushed(process.stderr)]).then(() => true),
+    new Promise<false>((resolve) => setTimeout(resolve, FLUSH_LIMIT_MS, false).unref()),
+  ]);
+  if (!flushedInTime && process.stdout.writableLength > 0) {
+    process.stderr.write(
+      `mirrord-up: the output is not being read; ${process.stdout.writableLength} bytes were not written\n`,
+    );
+  }
   process.exit(code);
 }
 

@@ -1,5 +1,6 @@
 /** `mirrord-up [up] [SERVICE...]`: validate, check, then hand the sessions to the supervisor. */
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { UserError } from "../config/diagnostics.js";
 import { sessionArgv } from "../plan/argv.js";
 import type { RunPlan } from "../plan/assemble.js";
@@ -8,9 +9,10 @@ import { sessionHeader } from "../plan/session-filter.js";
 import { PrivateConfigDir } from "../run/config-dir.js";
 import { findExecutable } from "../run/find-executable.js";
 import { OutputMux } from "../run/output.js";
+import { SESSION_MARKER_VAR, sessionMarker } from "../run/process-groups.js";
 import { Session } from "../run/session.js";
 import { Supervisor } from "../run/supervisor.js";
-import { WatchdogClient } from "../run/watchdog-client.js";
+import { type GroupRegistry, WatchdogClient } from "../run/watchdog-client.js";
 import { colorsFor, wantsColor } from "./colors.js";
 import type { CliIO } from "./io.js";
 import { type Prepared, prepare } from "./prepare.js";
@@ -49,36 +51,37 @@ export async function runUpCommand(flags: UpFlags, services: string[], io: CliIO
   const removeOnExit = () => configDir.remove();
   process.on("exit", removeOnExit);
   const timeoutMs = flags.timeoutSeconds * 1000;
-  const watchdog = new WatchdogClient(timeoutMs, configDir.path, io.env);
+  // Marks every process of this run (see `markedProcesses`), so that one that left its process
+  // group is still found and stopped.
+  const runId = randomBytes(8).toString("hex");
+  const watchdog = new WatchdogClient(timeoutMs, configDir.path, runId, io.env);
   try {
     const childEnv = sessionBaseEnv(io, flags);
     const extraGroups: number[] = [];
     if (flags.ui) {
       const pgid = startUi(mirrord, childEnv, io, mux);
       if (pgid !== undefined) {
-        watchdog.watchGroup(pgid);
+        watchdog.register(pgid).catch(() => {});
         extraGroups.push(pgid);
       }
     }
-    const supervisor: Supervisor = new Supervisor(
-      [],
-      mux,
-      {
-        keepGoing: flags.keepGoing,
-        timeoutMs,
-        sessionHeader: plan.sessions.some((s) => s.usesSessionFilter) ? sessionHeader(plan.key) : undefined,
-        extraGroups,
-      },
-      (pgid) => watchdog.watchGroup(pgid),
-    );
-    const sessions = createSessions(plan, mirrord, configDir, childEnv, io, mux, supervisor);
+    const supervisor: Supervisor = new Supervisor([], mux, {
+      keepGoing: flags.keepGoing,
+      timeoutMs,
+      sessionHeader: plan.sessions.some((s) => s.usesSessionFilter) ? sessionHeader(plan.key) : undefined,
+      extraGroups,
+      runId,
+    });
+    const sessions = createSessions(plan, mirrord, configDir, childEnv, io, mux, supervisor, watchdog, runId);
     supervisor.setSessions(sessions);
     const names = sessions.map((s) => s.name).join(", ");
     mux.notice(
       `mirrord-up: starting ${sessions.length} service${sessions.length === 1 ? "" : "s"} (${names}), key ${plan.key}`,
       "dim",
     );
-    return await supervisor.run();
+    const code = await supervisor.run();
+    reportOutputTrouble(mux, sessions, io);
+    return code;
   } finally {
     configDir.remove();
     process.off("exit", removeOnExit);
@@ -94,19 +97,33 @@ function createSessions(
   io: CliIO,
   mux: OutputMux,
   supervisor: Supervisor,
+  groups: GroupRegistry,
+  runId: string,
 ): Session[] {
   return plan.sessions.map((s) => {
     const file = s.mirrordConfig ? configDir.write(s.name, renderMirrordJson(s.mirrordConfig)) : "";
+    const marker = { [SESSION_MARKER_VAR]: sessionMarker(runId, s.name) };
     const env =
       s.type === "local"
-        ? { ...childEnv, ...s.env }
+        ? { ...childEnv, ...s.env, ...marker }
         : // JSON progress: structured readiness and failures, and no spinner in the merged output.
-          { ...childEnv, MIRRORD_PROGRESS_MODE: "json" };
-    return new Session(s, sessionArgv(s, mirrord, file, plan.key), env, io.cwd, mux, {
-      onReady: supervisor.handleReady,
-      onEnd: supervisor.handleEnd,
-    });
+          { ...childEnv, MIRRORD_PROGRESS_MODE: "json", ...marker };
+    const hooks = { onReady: supervisor.handleReady, onEnd: supervisor.handleEnd };
+    return new Session(s, sessionArgv(s, mirrord, file, plan.key), env, io.cwd, mux, hooks, groups);
   });
+}
+
+/** What could not be shown goes to stderr, the only place left to say it. */
+function reportOutputTrouble(mux: OutputMux, sessions: Session[], io: CliIO): void {
+  if (mux.failed) {
+    io.stderr.write(`mirrord-up: cannot write output (${mux.closedBy}); every session was stopped\n`);
+  }
+  const cut = sessions.filter((s) => s.outputCut).map((s) => s.name);
+  if (cut.length > 0) {
+    io.stderr.write(
+      `mirrord-up: output was blocked while stopping; what ${cut.join(", ")} wrote last was not shown\n`,
+    );
+  }
 }
 
 /** Children write to a pipe; when our own output shows colour, ask them for colour too. */

@@ -10,6 +10,7 @@
  * copying line by line (see bench/RESULTS.md).
  */
 import type { Colors } from "../cli/colors.js";
+import { escapeControlChars } from "../text/escape-control.js";
 
 /** A partial line (no newline yet) is shown after this much silence. */
 export const PARTIAL_LINE_IDLE_MS = 200;
@@ -17,6 +18,9 @@ export const PARTIAL_LINE_IDLE_MS = 200;
 export const MAX_LINE_BYTES = 4 * 1024 * 1024;
 
 const NEWLINE = 10;
+
+/** Write errors that mean "the reader went away" (`| head`, a closed terminal): the user ended it. */
+const READER_GONE = new Set(["EPIPE", "EIO", "ECONNRESET", "ERR_STREAM_DESTROYED"]);
 
 export interface OutputOptions {
   colors: Colors;
@@ -36,6 +40,9 @@ export class OutputMux {
   private readonly nameColor = new Map<string, (s: string) => string>();
   private closed = false;
   private readonly closedListeners: (() => void)[] = [];
+  private readonly drainWaiters: (() => void)[] = [];
+  /** Why the output closed: an error code such as EPIPE, EIO or ENOSPC. */
+  closedBy?: string;
 
   constructor(
     private readonly stream: NodeJS.WritableStream,
@@ -51,11 +58,18 @@ export class OutputMux {
       const color = i >= PALETTE.length ? (s: string) => c.bold(c[base](s)) : c[base];
       this.nameColor.set(name, color);
     });
-    stream.on("error", (error: NodeJS.ErrnoException) => {
-      // `mirrord-up | head`: the reader went away. Stop writing and let the run end cleanly.
-      if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") this.markClosed();
-      else throw error;
+    // Any write error ends our output: `| head` (EPIPE), a closed terminal (EIO), a full disk
+    // (ENOSPC). Never thrown from here: the run then stops its sessions like on Ctrl-C.
+    stream.on("error", (error: NodeJS.ErrnoException) => this.markClosed(error.code ?? "EIO"));
+    // One listener for every paused session, however many there are.
+    stream.on("drain", () => {
+      for (const resume of this.drainWaiters.splice(0)) resume();
     });
+  }
+
+  /** True when the output closed because of a failure (ENOSPC, ...) rather than a reader leaving. */
+  get failed(): boolean {
+    return this.closedBy !== undefined && !READER_GONE.has(this.closedBy);
   }
 
   /** Called once when the destination is gone (EPIPE). */
@@ -73,16 +87,15 @@ export class OutputMux {
     try {
       return typeof data === "string" ? this.stream.write(data, "latin1") : this.stream.write(data);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EPIPE") {
-        this.markClosed();
-        return true;
-      }
-      throw error;
+      this.markClosed((error as NodeJS.ErrnoException).code ?? "EIO");
+      return true;
     }
   }
 
-  onDrain(listener: () => void): void {
-    this.stream.once("drain", listener);
+  /** Calls `listener` once the destination has room again (or at once if it is gone). */
+  whenDrained(listener: () => void): void {
+    if (this.closed) listener();
+    else this.drainWaiters.push(listener);
   }
 
   /**
@@ -97,15 +110,21 @@ export class OutputMux {
     return () => `${fixed}${new Date().toISOString()} `;
   }
 
-  /** A line about a service from mirrord-up itself: `name ▸ text`. */
+  /**
+   * A line about a service from mirrord-up itself: `name ▸ text`. The text may come from outside
+   * (mirrord's messages): each of its lines gets the prefix, control characters are escaped.
+   */
   status(name: string, text: string, tone: Tone = "plain"): void {
     const c = this.options.colors;
-    this.write(Buffer.from(`${this.paint(name)} ${c.dim("▸")} ${this.tone(text, tone)}\n`));
+    const prefix = `${this.paint(escapeControlChars(name))} ${c.dim("▸")} `;
+    const lines = text.split(/\r?\n/).map((line) => `${prefix}${this.tone(escapeControlChars(line), tone)}\n`);
+    this.write(Buffer.from(lines.join("")));
   }
 
   /** A line from mirrord-up about the whole run, without a service prefix. */
   notice(text: string, tone: Tone = "plain"): void {
-    this.write(Buffer.from(`${this.tone(text, tone)}\n`));
+    const lines = text.split(/\r?\n/).map((line) => `${this.tone(escapeControlChars(line), tone)}\n`);
+    this.write(Buffer.from(lines.join("")));
   }
 
   private paint(name: string): string {
@@ -129,9 +148,11 @@ export class OutputMux {
     }
   }
 
-  private markClosed(): void {
+  private markClosed(code: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.closedBy = code;
+    for (const resume of this.drainWaiters.splice(0)) resume();
     for (const listener of this.closedListeners) listener();
   }
 }
@@ -147,14 +168,27 @@ export class LineSink {
   private pending: Buffer[] = [];
   private pendingLength = 0;
   private idleTimer?: NodeJS.Timeout;
+  private chunksSeen = 0;
+  private isReading = true;
 
   constructor(
     private readonly mux: OutputMux,
     private readonly prefix: () => string,
   ) {}
 
+  /**
+   * Whether the source is being read. While it is not (paused for backpressure), its silence says
+   * nothing about the writer, so a held partial line is not flushed as if it were complete.
+   */
+  set reading(value: boolean) {
+    this.isReading = value;
+    if (!value) this.clearIdle();
+    else if (this.pendingLength > 0) this.armIdle();
+  }
+
   /** Handles one chunk; returns false when the destination asks the source to pause. */
   push(chunk: Buffer): boolean {
+    this.chunksSeen++;
     if (this.intercept) return this.pushLineByLine(chunk);
     const first = chunk.indexOf(NEWLINE);
     if (first < 0) {
@@ -211,8 +245,28 @@ export class LineSink {
       this.flushPartial();
       return;
     }
-    if (this.idleTimer) this.idleTimer.refresh();
-    else this.idleTimer = setTimeout(() => this.flushPartial(), PARTIAL_LINE_IDLE_MS);
+    this.armIdle();
+  }
+
+  /**
+   * The partial line is flushed after PARTIAL_LINE_IDLE_MS without data, and only if the pipe
+   * really gave nothing: a timer can fire late (mirrord-up short of CPU) while more of the line
+   * already waits in the pipe. So when it fires, the flush is deferred past the event loop's next
+   * poll for I/O (`setImmediate` runs after it); if that poll delivered data, the line goes on.
+   */
+  private armIdle(): void {
+    if (!this.isReading) return;
+    if (this.idleTimer) {
+      this.idleTimer.refresh();
+      return;
+    }
+    this.idleTimer = setTimeout(() => {
+      const seen = this.chunksSeen;
+      setImmediate(() => {
+        if (this.idleTimer === undefined || this.chunksSeen !== seen || !this.isReading) return;
+        this.flushPartial();
+      });
+    }, PARTIAL_LINE_IDLE_MS);
   }
 
   private flushPartial(): void {

@@ -59,3 +59,61 @@ function readStat(pid: string): ProcStat | undefined {
   // After "pid (comm) ": state ppid pgrp ...
   return { state: fields[0] ?? "", pgrp: Number(fields[2]) };
 }
+
+/** The environment variable that marks every process of a session, even after it left its group. */
+export const SESSION_MARKER_VAR = "MIRRORD_UP_SESSION";
+
+/** `MIRRORD_UP_SESSION=<runId>:<service>`: which run and service a process belongs to. */
+export function sessionMarker(runId: string, service: string): string {
+  return `${runId}:${service}`;
+}
+
+/**
+ * Living processes whose environment says they belong to run `runId` (optionally one service of
+ * it), wherever they are now: a descendant that called `setsid` left its session's process group,
+ * and once its parent exited it is no longer anyone's child, but it still carries the marker it
+ * inherited. Linux only (reads /proc); a process that cleared its environment is not found.
+ */
+export function markedProcesses(runId: string, service?: string): number[] {
+  if (!HAS_PROC) return [];
+  const needle = Buffer.from(`${SESSION_MARKER_VAR}=${runId}:${service === undefined ? "" : `${service}\0`}`);
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    const code = entry.charCodeAt(0);
+    if (code < 48 || code > 57) continue;
+    let environ: Buffer;
+    try {
+      environ = readFileSync(`/proc/${entry}/environ`);
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    if (!holdsVariable(environ, needle)) continue;
+    const stat = readStat(entry);
+    if (stat && stat.state !== "Z" && stat.state !== "X") found.push(Number(entry));
+  }
+  return found;
+}
+
+/** Is `pid` a living (non-zombie) process? */
+export function isLiving(pid: number): boolean {
+  const stat = readStat(String(pid));
+  return stat !== undefined && stat.state !== "Z" && stat.state !== "X";
+}
+
+/** Sends `signal` to one process; false when it is gone. */
+export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when `needle` starts one of the NUL-separated entries of `environ`. */
+function holdsVariable(environ: Buffer, needle: Buffer): boolean {
+  for (let at = environ.indexOf(needle); at >= 0; at = environ.indexOf(needle, at + 1)) {
+    if (at === 0 || environ[at - 1] === 0) return true;
+  }
+  return false;
+}

@@ -3,17 +3,29 @@
  * stderr framed into lines. A session has ended only when its leader has exited AND both of its
  * streams are drained, so that everything it wrote is printed before its end is reported.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { constants } from "node:os";
 import { stripVTControlCharacters } from "node:util";
 import type { SessionArgv } from "../plan/argv.js";
 import type { SessionPlan } from "../plan/assemble.js";
+import { launchHeld } from "./launcher.js";
 import { LineSink, type OutputMux } from "./output.js";
-import { signalGroup } from "./process-groups.js";
+import { livingGroups, signalGroup } from "./process-groups.js";
 import { isReadyEvent, type ProgressEvent, parseProgressLine } from "./progress.js";
+import type { GroupRegistry } from "./watchdog-client.js";
 
 /** How long a leader's streams may stay open after it exited before its leftovers are stopped. */
 const LEFTOVER_GRACE_MS = 300;
+/** How often an exited leader's group is checked for members while its streams are still open. */
+const GROUP_POLL_MS = 50;
+/**
+ * Once the group is empty, a process outside it (one that called `setsid`) may still hold the
+ * pipes: what is already in them is read for this long, then they are closed, so that such a
+ * process can neither hide the session's end nor keep mirrord-up waiting.
+ */
+const ORPHANED_PIPE_DRAIN_MS = 200;
+/** How often an ended session's group is checked until it is empty and can be forgotten. */
+const FORGET_POLL_MS = 1000;
 /** Lines of mirrord's stderr kept to explain a failure before readiness. */
 const KEPT_ERROR_LINES = 20;
 
@@ -49,6 +61,13 @@ export class Session {
   private failedTask?: string;
   private readonly stdoutSink: LineSink;
   private readonly stderrSink: LineSink;
+  private readonly streams: (NodeJS.ReadableStream & { destroy(): void; isPaused(): boolean })[] = [];
+  private groupForgotten = false;
+  /** Why the program could not be started (its launcher was never released). */
+  private startError?: string;
+  private leftoverTimer?: NodeJS.Timeout;
+  /** Output that could not be read before the pipes were closed (our output was blocked). */
+  outputCut = false;
 
   constructor(
     readonly plan: SessionPlan,
@@ -57,15 +76,19 @@ export class Session {
     private readonly cwd: string,
     private readonly mux: OutputMux,
     private readonly hooks: SessionHooks,
+    private readonly groups: GroupRegistry,
   ) {
     this.name = plan.name;
     this.stdoutSink = new LineSink(mux, mux.linePrefix(this.name, "stdout"));
     this.stderrSink = new LineSink(mux, mux.linePrefix(this.name, "stderr"));
   }
 
-  /** The process group id (the leader's pid); undefined until started. */
+  /**
+   * The process group id (the leader's pid); undefined until started, and again once the group
+   * was seen empty after the session ended: from then on the id may belong to someone else.
+   */
   get pgid(): number | undefined {
-    return this.pid;
+    return this.groupForgotten ? undefined : this.pid;
   }
 
   get isReady(): boolean {
@@ -78,63 +101,108 @@ export class Session {
 
   start(): void {
     this.startedAt = performance.now();
-    let child: ChildProcess;
+    let launched: ReturnType<typeof launchHeld>;
     try {
-      child = spawn(this.argv.file, this.argv.args, {
-        cwd: this.cwd,
-        env: this.env,
-        // Own process group: the terminal's Ctrl-C reaches mirrord-up only, which then stops
-        // each group as a whole (grandchildren included).
-        detached: true,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      launched = launchHeld(this.argv.file, this.argv.args, { cwd: this.cwd, env: this.env });
     } catch (error) {
       this.finish({ code: null, signal: null }, `cannot start: ${(error as Error).message}`);
       return;
     }
-    this.pid = child.pid;
-    if (this.plan.type !== "local") this.watchProgress();
+    const { child } = launched;
     child.on("error", (error: NodeJS.ErrnoException) => {
-      // Spawn failed (ENOENT, EACCES): no process, no streams to wait for.
-      if (this.pid === undefined)
-        this.finish(
-          { code: null, signal: null },
-          `cannot start ${this.argv.file}: ${error.code ?? error.message}`,
-        );
+      // Spawn failed (a missing working directory): no process, no streams to wait for.
+      if (child.pid === undefined)
+        this.finish({ code: null, signal: null }, `cannot start ${this.argv.file}: ${error.code ?? error.message}`);
     });
     if (child.pid === undefined) return;
+    const pid = child.pid;
+    this.pid = pid;
+    if (this.plan.type !== "local") this.watchProgress();
     this.attach(child.stdout, this.stdoutSink);
     this.attach(child.stderr, this.stderrSink);
-    child.on("exit", (code, signal) => {
-      this.exitInfo = { code, signal };
-      if (this.openStreams === 0) return this.finish(this.exitInfo);
-      // A descendant still holds the pipes: stop what the leader left behind, then finish
-      // once they close, so that nothing written is lost.
-      setTimeout(() => {
-        if (!this.hasEnded) signalGroup(this.pid as number, "SIGTERM");
-      }, LEFTOVER_GRACE_MS).unref();
-    });
-    if (this.plan.type === "local") {
-      this.mux.status(this.name, `started (pid ${child.pid})`, "dim");
-      this.markReady();
+    child.on("exit", (code, signal) => this.handleExit(code, signal));
+    // The program runs only once its group is recorded by the watchdog: there is no moment in
+    // which a SIGKILL of mirrord-up could leave it running unrecorded.
+    this.groups.register(pid).then(
+      () => {
+        if (this.stopRequested) return launched.abort();
+        launched.release();
+        if (this.plan.type === "local") {
+          this.mux.status(this.name, `started (pid ${pid})`, "dim");
+          this.markReady();
+        }
+      },
+      (error: Error) => {
+        this.startError = `cannot start: ${error.message}`;
+        launched.abort();
+      },
+    );
+  }
+
+  private handleExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.exitInfo = { code, signal };
+    if (this.openStreams === 0) return this.finish(this.exitInfo, this.startError);
+    // Something still holds the pipes. While the group has members, give them a moment and then
+    // stop them (the leader's leftovers); once it is empty, whatever holds the pipes left the
+    // group: read what is there, then close them.
+    const exitedAt = performance.now();
+    let terminated = false;
+    const check = () => {
+      if (this.hasEnded) return;
+      if (livingGroups([this.pid as number]).size > 0) {
+        if (!terminated && performance.now() - exitedAt >= LEFTOVER_GRACE_MS) {
+          terminated = true;
+          signalGroup(this.pid as number, "SIGTERM");
+        }
+        this.leftoverTimer = setTimeout(check, GROUP_POLL_MS);
+        return;
+      }
+      this.leftoverTimer = setTimeout(() => this.closeStreams(), ORPHANED_PIPE_DRAIN_MS);
+    };
+    this.leftoverTimer = setTimeout(check, GROUP_POLL_MS);
+  }
+
+  /** Closes the pipes whatever holds them; the session then ends with what was read. */
+  closeStreams(): void {
+    for (const stream of this.streams) {
+      if (stream.isPaused()) this.outputCut = true;
+      stream.destroy();
     }
+  }
+
+  /**
+   * Ends the session now, even if its leader's exit was never seen (a process that cannot be
+   * killed): used only when stopping has run out of time.
+   */
+  abandon(): void {
+    if (this.hasEnded) return;
+    this.closeStreams();
+    this.finish(this.exitInfo ?? { code: null, signal: null }, this.exitInfo ? undefined : "could not be stopped");
   }
 
   /** Sends `signal` to the whole group. Marks the session as stopped by us if it is still running. */
   signal(signal: NodeJS.Signals): void {
-    if (this.pid === undefined) return;
+    const pgid = this.pgid;
+    if (pgid === undefined) return;
     if (!this.exitInfo) this.stopRequested = true;
-    signalGroup(this.pid, signal);
+    signalGroup(pgid, signal);
   }
 
   private attach(stream: NodeJS.ReadableStream | null, sink: LineSink): void {
     if (!stream) return;
     this.openStreams++;
-    const readable = stream as NodeJS.ReadableStream & { pause(): void; resume(): void };
+    const readable = stream as NodeJS.ReadableStream & { destroy(): void; isPaused(): boolean };
+    this.streams.push(readable);
     readable.on("data", (chunk: Buffer) => {
       if (!sink.push(chunk)) {
+        // Our output is full: stop reading (the service then blocks on its pipe) and, while we
+        // are not reading, never take its silence for the end of a partial line.
         readable.pause();
-        this.mux.onDrain(() => readable.resume());
+        sink.reading = false;
+        this.mux.whenDrained(() => {
+          sink.reading = true;
+          readable.resume();
+        });
       }
     });
     let closed = false;
@@ -143,7 +211,7 @@ export class Session {
       closed = true;
       sink.end();
       this.openStreams--;
-      if (this.openStreams === 0 && this.exitInfo) this.finish(this.exitInfo);
+      if (this.openStreams === 0 && this.exitInfo) this.finish(this.exitInfo, this.startError);
     };
     readable.on("end", done);
     readable.on("close", done);
@@ -207,6 +275,8 @@ export class Session {
 
   private finish(exit: { code: number | null; signal: NodeJS.Signals | null }, startError?: string): void {
     if (this.result) return;
+    clearTimeout(this.leftoverTimer);
+    this.forgetGroupWhenEmpty();
     const beforeReady = this.readyAt === undefined;
     let error = startError;
     if (!error && beforeReady && this.plan.type !== "local" && !this.stopRequested && exit.code !== 0) {
@@ -221,6 +291,21 @@ export class Session {
       durationMs: performance.now() - this.startedAt,
     };
     this.hooks.onEnd(this);
+  }
+
+  /**
+   * An ended session's group id is dropped from every kill list (ours and the watchdog's) as soon
+   * as the group has no member left: after that the kernel may hand the id to an unrelated process.
+   */
+  private forgetGroupWhenEmpty(): void {
+    const pid = this.pid;
+    if (pid === undefined || this.groupForgotten) return;
+    if (livingGroups([pid]).size > 0) {
+      setTimeout(() => this.forgetGroupWhenEmpty(), FORGET_POLL_MS).unref();
+      return;
+    }
+    this.groupForgotten = true;
+    this.groups.forget(pid);
   }
 }
 

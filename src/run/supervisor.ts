@@ -4,13 +4,18 @@
  * never return before every process group is empty.
  *
  * Stopping: SIGTERM to every group, wait until each group is empty (not just its leader) for up
- * to the timeout, then SIGKILL what is left. A second signal kills at once.
+ * to the timeout, then SIGKILL what is left. Processes of this run that left their group
+ * (`setsid`) are found by the marker in their environment and stopped the same way once the
+ * groups are empty. A second signal kills at once. Stopping never waits on our own output, and
+ * gives up one second after SIGKILL on anything that still will not end.
  */
 import type { OutputMux } from "./output.js";
-import { livingGroups, signalGroup } from "./process-groups.js";
+import { isLiving, livingGroups, markedProcesses, signalGroup, signalProcess } from "./process-groups.js";
 import { describeEnd, exitStatus, formatDuration, type Session } from "./session.js";
 
 const POLL_MS = 20;
+/** After SIGKILL, how long to wait for the kernel before giving up on a process (D state). */
+const AFTER_KILL_MS = 1000;
 const HANDLED_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 export interface SupervisorOptions {
@@ -22,6 +27,8 @@ export interface SupervisorOptions {
   sessionHeader?: { name: string; value: string };
   /** Other process groups to stop with the sessions (`mirrord ui`). */
   extraGroups?: number[];
+  /** This run's id in the session marker (see `markedProcesses`). */
+  runId: string;
 }
 
 type StopCause =
@@ -44,7 +51,6 @@ export class Supervisor {
     sessions: Session[],
     private readonly mux: OutputMux,
     private readonly options: SupervisorOptions,
-    private readonly onGroup: (pgid: number) => void,
   ) {
     this.sessions = sessions;
   }
@@ -88,10 +94,7 @@ export class Supervisor {
     }
     this.mux.onClosed(() => this.requestStop({ kind: "output-closed" }));
     try {
-      for (const session of this.sessions) {
-        session.start();
-        if (session.pgid !== undefined) this.onGroup(session.pgid);
-      }
+      for (const session of this.sessions) session.start();
       await this.until(() => this.stopCause !== undefined);
       await this.stopAll();
       this.printSummary();
@@ -129,24 +132,29 @@ export class Supervisor {
     this.wake();
   }
 
-  /** SIGTERM every group; wait for every leader, stream and group; SIGKILL after the timeout. */
+  /**
+   * SIGTERM every group; wait for every leader, stream and group; then stop this run's processes
+   * that left their groups; SIGKILL whatever is left after the timeout.
+   */
   private async stopAll(): Promise<void> {
-    const groups = [
-      ...this.sessions.map((s) => s.pgid).filter((p): p is number => p !== undefined),
-      ...(this.options.extraGroups ?? []),
-    ];
     // Only groups that still have members: an emptied group's id may already belong to someone else.
-    const alive = livingGroups(groups);
+    const alive = livingGroups(this.trackedGroups());
     for (const session of this.sessions)
       if (session.pgid !== undefined && alive.has(session.pgid)) session.signal("SIGTERM");
     for (const pgid of this.options.extraGroups ?? []) if (alive.has(pgid)) signalGroup(pgid, "SIGTERM");
     const deadline = performance.now() + this.options.timeoutMs;
-    let killed = this.forced;
+    let killedAt = this.forced ? performance.now() : undefined;
+    let strays: number[] | undefined;
     for (;;) {
-      const alive = livingGroups(groups);
-      const allEnded = this.sessions.every((s) => s.hasEnded);
-      if (alive.size === 0 && allEnded) return;
-      if (!killed && (this.forced || performance.now() >= deadline)) {
+      const groupsAlive = livingGroups(this.trackedGroups()).size > 0;
+      if (!groupsAlive && strays === undefined) {
+        // The groups are empty; what still carries this run's marker left its group on purpose.
+        strays = markedProcesses(this.options.runId);
+        for (const pid of strays) signalProcess(pid, killedAt === undefined ? "SIGTERM" : "SIGKILL");
+      }
+      strays = strays?.filter(isLiving);
+      if (!groupsAlive && strays?.length === 0 && this.sessions.every((s) => s.hasEnded)) return;
+      if (killedAt === undefined && (this.forced || performance.now() >= deadline)) {
         if (!this.forced) {
           this.mux.notice(
             `mirrord-up: still running after ${formatDuration(this.options.timeoutMs)}, sending SIGKILL`,
@@ -154,15 +162,36 @@ export class Supervisor {
           );
         }
         this.killAll();
-        killed = true;
+        killedAt = performance.now();
+      }
+      if (killedAt !== undefined && performance.now() - killedAt >= AFTER_KILL_MS) {
+        this.abandonTheRest();
+        return;
       }
       await this.sleepOrWake(POLL_MS);
+    }
+  }
+
+  private trackedGroups(): number[] {
+    return [
+      ...this.sessions.map((s) => s.pgid).filter((p): p is number => p !== undefined),
+      ...(this.options.extraGroups ?? []),
+    ];
+  }
+
+  /** SIGKILL did not end everything in time (a process stuck in the kernel): report, stop waiting. */
+  private abandonTheRest(): void {
+    const stuck = [...livingGroups(this.trackedGroups())];
+    for (const session of this.sessions) session.abandon();
+    if (stuck.length > 0) {
+      this.mux.notice(`mirrord-up: process groups ${stuck.join(", ")} did not end after SIGKILL`, "error");
     }
   }
 
   private killAll(): void {
     for (const session of this.sessions) session.signal("SIGKILL");
     for (const pgid of this.options.extraGroups ?? []) signalGroup(pgid, "SIGKILL");
+    for (const pid of markedProcesses(this.options.runId)) signalProcess(pid, "SIGKILL");
   }
 
   private printBanner(): void {
@@ -189,9 +218,14 @@ export class Supervisor {
     }
   }
 
-  /** 0 when the user stopped it or nothing failed; else the first failure's status (128+signal). */
+  /**
+   * 0 when the user stopped it (a signal, or the reader of our output went away) or nothing
+   * failed; else the first failure's status (128+signal); 1 when our own output failed.
+   */
   private exitCode(): number {
-    return this.firstFailure?.result ? exitStatus(this.firstFailure.result) : 0;
+    if (this.firstFailure?.result) return exitStatus(this.firstFailure.result);
+    // Our own output failed (a full disk): the run did not do its job, though no service failed.
+    return this.mux.failed ? 1 : 0;
   }
 
   private until(condition: () => boolean): Promise<void> {

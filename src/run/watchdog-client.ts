@@ -1,65 +1,125 @@
 /**
- * The dead man's switch. mirrord-up starts this tiny process first and keeps a pipe to its stdin,
- * telling it each session's process group as it starts. If mirrord-up disappears without saying
- * "done" (even by SIGKILL, which no handler can catch), the pipe closes and the watchdog stops the
- * recorded groups: SIGTERM, up to the grace period for them to empty, then SIGKILL; then it
+ * The dead man's switch. mirrord-up starts this tiny process first and keeps a pipe to its stdin.
+ * Every session's process group is recorded with it *before* the session's program runs: the
+ * session is started through a launcher that waits for the watchdog's acknowledgement (see
+ * `launcher.ts`). If mirrord-up disappears without saying "done" (even by SIGKILL, which no
+ * handler can catch), the pipe closes and the watchdog stops what it recorded: SIGTERM to each
+ * group and to each process that carries this run's session marker in its environment but left
+ * its group (`setsid` daemons), up to the grace period for them to end, then SIGKILL; then it
  * removes the private config directory.
  *
  * It is a POSIX sh script rather than a second Node process: it boots in a millisecond and uses
  * about a megabyte, where Node costs ~40 ms of CPU and ~40 MiB while the sessions are starting.
- * (Its liveness check is `kill -0 -<pgid>`, which also counts zombies; on a machine whose PID 1
- * does not reap orphans that only makes this rare path wait the full grace period.)
  *
- * Protocol, one command per line: `group <pgid>`, `dir <path>`, `grace <ms>`, `done`.
+ * Nothing from the environment or the file system is interpolated into the script's text: the
+ * grace period, the directory and the run id are arguments, and every line read from the pipe is
+ * checked (a group id must be digits) before it is used.
+ *
+ * Protocol on stdin, one command per line: `group <pgid>` (answered with `ok <pgid>` on stdout
+ * once recorded), `forget <pgid>` (the group is empty; its id may be reused), `done`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 
-const WATCHDOG_SCRIPT = `
-trap '' INT HUP
-groups=""; dir=""; grace_ms=10000; released=""
-while read -r command value; do
-  case "$command" in
-    group) groups="$groups $value" ;;
-    dir) dir=$value ;;
-    grace) grace_ms=$value ;;
-    done) released=yes ;;
+export const WATCHDOG_SCRIPT = `
+trap '' INT HUP PIPE
+grace_ms=$1 dir=$2 run=$3
+case $grace_ms in ''|*[!0-9]*) grace_ms=10000 ;; esac
+case $run in ''|*[!0-9a-f]*) run="" ;; esac
+case $dir in /*) ;; *) dir="" ;; esac
+groups=" " released=""
+while IFS=' ' read -r command value extra; do
+  [ "$command" = done ] && released=yes && continue
+  # A group id is a number above 1: "-0" is our own group, "-1" every process we may signal.
+  case $value in ''|0*|1|*[!0-9]*) continue ;; esac
+  case $command in
+    group) groups="$groups$value "; echo "ok $value" ;;
+    forget) kept=" "; for g in $groups; do [ "$g" = "$value" ] || kept="$kept$g "; done; groups=$kept ;;
   esac
 done
 [ -n "$released" ] && exit 0
+strays=""
+if [ -n "$run" ]; then
+  for f in $(grep -lsz "^MIRRORD_UP_SESSION=$run:" /proc/[0-9]*/environ 2>/dev/null); do
+    p=\${f#/proc/}; p=\${p%/environ}
+    case $p in ''|*[!0-9]*) ;; *) strays="$strays $p" ;; esac
+  done
+fi
 for g in $groups; do kill -TERM -$g 2>/dev/null; done
+for p in $strays; do kill -TERM $p 2>/dev/null; done
 waited=0
 while [ "$waited" -lt "$grace_ms" ]; do
   alive=""
   for g in $groups; do kill -0 -$g 2>/dev/null && alive=yes; done
+  for p in $strays; do kill -0 $p 2>/dev/null && alive=yes; done
   [ -z "$alive" ] && break
   sleep 0.05
   waited=$((waited + 50))
 done
 for g in $groups; do kill -KILL -$g 2>/dev/null; done
+for p in $strays; do kill -KILL $p 2>/dev/null; done
 [ -n "$dir" ] && rm -rf -- "$dir"
 exit 0
 `;
 
-export class WatchdogClient {
-  private readonly child: ChildProcess;
+/** Records process groups somewhere that outlives mirrord-up. */
+export interface GroupRegistry {
+  /** Resolves once `pgid` is recorded; rejects when it cannot be (the watchdog is gone). */
+  register(pgid: number): Promise<void>;
+  /** The group is empty: stop tracking it (its id may be reused by an unrelated process). */
+  forget(pgid: number): void;
+}
 
-  constructor(graceMs: number, configDir: string, env: NodeJS.ProcessEnv) {
-    this.child = spawn("/bin/sh", ["-c", WATCHDOG_SCRIPT, "mirrord-up-watchdog"], {
-      // Its own group and no terminal: it must outlive a SIGKILL of mirrord-up's group.
-      detached: true,
-      stdio: ["pipe", "ignore", "ignore"],
-      env,
-    });
+export class WatchdogClient implements GroupRegistry {
+  private readonly child: ChildProcess;
+  private readonly waiting = new Map<number, { resolve(): void; reject(error: Error): void }>();
+  private gone?: Error;
+
+  /**
+   * @param runId lower-case hex; processes whose environment holds `MIRRORD_UP_SESSION=<runId>:...`
+   *   are this run's, even after they left their process group.
+   */
+  constructor(graceMs: number, configDir: string, runId: string, env: NodeJS.ProcessEnv) {
+    this.child = spawn(
+      "/bin/sh",
+      ["-c", WATCHDOG_SCRIPT, "mirrord-up-watchdog", String(Math.round(graceMs)), configDir, runId],
+      {
+        // Its own group and no terminal: it must outlive a SIGKILL of mirrord-up's group.
+        detached: true,
+        stdio: ["pipe", "pipe", "ignore"],
+        env,
+      },
+    );
     this.child.unref();
-    this.child.stdin?.on("error", () => {}); // the watchdog gone is not our error
-    (this.child.stdin as unknown as { unref?: () => void })?.unref?.();
-    this.send(`grace ${Math.round(graceMs)}`);
-    this.send(`dir ${configDir}`);
+    this.child.stdin?.on("error", () => {}); // the watchdog gone is reported through `exit`
+    for (const stream of [this.child.stdin, this.child.stdout]) {
+      (stream as unknown as { unref?: () => void } | null)?.unref?.();
+    }
+    const acks = createInterface({ input: this.child.stdout as NodeJS.ReadableStream });
+    acks.on("line", (line) => {
+      const pgid = Number(line.slice(3));
+      this.waiting.get(pgid)?.resolve();
+      this.waiting.delete(pgid);
+    });
+    const fail = (why: string) => {
+      this.gone ??= new Error(why);
+      for (const pending of this.waiting.values()) pending.reject(this.gone);
+      this.waiting.clear();
+    };
+    this.child.on("error", (error) => fail(`the watchdog could not start: ${error.message}`));
+    this.child.on("exit", () => fail("the watchdog exited"));
   }
 
-  /** Records a session's process group. */
-  watchGroup(pgid: number): void {
-    this.send(`group ${pgid}`);
+  register(pgid: number): Promise<void> {
+    if (this.gone) return Promise.reject(this.gone);
+    return new Promise((resolve, reject) => {
+      this.waiting.set(pgid, { resolve, reject });
+      this.send(`group ${pgid}`);
+    });
+  }
+
+  forget(pgid: number): void {
+    this.send(`forget ${pgid}`);
   }
 
   /** Everything is stopped and cleaned up: the watchdog may exit without acting. */
@@ -69,6 +129,6 @@ export class WatchdogClient {
   }
 
   private send(line: string): void {
-    this.child.stdin?.write(`${line}\n`);
+    if (this.child.stdin?.writable) this.child.stdin.write(`${line}\n`);
   }
 }
