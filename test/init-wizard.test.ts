@@ -39,7 +39,7 @@ async function commonDefaults(t: Typist) {
   await t.answer("Enable anonymous telemetry?", enter);
 }
 
-describe("mirrord-up init", { timeout: 60_000 }, () => {
+describe("mirrord-up init", { timeout: 300_000 }, () => {
   it("writes only non-default values, with the schema comment, and the file loads back", async () => {
     const s = session();
     const done = s.run();

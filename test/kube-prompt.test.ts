@@ -62,7 +62,7 @@ async function setup() {
   return { kube, file, typist, reported, infer };
 }
 
-describe("picking a target on a terminal", { timeout: 30_000 }, () => {
+describe("picking a target on a terminal", { timeout: 300_000 }, () => {
   it("searches another namespace, skips an empty one, picks, and saves it back byte for byte", async () => {
     const t = await setup();
     const result = t.infer();

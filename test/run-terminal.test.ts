@@ -53,8 +53,8 @@ describe("on a real terminal", { timeout: 120_000 }, () => {
     const t = onTerminal(CONFIG);
     try {
       await waitFor(() => t.output().includes("all 2 sessions ready"), 10_000, `readiness:\n${t.output()}`);
-      await waitFor(() => t.output().includes("web: stdin reached EOF"), 5000, "web to see EOF on stdin");
-      await waitFor(() => t.output().includes("api stdin is a tty: no"), 5000, "api's first line");
+      await waitFor(() => t.output().includes("web: stdin reached EOF"), 60_000, "web to see EOF on stdin");
+      await waitFor(() => t.output().includes("api stdin is a tty: no"), 60_000, "api's first line");
       assert.ok(t.raw().includes(`${ESC}[36mapi${ESC}[39m`), "service names are coloured on a terminal");
       t.child.stdin.write("\x03");
       assert.equal(await t.exited, 0);
@@ -73,7 +73,7 @@ describe("on a real terminal", { timeout: 120_000 }, () => {
     try {
       await waitFor(() => t.output().includes("stubborn | up"), 10_000, "the service to start");
       t.child.stdin.write("\x03");
-      await waitFor(() => t.output().includes("press Ctrl-C again to force"), 5000, "the first Ctrl-C");
+      await waitFor(() => t.output().includes("press Ctrl-C again to force"), 60_000, "the first Ctrl-C");
       t.child.stdin.write("\x03");
       assert.equal(await t.exited, 0);
       assert.match(t.output(), /killing every session now/);

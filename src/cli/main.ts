@@ -2,6 +2,8 @@
  * Commander wiring only: parse flags, call a command, map errors to exit codes.
  * `runCli` is the whole program minus the process; `bin/mirrord-up.js` calls `main()`.
  */
+import { closeSync } from "node:fs";
+import { isatty } from "node:tty";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ExitCode, formatDiagnostic, sortDiagnostics, UserError } from "../config/diagnostics.js";
 import { DEFAULT_CONFIG_FILE } from "../config/load.js";
@@ -146,8 +148,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 
   withConfigOptions(
     program.command("validate").description("check the config file; exit 0 when it is valid"),
-  ).action((raw: RawConfigFlags) => {
-    exitCode = runValidateCommand(configFlags(raw), io);
+  ).action(async (raw: RawConfigFlags) => {
+    exitCode = await runValidateCommand(configFlags(raw), io);
   });
 
   program
@@ -162,8 +164,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   program
     .command("schema")
     .description("print the JSON Schema (draft-07) of mirrord-up.yaml, for editors")
-    .action(() => {
-      exitCode = runSchemaCommand(io);
+    .action(async () => {
+      exitCode = await runSchemaCommand(io);
     });
 
   try {
@@ -198,8 +200,26 @@ function reportError(error: unknown, io: CliIO): number {
 /** How long queued output may take to reach its reader before mirrord-up exits anyway. */
 const FLUSH_LIMIT_MS = 750;
 
+/**
+ * A closed terminal leaves fds 0-2 hung up: every write fails with EIO, and so does Node's
+ * restoring of the terminal's settings at exit, which it asserts on (a crash with a core dump
+ * instead of our exit code). Node skips that step for an fd that is closed, so hung-up
+ * terminals are closed first; a terminal that is still there keeps its settings restored.
+ */
+function releaseHungUpTerminals(wereTerminals: readonly boolean[]): void {
+  wereTerminals.forEach((wasTerminal, fd) => {
+    if (!wasTerminal || isatty(fd)) return;
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+  });
+}
+
 /** The process entry point. */
 export async function main(): Promise<void> {
+  const wereTerminals = [0, 1, 2].map((fd) => isatty(fd));
   // A write error on stderr (a closed terminal: EIO) must not become an uncaught exception;
   // stdout's errors are handled where it is written.
   process.stderr.on("error", () => {});
@@ -218,6 +238,7 @@ export async function main(): Promise<void> {
       `mirrord-up: the output is not being read; ${process.stdout.writableLength} bytes were not written\n`,
     );
   }
+  releaseHungUpTerminals(wereTerminals);
   process.exit(code);
 }
 

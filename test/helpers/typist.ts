@@ -6,6 +6,9 @@ import { PassThrough } from "node:stream";
 import { stripVTControlCharacters } from "node:util";
 import { waitFor } from "./processes.js";
 
+/** Only a failsafe against a hang: prompts are waited for, never timed. */
+const PROMPT_BOUND_MS = 120_000;
+
 export const KEY = { enter: "\r", down: "\x1b[B", up: "\x1b[A", ctrlC: "\x03", backspace: "\x7f" } as const;
 
 /**
@@ -35,7 +38,11 @@ export class Typist {
     return this.screen;
   }
 
-  /** Waits for `question` to appear (after the previous one), then types `keys`. */
+  /**
+   * Waits for `question` to appear (after the previous one), then types `keys`. The wait is for
+   * the prompt itself, not for a time: on a busy machine the first prompt can take seconds
+   * (loading the Kubernetes client); the bound only keeps a broken test from hanging forever.
+   */
   async answer(question: string | RegExp, keys: string): Promise<void> {
     await waitFor(
       () => {
@@ -45,7 +52,7 @@ export class Typist {
         this.read += match + 1;
         return true;
       },
-      5000,
+      PROMPT_BOUND_MS,
       `the prompt ${String(question)}; screen so far:\n${this.screen}`,
     );
     // Let the prompt finish wiring its keypress handler before typing.

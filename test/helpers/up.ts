@@ -95,7 +95,7 @@ export function startUp(config: string, options: UpOptions = {}): UpRun {
     stdout,
     stderr: () => err,
     exited,
-    waitForOutput: (text, timeoutMs = 10_000) =>
+    waitForOutput: (text, timeoutMs = 60_000) =>
       waitFor(
         () => {
           const s = stdout().toString();
@@ -123,7 +123,7 @@ export async function runUp(config: string, options: UpOptions = {}) {
 }
 
 /** Waits until no process with the marker is alive, and returns what was still alive on timeout. */
-export async function nothingLeft(marker: string, timeoutMs = 5000): Promise<void> {
+export async function nothingLeft(marker: string, timeoutMs = 30_000): Promise<void> {
   await waitFor(
     () => processesWithMarker(marker).length === 0,
     timeoutMs,

@@ -1,0 +1,134 @@
+/**
+ * No session outlives mirrord-up at any moment, and mirrord-up never signals a process group
+ * that is not one of its sessions. Asserted on the operating system's view (/proc), with real
+ * SIGKILLs at random moments of the start.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { isAlive } from "./helpers/processes.js";
+import { tempDir } from "./helpers/tmp.js";
+import { nothingLeft, startUp } from "./helpers/up.js";
+
+/** One mirrord session (through the stand-in, which execs) and one local service. */
+const TWO_SLEEPERS = `
+services:
+  api:
+    target: {path: deployment/api}
+    run: {command: [sleep, "300"]}
+  web:
+    run: {type: local, command: [sleep, "300"]}
+`;
+
+const bystanders: ChildProcess[] = [];
+after(() => {
+  for (const child of bystanders) child.kill("SIGKILL");
+});
+
+/** An unrelated process in a process group of its own (what a reused id would point at). */
+function bystander(pid?: number): ChildProcess | undefined {
+  if (pid === undefined) {
+    const child = spawn("sleep", ["300"], { detached: true, stdio: "ignore" });
+    bystanders.push(child);
+    return child;
+  }
+  // Make the kernel hand out `pid` next (root only), as it would after enough other processes.
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      writeFileSync("/proc/sys/kernel/ns_last_pid", String(pid - 1));
+    } catch {
+      return undefined;
+    }
+    const child = spawn("sleep", ["300"], { detached: true, stdio: "ignore" });
+    bystanders.push(child);
+    if (child.pid === pid) return child;
+    child.kill("SIGKILL");
+  }
+  return undefined;
+}
+
+function canChoosePids(): boolean {
+  try {
+    writeFileSync("/proc/sys/kernel/ns_last_pid", "300");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("no orphan at any moment", { timeout: 900_000 }, () => {
+  it("SIGKILL of mirrord-up at 120 random moments of its start leaves no process behind", async () => {
+    // 100 moments spread over the first 500 ms, and 20 just after "starting" is printed, where
+    // the sessions are being spawned. Run a few at a time: each waits for the watchdog.
+    const moments = [
+      ...Array.from({ length: 100 }, () => ({ afterStarting: false, delay: Math.random() * 500 })),
+      ...Array.from({ length: 20 }, () => ({ afterStarting: true, delay: Math.random() * 30 })),
+    ];
+    const leaks: string[] = [];
+    const batch = 4;
+    for (let i = 0; i < moments.length; i += batch) {
+      await Promise.all(
+        moments.slice(i, i + batch).map(async ({ afterStarting, delay }) => {
+          const run = startUp(TWO_SLEEPERS, { args: ["-t", "1"] });
+          if (afterStarting) await run.waitForOutput("starting 2 services");
+          await sleep(delay);
+          run.child.kill("SIGKILL");
+          await run.exited;
+          await nothingLeft(run.marker, 60_000).catch((error: Error) =>
+            leaks.push(`${afterStarting ? "after starting + " : ""}${Math.round(delay)}ms: ${error.message}`),
+          );
+        }),
+      );
+    }
+    assert.deepEqual(leaks, []);
+  });
+
+  it("the watchdog takes no orders from TMPDIR: a newline in it cannot make it kill a group", async () => {
+    const victim = bystander() as ChildProcess;
+    const base = tempDir();
+    // Before the fix the path reached the watchdog as a protocol line: this one added a group.
+    const tmp = join(base, `x\ngroup ${victim.pid}`);
+    mkdirSync(tmp);
+    const run = startUp(TWO_SLEEPERS, { args: ["-t", "1"], env: { TMPDIR: tmp } });
+    await run.waitForOutput("web ▸ started");
+    await run.waitForOutput("api ▸ ready");
+    run.child.kill("SIGKILL");
+    await nothingLeft(run.marker, 60_000);
+    assert.ok(isAlive(victim.pid as number), "the unrelated process group was left alone");
+    assert.deepEqual(
+      readdirSync(tmp).filter((n) => n.startsWith("mirrord-up-")),
+      [],
+      "the config directory inside the odd TMPDIR is removed",
+    );
+  });
+
+  for (const ending of ["Ctrl-C", "SIGKILL"] as const) {
+    it(`an ended session's group id is forgotten: after reuse by another process, ${ending} leaves that process alone`, async (t) => {
+      if (!canChoosePids()) {
+        t.skip("needs root to choose the next pid (/proc/sys/kernel/ns_last_pid)");
+        return;
+      }
+      const run = startUp(
+        `services:\n  gone:\n    run: {type: local, command: [bash, -c, 'echo gone; exit 0']}\n  stay:\n    run: {type: local, command: [sleep, "300"]}\n`,
+        { args: ["--keep-going", "-t", "1"] },
+      );
+      await run.waitForOutput(/gone +▸ exited with code 0/);
+      const pid = Number(/gone +▸ started \(pid (\d+)\)/.exec(run.stdout().toString())?.[1]);
+      assert.ok(pid > 0);
+      const reused = bystander(pid);
+      assert.ok(reused, `could not get pid ${pid} reused`);
+      if (ending === "Ctrl-C") {
+        run.child.kill("SIGINT");
+        assert.equal((await run.exited).code, 0);
+      } else {
+        run.child.kill("SIGKILL");
+      }
+      await nothingLeft(run.marker, 60_000);
+      assert.ok(isAlive(pid), `the process that now has pid ${pid} was not signalled`);
+    });
+  }
+});
