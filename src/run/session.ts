@@ -3,7 +3,6 @@
  * stderr framed into lines. A session has ended only when its leader has exited AND both of its
  * streams are drained, so that everything it wrote is printed before its end is reported.
  */
-import type { ChildProcess } from "node:child_process";
 import { constants } from "node:os";
 import { stripVTControlCharacters } from "node:util";
 import type { SessionArgv } from "../plan/argv.js";
@@ -112,7 +111,10 @@ export class Session {
     child.on("error", (error: NodeJS.ErrnoException) => {
       // Spawn failed (a missing working directory): no process, no streams to wait for.
       if (child.pid === undefined)
-        this.finish({ code: null, signal: null }, `cannot start ${this.argv.file}: ${error.code ?? error.message}`);
+        this.finish(
+          { code: null, signal: null },
+          `cannot start ${this.argv.file}: ${error.code ?? error.message}`,
+        );
     });
     if (child.pid === undefined) return;
     const pid = child.pid;
@@ -125,7 +127,10 @@ export class Session {
     // which a SIGKILL of mirrord-up could leave it running unrecorded.
     this.groups.register(pid).then(
       () => {
-        if (this.stopRequested) return launched.abort();
+        if (this.stopRequested) {
+          launched.abort();
+          return;
+        }
         launched.release();
         if (this.plan.type === "local") {
           this.mux.status(this.name, `started (pid ${pid})`, "dim");
@@ -141,7 +146,10 @@ export class Session {
 
   private handleExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.exitInfo = { code, signal };
-    if (this.openStreams === 0) return this.finish(this.exitInfo, this.startError);
+    if (this.openStreams === 0) {
+      this.finish(this.exitInfo, this.startError);
+      return;
+    }
     // Something still holds the pipes. While the group has members, give them a moment and then
     // stop them (the leader's leftovers); once it is empty, whatever holds the pipes left the
     // group: read what is there, then close them.
@@ -177,7 +185,10 @@ export class Session {
   abandon(): void {
     if (this.hasEnded) return;
     this.closeStreams();
-    this.finish(this.exitInfo ?? { code: null, signal: null }, this.exitInfo ? undefined : "could not be stopped");
+    this.finish(
+      this.exitInfo ?? { code: null, signal: null },
+      this.exitInfo ? undefined : "could not be stopped",
+    );
   }
 
   /** Sends `signal` to the whole group. Marks the session as stopped by us if it is still running. */
