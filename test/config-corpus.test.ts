@@ -101,8 +101,8 @@ const CASES: Case[] = [
     says: /list of strings/,
   },
   {
-    name: "command has a number",
-    text: run("    run: {command: [sleep, 5]}\n"),
+    name: "command has a mapping",
+    text: run("    run: {command: [sleep, {seconds: 5}]}\n"),
     line: 3,
     says: /expected string/,
   },

@@ -66,7 +66,50 @@ describe("templating", () => {
     const c = load(text, { SET: "yes" });
     assert.deepEqual(c.config.services.a!.run.command, ["echo", "none", "yes"]);
     const error = loadError(`services: {a: {run: {command: ["{{ get_env(name='MISSING') }}"]}}}`);
-    assert.match(error.diagnostics[0]!.message, /MISSING/);
+    assert.match(error.diagnostics[0]!.message, /environment variable `MISSING` is not set/);
+    assert.equal(error.diagnostics[0]!.hint, "give it a default: get_env(name='MISSING', default='...')");
+  });
+
+  it("a positional filter argument is an error, as in Tera, with a hint to name it", () => {
+    const text = `services: {a: {run: {command: ["{{ git_branch | default('main') }}"]}}}`;
+    const d = loadError(text).diagnostics[0]!;
+    assert.equal(d.col, text.indexOf("'main'") + 1);
+    assert.match(d.message, /template error: expected/);
+    assert.match(d.hint ?? "", /default\(value='x'\)/);
+  });
+
+  it("filters are Tera's: replace, truncate and title on a dotted key", () => {
+    const r = renderTemplate(
+      "{{ key | replace(from='.', to='-') }} {{ key | truncate(length=3) }} {{ key | title }}",
+      { key: "a.b-c" },
+      "f",
+    );
+    assert.deepEqual(r, { ok: true, text: "a-b-c a.b… A.B-C" });
+  });
+
+  it("every undefined variable is reported, each at its own position", () => {
+    const error = loadError(`services:\n  a:\n    run: {command: ["{{ one }}", "{{ two }}"]}\n`);
+    assert.deepEqual(
+      error.diagnostics.map((d) => [d.line, d.col, d.message]),
+      [
+        [3, 25, "template error: variable `one` is not defined"],
+        [3, 38, "template error: variable `two` is not defined"],
+      ],
+    );
+  });
+
+  it("an unknown filter is named, with the closest built-in as a hint", () => {
+    const d = loadError(`services: {a: {run: {command: ["{{ key | uper }}"]}}}`).diagnostics[0]!;
+    assert.equal(d.message, "template error: unknown filter `uper`");
+    assert.match(d.hint ?? "", /`upper`/);
+  });
+
+  it("an error message never shows the value of an environment variable", () => {
+    const error = loadError(`services: {a: {run: {command: ["{{ get_env(name='TOKEN') | first }}"]}}}`, {
+      TOKEN: "s3cr3t-value",
+    });
+    assert.match(error.diagnostics[0]!.message, /first/);
+    assert.doesNotMatch(error.diagnostics[0]!.message, /s3cr3t-value/);
   });
 
   it("if blocks, filters and raw blocks work as in Tera", () => {

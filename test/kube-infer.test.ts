@@ -95,6 +95,56 @@ describe("target inference", { timeout: 120_000 }, () => {
       assert.match(r.stderr, new RegExp(`no deployment, statefulset, rollout or pod named "${n}"`));
   });
 
+  it("skips upstream's sidecars (mesh, vault, Knative, Telepresence, their init containers) and nothing else", async () => {
+    const sidecars = [
+      "kuma-sidecar",
+      "kuma-init",
+      "istio-proxy",
+      "istio-init",
+      "linkerd-proxy",
+      "linkerd-init",
+      "vault-agent",
+      "vault-agent-init",
+      "queue-proxy",
+      "traffic-agent",
+    ];
+    const s = await setup(`services:\n${svc("injected")}${svc("envoy")}`, {
+      namespaces: {
+        shop: {
+          pods: [
+            { name: "injected", containers: ["kuma-init", ...sidecars, "app"] },
+            // Not on upstream's list: a container like any other.
+            { name: "envoy", containers: ["envoy-sidecar", "app"] },
+          ],
+        },
+      },
+    });
+    const r = await s.config();
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.doc.services.injected.config.target.path, "pod/injected");
+    assert.equal(r.doc.services.envoy.config.target.path, "pod/envoy/container/envoy-sidecar");
+  });
+
+  it("operator copies (label operator.metalbear.co/owner, any value) and app=mirrord objects are never targets", async () => {
+    const s = await setup(`services:\n${svc("copied")}${svc("agent")}${svc("labelled")}`, {
+      namespaces: {
+        shop: {
+          pods: [
+            { name: "copied", labels: { "operator.metalbear.co/owner": "" } },
+            { name: "agent", labels: { app: "mirrord" } },
+            { name: "labelled", labels: { app: "mirrord-up", owner: "operator.metalbear.co" } },
+          ],
+        },
+      },
+    });
+    const r = await s.config("--no-interactive");
+    assert.equal(r.code, 2);
+    for (const n of ["copied", "agent"]) {
+      assert.match(r.stderr, new RegExp(`no deployment, statefulset, rollout or pod named "${n}"`));
+    }
+    assert.doesNotMatch(r.stderr, /named "labelled"/, "other labels do not exclude a pod");
+  });
+
   it("searches the configured namespace, else the context's default, else `default`", async () => {
     const s = await setup(
       `services:\n${svc("elsewhere", "    target: {namespace: other}")}${svc("api")}`,

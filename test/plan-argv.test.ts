@@ -47,6 +47,21 @@ describe("session argv", () => {
     ]);
   });
 
+  it("a generated key (the user-name default) is not passed as --key, which would make it provided", () => {
+    const generated = buildRunPlan(parseConfig("services: {api: {target: none, run: {command: [node]}}}"), {
+      key: "alice",
+      keyKind: "generated",
+      services: [],
+    });
+    assert.deepEqual(sessionArgv(generated.sessions[0]!, "mirrord", "/f.json", "alice").args, [
+      "exec",
+      "-f",
+      "/f.json",
+      "--",
+      "node",
+    ]);
+  });
+
   it("local: the command itself", () => {
     assert.deepEqual(sessionArgv(byName("web"), "mirrord", "", "alice"), {
       file: "npm",

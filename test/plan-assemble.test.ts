@@ -224,13 +224,44 @@ services:
     assert.equal(s.usesSessionFilter, false);
   });
 
-  it("ports alone are not a filter: the session filter is used, restricted to those ports", () => {
-    const s = session(`services: {a: {http_filter: {ports: [8080]}, run: {command: [x]}}}`, "a");
+  it("ports alone are not a filter: the session filter applies on every port, ports dropped with a warning", () => {
+    const p = plan(`services: {a: {http_filter: {ports: [8080]}, run: {command: [x]}}}`);
+    const s = p.sessions[0]!;
+    // Kept, `ports` would make mirrord steal every request on the other ports, unfiltered.
     assert.deepEqual(s.mirrordConfig!.feature.network.incoming.http_filter, {
       header_filter: sessionHeaderFilter("alice"),
-      ports: [8080],
     });
     assert.equal(s.usesSessionFilter, true);
+    assert.deepEqual(p.warnings, [
+      {
+        service: "a",
+        message:
+          "`http_filter.ports` without a filter is ignored: the session filter applies on every port (as in mirrord up)",
+      },
+    ]);
+  });
+
+  it("a split-mode config never leaves a port to be stolen unfiltered by the session filter", () => {
+    for (const filter of ["{ports: 8080}", "{ports: [8080, 9090]}", "{}"]) {
+      const s = session(`services: {a: {http_filter: ${filter}, run: {command: [x]}}}`, "a");
+      const written = s.mirrordConfig!.feature.network.incoming.http_filter!;
+      assert.equal(written.ports, undefined, filter);
+      assert.equal(written.header_filter, sessionHeaderFilter("alice"));
+    }
+  });
+
+  it("your own filter keeps its ports, with a warning that other ports are stolen unfiltered", () => {
+    const p = plan(
+      `services: {a: {http_filter: {path_filter: "^/api", ports: [8080]}, run: {command: [x]}}}`,
+    );
+    assert.deepEqual(p.sessions[0]!.mirrordConfig!.feature.network.incoming.http_filter, {
+      path_filter: "^/api",
+      ports: [8080],
+    });
+    assert.match(
+      p.warnings[0]?.message ?? "",
+      /limits your filter to port 8080: mirrord steals every request on the service's other ports unfiltered/,
+    );
   });
 
   it("common options are copied into every service", () => {

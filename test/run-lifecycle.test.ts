@@ -23,7 +23,7 @@ services:
 `;
 
 function configDirs(run: UpRun): string[] {
-  return readdirSync(run.dir).filter((n) => n.startsWith("mirrord-up-"));
+  return readdirSync(run.dir).filter((n) => n.startsWith("mirrord-up-config-"));
 }
 
 async function whenRunning(run: UpRun): Promise<void> {

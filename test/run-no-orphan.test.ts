@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { isAlive } from "./helpers/processes.js";
+import { isAlive, processesWithMarker, waitFor } from "./helpers/processes.js";
 import { tempDir } from "./helpers/tmp.js";
 import { nothingLeft, startUp } from "./helpers/up.js";
 
@@ -87,6 +87,22 @@ describe("no orphan at any moment", { timeout: 900_000 }, () => {
     assert.deepEqual(leaks, []);
   });
 
+  it("SIGKILL of mirrord-up: the watchdog also stops a descendant that left its group (setsid)", async () => {
+    const run = startUp(
+      `services:\n  api:\n    run: {type: local, command: [sh, -c, 'setsid sleep 3600 & echo up; sleep 3600']}\n`,
+      { args: ["-t", "1"] },
+    );
+    await run.waitForOutput("api | up");
+    // Both sleeps run: one in the session's group, one in a session of its own.
+    await waitFor(
+      () => processesWithMarker(run.marker).filter((p) => p.cmdline === "sleep 3600").length === 2,
+      60_000,
+      "both sleeps",
+    );
+    run.child.kill("SIGKILL");
+    await nothingLeft(run.marker, 60_000);
+  });
+
   it("the watchdog takes no orders from TMPDIR: a newline in it cannot make it kill a group", async () => {
     const victim = bystander() as ChildProcess;
     const base = tempDir();
@@ -100,7 +116,7 @@ describe("no orphan at any moment", { timeout: 900_000 }, () => {
     await nothingLeft(run.marker, 60_000);
     assert.ok(isAlive(victim.pid as number), "the unrelated process group was left alone");
     assert.deepEqual(
-      readdirSync(tmp).filter((n) => n.startsWith("mirrord-up-")),
+      readdirSync(tmp).filter((n) => n.startsWith("mirrord-up-config-")),
       [],
       "the config directory inside the odd TMPDIR is removed",
     );

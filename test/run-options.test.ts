@@ -83,7 +83,7 @@ describe("up options", { timeout: 120_000 }, () => {
     assert.match(r.stderr, /https:\/\/github\.com\/metalbear-co\/mirrord/);
     assert.deepEqual(processesWithMarker(marker), []);
     assert.deepEqual(
-      readdirSync(dir).filter((n) => n.startsWith("mirrord-up-")),
+      readdirSync(dir).filter((n) => n.startsWith("mirrord-up-config-")),
       [],
     );
   });

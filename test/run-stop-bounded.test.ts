@@ -123,7 +123,7 @@ describe("Ctrl-C always ends", { timeout: 300_000 }, () => {
         stdio: ["ignore", full, "pipe"],
       });
       let err = "";
-      child.stderr.on("data", (c: Buffer) => {
+      child.stderr?.on("data", (c: Buffer) => {
         err += c.toString();
       });
       const code = await new Promise<number | null>((resolve) => child.on("close", resolve));

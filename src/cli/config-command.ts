@@ -1,11 +1,15 @@
 /** `mirrord-up config`, `validate` and `schema`: show what would run without running it. */
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { stringify } from "yaml";
+import { UserError } from "../config/diagnostics.js";
+import { formatRestartPolicy } from "../config/lifecycle-schema.js";
+import { describeErrno } from "../config/regular-file.js";
 import { upConfigJsonSchema } from "../config/schema.js";
 import type { RunPlan, SessionPlan } from "../plan/assemble.js";
+import type { Lifecycle } from "../plan/lifecycle.js";
 import { renderMirrordJson } from "../plan/mirrord-json.js";
+import { formatSeconds } from "../run/readiness-probe.js";
 import type { CliIO } from "./io.js";
+import { writePrivateFiles } from "./output-dir.js";
 import { type ConfigFlags, prepare } from "./prepare.js";
 import { type ResolveFlags, resolveInferredTargets } from "./resolve-targets.js";
 
@@ -24,11 +28,14 @@ export function describePlan(plan: RunPlan): Record<string, unknown> {
 }
 
 function describeSession(session: SessionPlan): Record<string, unknown> {
+  const lifecycle = describeLifecycle(session.lifecycle);
+  const withLifecycle = Object.keys(lifecycle).length > 0 ? { lifecycle } : {};
   if (session.type === "local") {
     return {
       type: "local",
       command: session.command,
       ...(Object.keys(session.env).length > 0 && { env: session.env }),
+      ...withLifecycle,
     };
   }
   return {
@@ -36,7 +43,41 @@ function describeSession(session: SessionPlan): Record<string, unknown> {
     command: session.command,
     // Until the cluster is asked (the Kubernetes step), an omitted path is shown as pending.
     ...(session.inferTarget && { infer_target: true }),
+    ...withLifecycle,
     config: session.mirrordConfig,
+  };
+}
+
+/**
+ * The lifecycle in the file's own words, defaults left out (`restart: no`, no dependencies);
+ * paths resolved; `depends_on` always in its mapping form. An env file's values are not shown.
+ */
+export function describeLifecycle(lifecycle: Lifecycle): Record<string, unknown> {
+  const ready = lifecycle.readyWhen;
+  const check = ready?.check;
+  return {
+    ...(lifecycle.restart.kind !== "no" && { restart: formatRestartPolicy(lifecycle.restart) }),
+    ...(lifecycle.dependsOn.length > 0 && {
+      depends_on: Object.fromEntries(lifecycle.dependsOn.map((d) => [d.service, { condition: d.condition }])),
+    }),
+    ...(lifecycle.oneShot && { one_shot: true }),
+    ...(ready &&
+      check && {
+        ready_when: {
+          [check.kind]:
+            check.kind === "port"
+              ? check.port
+              : check.kind === "http"
+                ? check.url
+                : check.kind === "log"
+                  ? check.pattern
+                  : check.command,
+          interval: formatSeconds(ready.intervalMs),
+          timeout: formatSeconds(ready.timeoutMs),
+        },
+      }),
+    ...(lifecycle.workingDir && { working_dir: lifecycle.workingDir.path }),
+    ...(lifecycle.envFile && { env_file: lifecycle.envFile.path }),
   };
 }
 
@@ -50,22 +91,17 @@ export async function runConfigCommand(
   if (flags.resolve) await resolveInferredTargets(prepared, flags, io);
   printWarnings(plan, io);
   if (flags.outputDir) {
-    const dir = resolve(io.cwd, flags.outputDir);
-    mkdirSync(dir, { recursive: true });
-    let written = 0;
-    for (const session of plan.sessions) {
-      if (!session.mirrordConfig) continue;
-      const file = join(dir, `${session.name}.json`);
-      // The same bytes `up` hands to mirrord; private because env overrides may hold secrets.
-      writeFileSync(file, renderMirrordJson(session.mirrordConfig), { mode: 0o600 });
-      chmodSync(file, 0o600);
-      written++;
-    }
-    io.stderr.write(`wrote ${written} mirrord config file${written === 1 ? "" : "s"} to ${dir}\n`);
+    // The same bytes `up` hands to mirrord; private because env overrides may hold secrets.
+    const files = plan.sessions.flatMap((s) =>
+      s.mirrordConfig ? [{ name: `${s.name}.json`, contents: renderMirrordJson(s.mirrordConfig) }] : [],
+    );
+    const dir = writePrivateFiles(flags.outputDir, io.cwd, files);
+    io.stderr.write(`wrote ${files.length} mirrord config file${files.length === 1 ? "" : "s"} to ${dir}\n`);
     return 0;
   }
   const document = describePlan(plan);
-  io.stdout.write(
+  await writeOutput(
+    io.stdout,
     flags.format === "json"
       ? `${JSON.stringify(document, null, 2)}\n`
       : stringify(document, { lineWidth: 0 }),
@@ -73,22 +109,43 @@ export async function runConfigCommand(
   return 0;
 }
 
-export function runValidateCommand(flags: ConfigFlags, io: CliIO): number {
+export async function runValidateCommand(flags: ConfigFlags, io: CliIO): Promise<number> {
   const { loaded, plan } = prepare(flags, [], io);
   printWarnings(plan, io);
   const all = Object.keys(loaded.config.services).sort();
   const skipped = all.filter((name) => !plan.sessions.some((s) => s.name === name));
   const names = plan.sessions.map((s) => s.name).join(", ");
-  io.stdout.write(
+  await writeOutput(
+    io.stdout,
     `${loaded.file}: ok, ${plan.sessions.length} service${plan.sessions.length === 1 ? "" : "s"} to run (${names})` +
       `${skipped.length ? `, ${skipped.length} skipped (${skipped.join(", ")})` : ""}, key ${JSON.stringify(plan.key)}\n`,
   );
   return 0;
 }
 
-export function runSchemaCommand(io: CliIO): number {
-  io.stdout.write(`${JSON.stringify(upConfigJsonSchema(), null, 2)}\n`);
+export async function runSchemaCommand(io: CliIO): Promise<number> {
+  await writeOutput(io.stdout, `${JSON.stringify(upConfigJsonSchema(), null, 2)}\n`);
   return 0;
+}
+
+const quietOnError = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * Writes a command's output and waits until it is written: a failed write (a full disk,
+ * `> /dev/full`) is an error with its cause, not a success with the output cut short. A reader
+ * that went away (`| head`) is not an error: the output was not wanted any more.
+ */
+export async function writeOutput(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  if (!quietOnError.has(stream)) {
+    // The write's callback gets the error; without a listener the 'error' event would crash.
+    stream.on("error", () => {});
+    quietOnError.add(stream);
+  }
+  const error = await new Promise<Error | null | undefined>((resolve) => stream.write(text, resolve));
+  if (!error) return;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "EPIPE") return;
+  throw new UserError({ message: `cannot write the output: ${describeErrno(code)}` });
 }
 
 function printWarnings(plan: RunPlan, io: CliIO): void {

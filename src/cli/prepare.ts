@@ -6,9 +6,11 @@
 import { type Diagnostic, UserError } from "../config/diagnostics.js";
 import { type LoadedConfig, loadConfig } from "../config/load.js";
 import { buildRunPlan, type Mode, type RunPlan } from "../plan/assemble.js";
-import { resolveKey } from "../plan/key.js";
+import { selectWithDependencies } from "../plan/dependencies.js";
+import { keyKind, resolveKey } from "../plan/key.js";
 import { PlanError } from "../plan/problems.js";
 import type { CliIO } from "./io.js";
+import { resolveLifecycleFiles } from "./lifecycle-files.js";
 
 export interface ConfigFlags {
   configFile: string;
@@ -25,12 +27,22 @@ export interface Prepared {
 
 /** Resolves the key (it is a template variable), loads the file, and builds the plan. */
 export function prepare(flags: ConfigFlags, services: readonly string[], io: CliIO): Prepared {
-  const { key } = planStep(() => resolveKey(flags.key, io.env, io.username));
+  const { key, source } = planStep(() => resolveKey(flags.key, io.env, io.username));
   const loaded = loadConfig({ file: flags.configFile, cwd: io.cwd, key, env: io.env });
+  // depends_on is checked first; the selection then also runs what it depends on.
+  const selected = planStep(() => selectWithDependencies(loaded.config, services), loaded);
   const plan = planStep(
-    () => buildRunPlan(loaded.config, { key, services, mode: flags.mode, context: flags.context }),
+    () =>
+      buildRunPlan(loaded.config, {
+        key,
+        keyKind: keyKind(source),
+        services: selected,
+        mode: flags.mode,
+        context: flags.context,
+      }),
     loaded,
   );
+  resolveLifecycleFiles(plan.sessions, loaded, io);
   return { loaded, plan };
 }
 

@@ -1,18 +1,22 @@
 /** `mirrord-up [up] [SERVICE...]`: validate, check, then hand the sessions to the supervisor. */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { UserError } from "../config/diagnostics.js";
+import { formatDiagnostic, sortDiagnostics, UserError } from "../config/diagnostics.js";
+import { DashboardHost } from "../control/dashboard-server.js";
+import { alreadyRunningError, type ControlSocket, claimControlSocket } from "../control/server.js";
 import { sessionArgv } from "../plan/argv.js";
-import type { RunPlan } from "../plan/assemble.js";
+import { removedVariables, sessionEnv } from "../plan/mirrord-env.js";
 import { renderMirrordJson } from "../plan/mirrord-json.js";
 import { sessionHeader } from "../plan/session-filter.js";
 import { PrivateConfigDir } from "../run/config-dir.js";
+import { watchFiles } from "../run/file-watch.js";
 import { findExecutable } from "../run/find-executable.js";
+import { DEFAULT_LOG_LIMITS, LogBuffer } from "../run/log-buffer.js";
+import { startUi } from "../run/mirrord-ui.js";
 import { OutputMux } from "../run/output.js";
 import { SESSION_MARKER_VAR, sessionMarker } from "../run/process-groups.js";
 import { Session } from "../run/session.js";
-import { Supervisor } from "../run/supervisor.js";
-import { type GroupRegistry, WatchdogClient } from "../run/watchdog-client.js";
+import { type Planner, type SessionFactory, Supervisor } from "../run/supervisor.js";
+import { WatchdogClient } from "../run/watchdog-client.js";
 import { colorsFor, wantsColor } from "./colors.js";
 import type { CliIO } from "./io.js";
 import { type Prepared, prepare } from "./prepare.js";
@@ -28,6 +32,15 @@ export interface UpFlags extends ResolveFlags {
   color: boolean;
   logPrefix: boolean;
   timestamps: boolean;
+  /** `--watch`: reload when the file or an env file changes. */
+  watch?: boolean;
+  /** `--log-lines`, `--log-bytes`: what `logs` keeps per service. */
+  logLines?: number;
+  logBytes?: number;
+  /** `--dashboard`: serve the web dashboard while the run lasts. */
+  dashboard?: boolean;
+  /** `--dashboard-port`: its port (default: a free one). */
+  dashboardPort?: number;
 }
 
 export async function runUpCommand(flags: UpFlags, services: string[], io: CliIO): Promise<number> {
@@ -37,88 +50,171 @@ export async function runUpCommand(flags: UpFlags, services: string[], io: CliIO
   const needsMirrord = flags.ui || plan.sessions.some((s) => s.type !== "local");
   const mirrord = needsMirrord ? findMirrord(flags, io) : "mirrord";
   checkPrograms(prepared, io);
-  await resolveInferredTargets(prepared, flags, io);
-
-  const colors = colorsFor(io.stdout, io.env, flags.color ? undefined : false);
-  const mux = new OutputMux(
-    io.stdout,
-    plan.sessions.map((s) => s.name),
-    { colors, prefix: flags.logPrefix, timestamps: flags.timestamps },
-  );
-  for (const w of plan.warnings) mux.status(w.service, `warning: ${w.message}`, "warn");
-
+  // The private directory first: a TMPDIR that cannot be used is reported as such.
   const configDir = new PrivateConfigDir();
   const removeOnExit = () => configDir.remove();
   process.on("exit", removeOnExit);
+  try {
+    // Claimed before anything starts: a second `up` for the same file is refused with nothing started.
+    const claim = await claimControlSocket(flags.configFile, io.env, io.cwd);
+    if (claim.kind === "running") throw alreadyRunningError(claim);
+    const control = claim.socket;
+    try {
+      await resolveInferredTargets(prepared, flags, io);
+      return await runSessions(prepared, flags, services, mirrord, configDir, control, io);
+    } finally {
+      await control.close();
+    }
+  } finally {
+    configDir.remove();
+    process.off("exit", removeOnExit);
+  }
+}
+
+async function runSessions(
+  prepared: Prepared,
+  flags: UpFlags,
+  services: string[],
+  mirrord: string,
+  configDir: PrivateConfigDir,
+  control: ControlSocket,
+  io: CliIO,
+): Promise<number> {
+  const { plan } = prepared;
+
+  const colors = colorsFor(io.stdout, io.env, flags.color ? undefined : false);
+  const logBuffer = new LogBuffer({
+    lines: flags.logLines ?? DEFAULT_LOG_LIMITS.lines,
+    bytes: flags.logBytes ?? DEFAULT_LOG_LIMITS.bytes,
+  });
+  const mux = new OutputMux(
+    io.stdout,
+    plan.sessions.map((s) => s.name),
+    {
+      colors,
+      prefix: flags.logPrefix,
+      timestamps: flags.timestamps,
+      record: (service, stream, text) => logBuffer.append(service, stream, text),
+    },
+  );
+  for (const w of plan.warnings) mux.status(w.service, `warning: ${w.message}`, "warn");
+
   const timeoutMs = flags.timeoutSeconds * 1000;
   // Marks every process of this run (see `markedProcesses`), so that one that left its process
   // group is still found and stopped.
   const runId = randomBytes(8).toString("hex");
   const watchdog = new WatchdogClient(timeoutMs, configDir.path, runId, io.env);
+  let dashboard: DashboardHost | undefined;
   try {
     const childEnv = sessionBaseEnv(io, flags);
+    const removed = removedVariables(plan.sessions, childEnv);
+    if (removed.length > 0) {
+      mux.notice(
+        `mirrord-up: warning: ignoring ${removed.join(", ")} from the environment: mirrord-up decides these settings, as mirrord up does`,
+        "warn",
+      );
+    }
     const extraGroups: number[] = [];
     if (flags.ui) {
-      const pgid = startUi(mirrord, childEnv, io, mux);
+      const pgid = startUi(mirrord, childEnv, io.cwd, mux);
       if (pgid !== undefined) {
         watchdog.register(pgid).catch(() => {});
         extraGroups.push(pgid);
       }
     }
-    const supervisor: Supervisor = new Supervisor([], mux, {
-      keepGoing: flags.keepGoing,
-      timeoutMs,
-      sessionHeader: plan.sessions.some((s) => s.usesSessionFilter) ? sessionHeader(plan.key) : undefined,
-      extraGroups,
-      runId,
-    });
-    const sessions = createSessions(plan, mirrord, configDir, childEnv, io, mux, supervisor, watchdog, runId);
-    supervisor.setSessions(sessions);
-    const names = sessions.map((s) => s.name).join(", ");
-    mux.notice(
-      `mirrord-up: starting ${sessions.length} service${sessions.length === 1 ? "" : "s"} (${names}), key ${plan.key}`,
-      "dim",
+    const createSession: SessionFactory = (s, hooks) => {
+      const file = s.mirrordConfig ? configDir.write(s.name, renderMirrordJson(s.mirrordConfig)) : "";
+      const marker = { [SESSION_MARKER_VAR]: sessionMarker(runId, s.name) };
+      // A local service's env file comes before its `env.override` (mirrord reads its own).
+      const base = s.type === "local" ? { ...childEnv, ...s.lifecycle.envFile?.vars } : childEnv;
+      const env = { ...sessionEnv(base, s), ...marker };
+      const cwd = s.lifecycle.workingDir?.path ?? io.cwd;
+      return new Session(s, sessionArgv(s, mirrord, file, plan.key), env, cwd, mux, hooks, watchdog);
+    };
+    const supervisor = new Supervisor(
+      plan.sessions,
+      mux,
+      logBuffer,
+      {
+        keepGoing: flags.keepGoing,
+        timeoutMs,
+        sessionHeader: plan.sessions.some((s) => s.usesSessionFilter) ? sessionHeader(plan.key) : undefined,
+        extraGroups,
+        runId,
+        file: prepared.loaded.absolutePath,
+        key: plan.key,
+      },
+      createSession,
+      replanner(flags, services, io),
     );
-    const code = await supervisor.run();
-    reportOutputTrouble(mux, sessions, io);
+    const names = plan.sessions.map((s) => s.name).join(", ");
+    const n = plan.sessions.length;
+    // Served with --dashboard, or when `mirrord-up dashboard` asks; its address is printed once.
+    const host = new DashboardHost(supervisor, (url) => mux.notice(`dashboard: ${url}`));
+    dashboard = host;
+    if (flags.dashboard) await host.open(flags.dashboardPort);
+    mux.notice(`mirrord-up: starting ${n} service${n === 1 ? "" : "s"} (${names}), key ${plan.key}`, "dim");
+    control.serve(supervisor, { dashboard: (port) => host.open(port ?? flags.dashboardPort) });
+    const watch = flags.watch ? watchConfig(prepared, supervisor, mux) : undefined;
+    let code: number;
+    try {
+      code = await supervisor.run();
+    } finally {
+      watch?.close();
+    }
+    reportOutputTrouble(mux, supervisor.outputCut(), io);
     return code;
   } finally {
+    await dashboard?.close();
     configDir.remove();
-    process.off("exit", removeOnExit);
     watchdog.release();
   }
 }
 
-function createSessions(
-  plan: RunPlan,
-  mirrord: string,
-  configDir: PrivateConfigDir,
-  childEnv: NodeJS.ProcessEnv,
-  io: CliIO,
-  mux: OutputMux,
-  supervisor: Supervisor,
-  groups: GroupRegistry,
-  runId: string,
-): Session[] {
-  return plan.sessions.map((s) => {
-    const file = s.mirrordConfig ? configDir.write(s.name, renderMirrordJson(s.mirrordConfig)) : "";
-    const marker = { [SESSION_MARKER_VAR]: sessionMarker(runId, s.name) };
-    const env =
-      s.type === "local"
-        ? { ...childEnv, ...s.env, ...marker }
-        : // JSON progress: structured readiness and failures, and no spinner in the merged output.
-          { ...childEnv, MIRRORD_PROGRESS_MODE: "json", ...marker };
-    const hooks = { onReady: supervisor.handleReady, onEnd: supervisor.handleEnd };
-    return new Session(s, sessionArgv(s, mirrord, file, plan.key), env, io.cwd, mux, hooks, groups);
-  });
+/**
+ * For control actions (restart, start, reload): the file read, validated and planned again, as at
+ * start (never prompting: there is no terminal to ask on). `undefined` means the run's own
+ * selection; names select those services (even `skip: true` ones).
+ */
+function replanner(flags: UpFlags, selection: readonly string[], io: CliIO): Planner {
+  return async (names) => {
+    try {
+      const prepared = prepare(flags, names ?? selection, io);
+      checkPrograms(prepared, io);
+      await resolveInferredTargets(prepared, { ...flags, interactive: false }, io);
+      return { ok: true, sessions: prepared.plan.sessions };
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      return { ok: false, errors: sortDiagnostics(error.diagnostics).map((d) => formatDiagnostic(d)) };
+    }
+  };
+}
+
+/**
+ * `--watch`: the file and the env files, reloaded (as `mirrord-up reload` does) when one of them
+ * changes; the list of env files is read again after each reload.
+ */
+function watchConfig(prepared: Prepared, supervisor: Supervisor, mux: OutputMux) {
+  const file = prepared.loaded.absolutePath;
+  const watch = watchFiles(
+    () => [file, ...supervisor.envFiles()],
+    (paths) => {
+      const names = paths.map((p) => (p === file ? prepared.loaded.file : p)).join(", ");
+      mux.notice(`mirrord-up: watch: ${names} changed, reloading`, "dim");
+      supervisor
+        .reload()
+        .catch((error: Error) => mux.notice(`mirrord-up: watch: reload failed: ${error.message}`, "error"))
+        .finally(() => watch.refresh());
+    },
+  );
+  return watch;
 }
 
 /** What could not be shown goes to stderr, the only place left to say it. */
-function reportOutputTrouble(mux: OutputMux, sessions: Session[], io: CliIO): void {
+function reportOutputTrouble(mux: OutputMux, cut: string[], io: CliIO): void {
   if (mux.failed) {
     io.stderr.write(`mirrord-up: cannot write output (${mux.closedBy}); every session was stopped\n`);
   }
-  const cut = sessions.filter((s) => s.outputCut).map((s) => s.name);
   if (cut.length > 0) {
     io.stderr.write(
       `mirrord-up: output was blocked while stopping; what ${cut.join(", ")} wrote last was not shown\n`,
@@ -157,7 +253,8 @@ function checkPrograms({ plan, loaded }: Prepared, io: CliIO): void {
   const problems = plan.sessions.flatMap((s) => {
     const program = s.command[0] ?? "";
     const pathVar = s.type === "local" ? (s.env.PATH ?? io.env.PATH) : io.env.PATH;
-    if (findExecutable(program, pathVar, io.cwd)) return [];
+    // A relative program (`./server.sh`) is looked up where it will run.
+    if (findExecutable(program, pathVar, s.lifecycle.workingDir?.path ?? io.cwd)) return [];
     return [
       {
         ...loaded.locate(["services", s.name, "run", "command", 0]),
@@ -166,31 +263,4 @@ function checkPrograms({ plan, loaded }: Prepared, io: CliIO): void {
     ];
   });
   if (problems.length > 0) throw new UserError(problems);
-}
-
-/** `-u, --ui`: `mirrord ui` beside the sessions; a failure is a warning, as upstream. */
-function startUi(mirrord: string, env: NodeJS.ProcessEnv, io: CliIO, mux: OutputMux): number | undefined {
-  const child = spawn(mirrord, ["ui"], {
-    cwd: io.cwd,
-    env,
-    detached: true,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-2000);
-  });
-  child.on("error", (error) =>
-    mux.notice(`mirrord-up: warning: mirrord ui did not start: ${error.message}`, "warn"),
-  );
-  child.on("exit", (code, signal) => {
-    if (code === 0 || signal) return;
-    const why = stderr.trim().split("\n").at(-1) ?? "";
-    mux.notice(
-      `mirrord-up: warning: mirrord ui exited with code ${code}${why ? `: ${why}` : ""}; carrying on without it`,
-      "warn",
-    );
-  });
-  child.unref();
-  return child.pid;
 }

@@ -3,6 +3,8 @@
  * obvious, what to do about it. They are collected and printed together, never thrown one by one.
  */
 
+import { escapeControlChars } from "../text/escape-control.js";
+
 /** One problem found in user input. */
 export interface Diagnostic {
   /** The file the problem is in; absent for problems with flags or the environment. */
@@ -66,7 +68,8 @@ export function formatDiagnostic(d: Diagnostic, style: DiagnosticStyle = plainSt
     if (d.line !== undefined && d.col !== undefined) where += `:${d.col}`;
     where = `${style.location(where)}: `;
   }
-  const out = [`${where}${style.error("error:")} ${d.message}`];
+  // Messages quote what the user wrote (names, values); nothing in them may drive the terminal.
+  const out = [`${where}${style.error("error:")} ${escapeControlChars(d.message)}`];
   if (d.sourceLine !== undefined && d.line !== undefined) {
     const gutter = String(d.line);
     const pad = " ".repeat(gutter.length);
@@ -80,7 +83,7 @@ export function formatDiagnostic(d: Diagnostic, style: DiagnosticStyle = plainSt
       );
     }
   }
-  if (d.hint) out.push(`  ${style.hint("hint:")} ${d.hint}`);
+  if (d.hint) out.push(`  ${style.hint("hint:")} ${escapeControlChars(d.hint)}`);
   return out.join("\n");
 }
 

@@ -2,7 +2,8 @@
  * Reads the generated JSON Schema to answer "which keys are allowed here?" for did-you-mean
  * hints, so that the list of keys is never written a second time.
  */
-type Schema = Record<string, unknown>;
+export type JsonSchema = Record<string, unknown>;
+type Schema = JsonSchema;
 
 /** The property names the schema allows at `path` (object keys only; union branches merged). */
 export function allowedKeysAt(root: Schema, path: readonly PropertyKey[]): string[] {
@@ -29,6 +30,11 @@ function resolveAt(root: Schema, node: Schema, path: readonly PropertyKey[]): Sc
     }
   }
   return out;
+}
+
+/** `node` with `$ref` followed and union branches (`anyOf`/`oneOf`/`allOf`) flattened. */
+export function expandSchema(root: Schema, node: Schema): Schema[] {
+  return expand(root, node);
 }
 
 function expand(root: Schema, node: Schema): Schema[] {

@@ -3,16 +3,17 @@
  * diagnostic located in the file the user wrote; all of them are reported together.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parseDocument, visit } from "yaml";
+import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 import type { z } from "zod";
 import { type Diagnostic, UserError } from "./diagnostics.js";
 import { allowedKeysAt } from "./json-schema-walk.js";
+import { FileReadError, readRegularFile } from "./regular-file.js";
 import { type UpConfig, upConfigJsonSchema, upConfigSchema } from "./schema.js";
 import { createPositionMapper } from "./source-map.js";
 import { suggest } from "./suggest.js";
 import { renderTemplate, type TemplateContext } from "./template.js";
+import { AliasLimitExceeded, type DocumentData, documentToData, keyText } from "./yaml-data.js";
 
 /** The default file name, looked up in the working directory. */
 export const DEFAULT_CONFIG_FILE = "mirrord-up.yaml";
@@ -99,16 +100,22 @@ export function parseAndValidate(
     );
   }
 
-  let data: unknown;
+  let converted: DocumentData;
   try {
-    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    converted = documentToData(doc, upConfigJsonSchema(), MAX_ALIAS_COUNT);
   } catch (error) {
-    const alias = firstAliasOffset(doc);
+    if (!(error instanceof AliasLimitExceeded)) throw error;
     throw new UserError({
-      ...(alias !== undefined ? at(alias) : { file }),
-      message: `YAML aliases expand too far (${(error as Error).message}); at most ${MAX_ALIAS_COUNT} expansions are allowed`,
+      ...(error.offset !== undefined ? at(error.offset) : { file }),
+      message: `YAML aliases expand too far; at most ${MAX_ALIAS_COUNT} expansions are allowed`,
     });
   }
+  const { data } = converted;
+  const readProblems: Diagnostic[] = converted.problems.map((p) => ({
+    ...at(p.offset, p.span),
+    message: `${p.path.length > 0 ? `${dotted(p.path)}: ` : ""}${p.message}`,
+    hint: p.hint,
+  }));
   if (data === null || data === undefined) {
     throw new UserError({
       file,
@@ -120,42 +127,40 @@ export function parseAndValidate(
   }
 
   const result = upConfigSchema.safeParse(data);
-  if (!result.success) {
-    throw new UserError(result.error.issues.map((issue) => issueToDiagnostic(issue, data, locate)));
+  if (!result.success || readProblems.length > 0) {
+    const invalid = result.success ? [] : result.error.issues.map((i) => issueToDiagnostic(i, data, locate));
+    throw new UserError([...readProblems, ...invalid]);
   }
   return { file, absolutePath, source, config: result.data, locate };
 }
 
 function readConfigText(file: string, absolutePath: string): string {
-  let size: number;
+  let bytes: Buffer;
   try {
-    const stat = statSync(absolutePath);
-    if (stat.isDirectory()) throw new UserError({ file, message: "is a directory, not a config file" });
-    size = stat.size;
+    bytes = readRegularFile(absolutePath, MAX_CONFIG_BYTES);
   } catch (error) {
-    if (error instanceof UserError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") {
+    if (!(error instanceof FileReadError)) throw error;
+    if (error.reason === "missing") {
       throw new UserError({
         file,
         message: `config file not found (looked for ${absolutePath})`,
         hint: "create one with `mirrord-up init`, or point at another with `mirrord-up -f <file>`",
       });
     }
-    throw new UserError({ file, message: `cannot read the config file: ${(error as Error).message}` });
-  }
-  if (size > MAX_CONFIG_BYTES) {
+    if (error.reason === "too-large") {
+      throw new UserError({
+        file,
+        message: `${error.message}; config files are limited to 1 MiB`,
+        hint: "is this the right file?",
+      });
+    }
+    if (error.reason === "not-regular") {
+      throw new UserError({ file, message: error.message });
+    }
     throw new UserError({
       file,
-      message: `the file is ${(size / 1024 / 1024).toFixed(1)} MiB; config files are limited to 1 MiB`,
-      hint: "is this the right file?",
+      message: `cannot read the config file: ${error.message}`,
     });
-  }
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(absolutePath);
-  } catch (error) {
-    throw new UserError({ file, message: `cannot read the config file: ${(error as Error).message}` });
   }
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
@@ -224,17 +229,6 @@ function describeYamlError(error: { code: string; message: string }): Pick<Diagn
   return { message: `YAML syntax error: ${known ? `${known} (${detail})` : detail}` };
 }
 
-function firstAliasOffset(doc: Document): number | undefined {
-  let offset: number | undefined;
-  visit(doc, {
-    Alias(_, node) {
-      offset ??= node.range?.[0];
-      return visit.BREAK;
-    },
-  });
-  return offset;
-}
-
 /** Finds the node for `path`; missing tails fall back to the key of the deepest existing parent. */
 function locateInDocument(
   doc: Document,
@@ -250,9 +244,7 @@ function locateInDocument(
     const collection = node as { items: unknown[] };
     let next: unknown;
     if (isMap(node)) {
-      const pair = node.items.find(
-        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment),
-      );
+      const pair = node.items.find((p) => isPair(p) && keyText(p.key) === String(segment));
       if (!pair) break;
       keyNode = pair.key as Node;
       next = pair.value;
@@ -311,6 +303,13 @@ function issueToDiagnostic(
           ? `allowed keys: ${allowed.join(", ")}`
           : undefined,
     };
+  }
+
+  if (issue.code === "invalid_key") {
+    // A bad key of a record (an environment variable's name): point at the key itself.
+    const inner = issue.issues[0]?.message ?? "invalid key";
+    const parent = dotted(path.slice(0, -1));
+    return { ...locate(path, { key: true }), message: `${parent ? `${parent}: ` : ""}${inner}` };
   }
 
   const value = valueAt(data, path);

@@ -7,6 +7,14 @@
  * from "written with the default value" (a `run.type: local` service must not set mirrord fields).
  */
 import { z } from "zod";
+import {
+  dependsOnSchema,
+  envFileSchema,
+  oneShotSchema,
+  readyWhenSchema,
+  restartPolicySchema,
+  workingDirSchema,
+} from "./lifecycle-schema.js";
 import { checkRustRegex } from "./rust-regex.js";
 import { parseTargetPath } from "./target-path.js";
 
@@ -38,26 +46,72 @@ const stringOrList = z.union([z.string(), z.array(z.string())], {
   error: "expected a string or a list of strings",
 });
 
+/** Why `name` cannot be an environment variable's name, or undefined when it can. */
+function envNameProblem(name: string): string | undefined {
+  if (name === "") return "an environment variable name cannot be empty";
+  if (name.includes("=")) return `invalid environment variable name "${name}": a name cannot contain "="`;
+  return undefined;
+}
+
 /**
- * Environment values: YAML writes `PORT: 8080` as a number, which mirrord would reject; like
- * docker compose, numbers and booleans are taken as their text.
+ * Variable names (`unset`) or name globs (`include`, `exclude`), as a `"A;B"` string or a list:
+ * each must be a possible name, or mirrord would set `A=B=x` or match nothing.
+ */
+const envNames = stringOrList.superRefine((value, ctx) => {
+  const names = typeof value === "string" ? value.split(";") : value;
+  for (const [index, name] of names.entries()) {
+    const problem = envNameProblem(name);
+    if (!problem) continue;
+    ctx.addIssue({
+      code: "custom",
+      ...(typeof value !== "string" && { path: [index] }),
+      message: typeof value === "string" && name === "" ? `${problem} (between two ";")` : problem,
+    });
+  }
+});
+
+/** A variable's name: not empty, no `=` (it would reach the program as `A=B=x`). */
+const envName = z
+  .string()
+  .min(1, { error: "an environment variable name cannot be empty" })
+  .regex(/^[^=]*$/, {
+    error: (issue) => envNameProblem(String(issue.input)) ?? "invalid environment variable name",
+  });
+
+/**
+ * Environment values are text. The loader hands over a plain scalar as written (`1.10`, `01234`
+ * and `True` stay exactly that); numbers and booleans are still accepted for data that does not
+ * come from a file, and for editors, which read `PORT: 8080` as a number.
  */
 const envValue = z
   .union([z.string(), z.number(), z.boolean()], { error: "expected a string" })
   .transform(String);
-const envMap = z.record(z.string(), envValue);
+const envMap = z.record(envName, envValue);
+/** `mapping` keys are regexes over names, not names: `=` may appear in them. */
+const envMappingMap = z.record(z.string(), envValue);
 
 /** `services.<name>.env`, written 1:1 to `feature.env` (mirrord's EnvFileConfig). */
 export const envSchema = z
   .strictObject({
-    include: stringOrList.optional().describe("feature.env.include: remote variables to load (globs)"),
-    exclude: stringOrList.optional().describe("feature.env.exclude: remote variables not to load (globs)"),
+    include: envNames.optional().describe("feature.env.include: remote variables to load (globs)"),
+    exclude: envNames.optional().describe("feature.env.exclude: remote variables not to load (globs)"),
     override: envMap.optional().describe("feature.env.override: variables set for the local process"),
     load_from_process: z.boolean().optional().describe("feature.env.load_from_process"),
-    unset: stringOrList.optional().describe("feature.env.unset: variables removed from the local process"),
+    unset: envNames.optional().describe("feature.env.unset: variables removed from the local process"),
     env_file: z.string().optional().describe("feature.env.env_file: a .env file to load"),
-    mapping: envMap.optional().describe("feature.env.mapping: regex on names -> replacement value"),
+    mapping: envMappingMap.optional().describe("feature.env.mapping: regex on names -> replacement value"),
   })
+  .superRefine((env, ctx) => {
+    if (typeof env !== "object" || env === null) return;
+    if (env.include !== undefined && env.exclude !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["exclude"],
+        message: "env sets both `include` and `exclude`; mirrord accepts one of them",
+        params: { hint: "keep include (the variables to load) or exclude (the ones not to load)", at: "key" },
+      });
+    }
+  }, ALWAYS)
   .describe("Maps 1:1 to feature.env in mirrord.json");
 
 const innerFilter = z.union(
@@ -225,6 +279,7 @@ export const runSchema = z
       .min(1, { error: "run.command is empty: give the program and its arguments, e.g. [node, app.js]" })
       .refine((argv) => argv[0] !== "", { error: "run.command starts with an empty program name" })
       .describe("The program and its arguments, run without a shell"),
+    working_dir: workingDirSchema.optional(),
   })
   .describe("The command to run");
 
@@ -256,9 +311,30 @@ export const serviceSchema = z
     context: z.string().min(1).optional().describe("kube_context for this service (beats common.context)"),
     messages: messagesSchema.optional(),
     run: runSchema,
+    restart: restartPolicySchema.optional(),
+    depends_on: dependsOnSchema.optional(),
+    one_shot: oneShotSchema.optional(),
+    ready_when: readyWhenSchema.optional(),
+    env_file: envFileSchema.optional(),
   })
   .superRefine((service, ctx) => {
-    if (typeof service !== "object" || service === null || service.run?.type !== "local") return;
+    if (typeof service !== "object" || service === null) return;
+    if (
+      service.env_file !== undefined &&
+      typeof service.env === "object" &&
+      service.env?.env_file !== undefined
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["env", "env_file"],
+        message: "both `env_file` and `env.env_file` are set; give the file once",
+        params: {
+          hint: "keep env_file (relative to this file, checked before starting); env.env_file is passed to mirrord as written",
+          at: "key",
+        },
+      });
+    }
+    if (service.run?.type !== "local") return;
     for (const field of MIRRORD_ONLY_FIELDS) {
       if (service[field] !== undefined) {
         ctx.addIssue({
@@ -276,6 +352,9 @@ export const serviceSchema = z
           code: "custom",
           path: ["env", field],
           message: `\`env.${field}\` needs mirrord; a \`run.type: local\` service takes only env.override`,
+          ...(field === "env_file" && {
+            params: { hint: "use `env_file:` on the service, which local services load too" },
+          }),
         });
       }
     }
@@ -292,6 +371,8 @@ export const commonSchema = z
     operator: z.boolean().optional().describe("operator in mirrord.json"),
     telemetry: z.boolean().optional().describe("telemetry in mirrord.json"),
     context: z.string().min(1).optional().describe("kube_context for every service"),
+    restart: restartPolicySchema.optional(),
+    env_file: envFileSchema.optional(),
   })
   .describe("Options applied to every service");
 

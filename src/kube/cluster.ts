@@ -12,13 +12,21 @@ export function kubeTimeoutMs(env: NodeJS.ProcessEnv): number {
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000;
 }
 
-/** Sidecars a service mesh injects; never a target. */
-const MESH_SIDECARS = new Set([
+/**
+ * Containers mirrord never offers as a target: mesh and other injected sidecars and their init
+ * containers (upstream `SKIP_NAMES`, mirrord/kube/src/api/container.rs).
+ */
+export const SKIPPED_CONTAINERS: ReadonlySet<string> = new Set([
+  "kuma-sidecar",
+  "kuma-init",
   "istio-proxy",
   "istio-init",
   "linkerd-proxy",
   "linkerd-init",
-  "envoy-sidecar",
+  "vault-agent",
+  "vault-agent-init",
+  "queue-proxy", // Knative
+  "traffic-agent", // Telepresence
 ]);
 
 export class ClusterClient {
@@ -101,7 +109,12 @@ export class ClusterClient {
   }
 
   private async call<T>(action: string, request: () => Promise<T>): Promise<T> {
-    const site = { context: this.context.name, server: this.context.server, action };
+    const site = {
+      context: this.context.name,
+      server: this.context.server,
+      action,
+      credentialPlugin: this.context.credentialPlugin,
+    };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -131,10 +144,13 @@ function names(items: readonly { metadata?: V1ObjectMeta }[]): string[] {
     .map((item) => item.metadata?.name as string);
 }
 
-/** mirrord's own agents and the operator's copies are never targets (upstream seeker). */
-function isMirrordOwned(meta: V1ObjectMeta): boolean {
-  if (meta.labels?.app === "mirrord") return true;
-  return (meta.ownerReferences ?? []).some((o) => o.apiVersion?.includes("mirrord.metalbear.co"));
+/**
+ * mirrord's own agents and the operator's copies are never targets: upstream's seeker lists with
+ * the label selector `app!=mirrord,!operator.metalbear.co/owner`, applied here to the labels.
+ */
+export function isMirrordOwned(meta: V1ObjectMeta): boolean {
+  const labels = meta.labels ?? {};
+  return labels.app === "mirrord" || Object.hasOwn(labels, "operator.metalbear.co/owner");
 }
 
 /** Upstream only offers pods that are Running and Ready. */
@@ -147,7 +163,9 @@ function isTargetablePod(pod: V1Pod): boolean {
 /** `pod/p`, or `pod/p/container/c` per container when the pod has several (sidecars left out). */
 function podPaths(pod: V1Pod): string[] {
   const name = pod.metadata?.name as string;
-  const containers = (pod.spec?.containers ?? []).map((c) => c.name).filter((c) => !MESH_SIDECARS.has(c));
+  const containers = (pod.spec?.containers ?? [])
+    .map((c) => c.name)
+    .filter((c) => !SKIPPED_CONTAINERS.has(c));
   if (containers.length <= 1) return [`pod/${name}`];
   return containers.map((c) => `pod/${name}/container/${c}`);
 }

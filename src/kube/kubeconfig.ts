@@ -6,10 +6,14 @@
  */
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
-import { delimiter, join } from "node:path";
+import { basename, delimiter, dirname, join } from "node:path";
 import type { Cluster, Context, KubeConfig, User } from "@kubernetes/client-node";
+import { FileReadError, readRegularFile } from "../config/regular-file.js";
 import { suggest } from "../config/suggest.js";
-import { KubeError } from "./errors.js";
+import { KubeError, redactUrl } from "./errors.js";
+
+/** Kubeconfigs with embedded certificates are tens of KiB; anything near this is not one. */
+const MAX_KUBECONFIG_BYTES = 16 * 1024 * 1024;
 
 type ClientNode = typeof import("@kubernetes/client-node");
 
@@ -46,11 +50,14 @@ export async function loadKubeconfig(env: NodeJS.ProcessEnv): Promise<MergedKube
   const merged: MergedKubeconfig = { files, clusters: [], users: [], contexts: [] };
   for (const file of files) {
     const kc = new k8s.KubeConfig();
+    const text = readKubeconfigText(file);
     try {
-      kc.loadFromFile(file);
+      kc.loadFromString(text);
     } catch (error) {
-      throw new KubeError(`cannot read kubeconfig ${file}: ${(error as Error).message}`);
+      throw new KubeError(`cannot read kubeconfig ${describeKubeconfigProblem(file, error)}`);
     }
+    // As loadFromFile does: certificate and token files are relative to the kubeconfig.
+    kc.makePathsAbsolute(dirname(file));
     addFirstWins(merged.clusters, kc.clusters);
     addFirstWins(merged.users, kc.users);
     addFirstWins(merged.contexts, kc.contexts);
@@ -73,6 +80,8 @@ export interface ResolvedContext {
   namespace: string;
   /** The API server URL, without any credentials in it. */
   server: string;
+  /** The credential plugin of the context's user (its program's name), if it has one. */
+  credentialPlugin?: string;
   kubeConfig: KubeConfig;
 }
 
@@ -117,18 +126,44 @@ export async function resolveContext(
     source: requested.name ? requested.source : "current-context",
     namespace: context.namespace || "default",
     server: redactUrl(cluster.server),
+    credentialPlugin: credentialPluginOf(user),
     kubeConfig,
   };
 }
 
-/** `https://user:pass@host/` -> `https://host/`: credentials never reach a message. */
-export function redactUrl(url: string): string {
+/** The kubeconfig's bytes, bounded, as text (client-node would read a FIFO or /dev/zero forever). */
+function readKubeconfigText(file: string): string {
   try {
-    const parsed = new URL(url);
-    parsed.username = "";
-    parsed.password = "";
-    return parsed.toString().replace(/\/$/, "");
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, "//");
+    return readRegularFile(file, MAX_KUBECONFIG_BYTES).toString("utf8");
+  } catch (error) {
+    if (!(error instanceof FileReadError)) throw error;
+    const why = error.reason === "io" ? `cannot read it: ${error.message}` : error.message;
+    throw new KubeError(`cannot read kubeconfig ${file}: ${why}`);
   }
+}
+
+/**
+ * Where and what kind of problem, never the text: js-yaml's message quotes the lines around the
+ * error, which in a kubeconfig are tokens and keys.
+ */
+function describeKubeconfigProblem(file: string, error: unknown): string {
+  const e = error as { name?: string; reason?: unknown; mark?: { line?: unknown; column?: unknown } };
+  if (e.name === "YAMLException") {
+    const line = typeof e.mark?.line === "number" ? e.mark.line + 1 : undefined;
+    const col = typeof e.mark?.column === "number" ? e.mark.column + 1 : undefined;
+    const where = line !== undefined ? `${file}:${line}${col !== undefined ? `:${col}` : ""}` : file;
+    // The reason alone ("bad indentation of a mapping entry"), unless it quotes the file.
+    const reason = typeof e.reason === "string" && /^[a-z ,()-]+$/i.test(e.reason) ? ` (${e.reason})` : "";
+    return `${where}: YAML syntax error${reason}`;
+  }
+  // client-node's own checks name the entry, not its content (`users[0].name is missing`).
+  const message = error instanceof Error ? (error.message.split("\n")[0] ?? "") : "";
+  if (/^[\w.[\]-]+ is missing$/.test(message)) return `${file}: ${message}`;
+  return `${file}: it is not a valid kubeconfig`;
+}
+
+/** The program a user runs to get its credentials (`users[].user.exec`), for messages. */
+export function credentialPluginOf(user: User | undefined): string | undefined {
+  const command = user?.exec?.command ?? user?.authProvider?.config?.exec?.command;
+  return typeof command === "string" && command !== "" ? basename(command) : undefined;
 }

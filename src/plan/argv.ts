@@ -7,11 +7,12 @@ export interface SessionArgv {
 }
 
 /**
- * `<mirrord> exec|container -f <file> --key <key> [--context <ctx>] -- <command...>`.
+ * `<mirrord> exec|container -f <file> [--key <key>] [--context <ctx>] -- <command...>`.
  * `-f` always has a value and `--` always follows: mirrord's `-f` takes an optional value, so a
- * bare `-f` would silently mean `.mirrord/mirrord.json`. `--key` and `--context` are passed even
- * though the file holds them, because `MIRRORD_KEY` and `MIRRORD_KUBE_CONTEXT` in the environment
- * would otherwise beat the file. A local service is its own command.
+ * bare `-f` would silently mean `.mirrord/mirrord.json`. `--key` makes mirrord take the key as
+ * *provided*, so it is passed only for such keys; a *generated* key (the user-name default, as
+ * upstream) goes through the session's environment instead (`sessionEnv`). `--context` repeats the
+ * file's `kube_context`. A local service is its own command.
  */
 export function sessionArgv(
   session: SessionPlan,
@@ -29,8 +30,7 @@ export function sessionArgv(
       session.type,
       "-f",
       configFile,
-      "--key",
-      key,
+      ...(session.keyKind !== "generated" ? ["--key", key] : []),
       ...(session.context !== undefined ? ["--context", session.context] : []),
       "--",
       ...session.command,

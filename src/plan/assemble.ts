@@ -7,6 +7,8 @@ import type { ConfigPath } from "../config/load.js";
 import type { CommonConfig, HttpFilterConfig, ServiceConfig, UpConfig } from "../config/schema.js";
 import { HTTP_FILTER_KINDS } from "../config/schema.js";
 import { parseTargetPath, REPLACEABLE_KINDS } from "../config/target-path.js";
+import type { KeyKind } from "./key.js";
+import { type Lifecycle, planLifecycle } from "./lifecycle.js";
 import { PlanError, type PlanProblem } from "./problems.js";
 import { ALL_QUEUE_KINDS, wildcardQueueSplits } from "./queues.js";
 import { selectServices } from "./select.js";
@@ -87,10 +89,16 @@ export interface SessionPlan {
   inferTarget?: { namespace?: string };
   /** True when the service steals with the default `baggage` session filter. */
   usesSessionFilter: boolean;
+  /** mirrord sessions: whether mirrord takes the key as provided (`--key`) or generated. */
+  keyKind?: KeyKind;
+  /** Restart policy, dependencies, readiness, working directory, env file (src/plan/lifecycle.ts). */
+  lifecycle: Lifecycle;
 }
 
 export interface PlanOptions {
   key: string;
+  /** How mirrord is to take the key (default `provided`): see `KeyKind`. */
+  keyKind?: KeyKind;
   /** Services named on the command line. */
   services: readonly string[];
   /** `-m, --mode`: overrides `default_mode` of the selected services. */
@@ -134,8 +142,16 @@ function planService(
 ): SessionPlan {
   const type: RunType = service.run.type ?? "exec";
   const command = [...service.run.command];
+  const lifecycle = planLifecycle(name, service, common);
   if (type === "local") {
-    return { name, type, command, env: { ...(service.env?.override ?? {}) }, usesSessionFilter: false };
+    return {
+      name,
+      type,
+      command,
+      env: { ...(service.env?.override ?? {}) },
+      usesSessionFilter: false,
+      lifecycle,
+    };
   }
   const mode: Mode = options.mode ?? service.default_mode ?? "split";
   const { context, contextOrigin } = contextByPrecedence(name, service, common, options.context);
@@ -160,6 +176,8 @@ function planService(
     mode,
     inferTarget,
     usesSessionFilter,
+    keyKind: options.keyKind ?? "provided",
+    lifecycle,
   };
 }
 
@@ -188,13 +206,21 @@ export function assembleMirrordConfig(
   if (mode === "split") {
     if (userFilter && isFilterSet(userFilter)) {
       feature.network.incoming.http_filter = { ...userFilter };
+      if (userFilter.ports !== undefined) {
+        options.warn(
+          `\`http_filter.ports\` limits your filter to port${portList(userFilter.ports)}: mirrord steals every request on the service's other ports unfiltered (list them in \`ignore_ports\` to leave them alone)`,
+        );
+      }
     } else {
-      // No filter kind given: the session filter, keeping any `ports` the user restricted it to.
-      feature.network.incoming.http_filter = {
-        header_filter: sessionHeaderFilter(key),
-        ...(userFilter?.ports !== undefined && { ports: userFilter.ports }),
-      };
+      // No filter kind: the session filter on every port, as upstream. Keeping `ports` would
+      // make mirrord steal every request on all the other ports, unfiltered.
+      feature.network.incoming.http_filter = { header_filter: sessionHeaderFilter(key) };
       usesSessionFilter = true;
+      if (userFilter?.ports !== undefined) {
+        options.warn(
+          "`http_filter.ports` without a filter is ignored: the session filter applies on every port (as in mirrord up)",
+        );
+      }
     }
   } else {
     if (userFilter && isFilterSet(userFilter)) {
@@ -239,6 +265,12 @@ export function assembleMirrordConfig(
     },
   };
   return { config, usesSessionFilter };
+}
+
+/** " 8080" or "s 8080, 9090", for messages. */
+function portList(ports: number | number[]): string {
+  const list = Array.isArray(ports) ? ports : [ports];
+  return `${list.length === 1 ? "" : "s"} ${list.join(", ")}`;
 }
 
 /** Upstream `is_filter_set`: any filter kind present (`ports` alone is not a filter). */

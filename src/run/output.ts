@@ -11,9 +11,12 @@
  */
 import type { Colors } from "../cli/colors.js";
 import { escapeControlChars } from "../text/escape-control.js";
+import type { LogStream } from "./control-types.js";
 
 /** A partial line (no newline yet) is shown after this much silence. */
 export const PARTIAL_LINE_IDLE_MS = 200;
+/** How long a partial line may wait beyond the idle time while its writer is runnable. */
+export const MAX_RUNNABLE_WAIT_MS = 2000;
 /** A line longer than this is emitted in pieces, so memory stays bounded. */
 export const MAX_LINE_BYTES = 4 * 1024 * 1024;
 
@@ -28,6 +31,8 @@ export interface OutputOptions {
   prefix: boolean;
   /** `--timestamps`: an ISO time after the prefix. */
   timestamps: boolean;
+  /** Also hands every whole line written (without prefix; latin1) to this, e.g. the log buffer. */
+  record?: (service: string, stream: LogStream, text: string) => void;
 }
 
 export type Tone = "plain" | "dim" | "ok" | "warn" | "error";
@@ -36,7 +41,7 @@ const PALETTE = ["cyan", "yellow", "green", "magenta", "blue"] as const;
 
 /** Where every line ends up. Writes are whole lines; a closed destination ends the run. */
 export class OutputMux {
-  private readonly width: number;
+  private width = 0;
   private readonly nameColor = new Map<string, (s: string) => string>();
   private closed = false;
   private readonly closedListeners: (() => void)[] = [];
@@ -49,15 +54,7 @@ export class OutputMux {
     names: readonly string[],
     readonly options: OutputOptions,
   ) {
-    const sorted = [...names].sort();
-    this.width = Math.max(0, ...sorted.map((n) => n.length));
-    const c = options.colors;
-    sorted.forEach((name, i) => {
-      const base = PALETTE[i % PALETTE.length] as (typeof PALETTE)[number];
-      // The second round of the palette uses the bright variants, like docker compose.
-      const color = i >= PALETTE.length ? (s: string) => c.bold(c[base](s)) : c[base];
-      this.nameColor.set(name, color);
-    });
+    this.assignNames(names);
     // Any write error ends our output: `| head` (EPIPE), a closed terminal (EIO), a full disk
     // (ENOSPC). Never thrown from here: the run then stops its sessions like on Ctrl-C.
     stream.on("error", (error: NodeJS.ErrnoException) => this.markClosed(error.code ?? "EIO"));
@@ -70,6 +67,22 @@ export class OutputMux {
   /** True when the output closed because of a failure (ENOSPC, ...) rather than a reader leaving. */
   get failed(): boolean {
     return this.closedBy !== undefined && !READER_GONE.has(this.closedBy);
+  }
+
+  /**
+   * Colours in sorted-name order and the padding width, for every name that may appear. Called
+   * again when services are added while running (a reload).
+   */
+  assignNames(names: readonly string[]): void {
+    const sorted = [...new Set([...this.nameColor.keys(), ...names])].sort();
+    this.width = Math.max(0, ...sorted.map((n) => n.length));
+    const c = this.options.colors;
+    sorted.forEach((name, i) => {
+      const base = PALETTE[i % PALETTE.length] as (typeof PALETTE)[number];
+      // The second round of the palette uses the bright variants, like docker compose.
+      const color = i >= PALETTE.length ? (s: string) => c.bold(c[base](s)) : c[base];
+      this.nameColor.set(name, color);
+    });
   }
 
   /** Called once when the destination is gone (EPIPE). */
@@ -117,8 +130,9 @@ export class OutputMux {
   status(name: string, text: string, tone: Tone = "plain"): void {
     const c = this.options.colors;
     const prefix = `${this.paint(escapeControlChars(name))} ${c.dim("▸")} `;
-    const lines = text.split(/\r?\n/).map((line) => `${prefix}${this.tone(escapeControlChars(line), tone)}\n`);
-    this.write(Buffer.from(lines.join("")));
+    const lines = text.split(/\r?\n/).map(escapeControlChars);
+    this.write(Buffer.from(lines.map((line) => `${prefix}${this.tone(line, tone)}\n`).join("")));
+    this.options.record?.(name, "status", Buffer.from(`${lines.join("\n")}\n`).toString("latin1"));
   }
 
   /** A line from mirrord-up about the whole run, without a service prefix. */
@@ -170,10 +184,16 @@ export class LineSink {
   private idleTimer?: NodeJS.Timeout;
   private chunksSeen = 0;
   private isReading = true;
+  /** When the idle timer first found the pipe quiet while the writer was still runnable. */
+  private quietSince?: number;
+  /** True while the process writing this stream is runnable (it has more to say, given a CPU). */
+  writerBusy?: () => boolean;
 
   constructor(
     private readonly mux: OutputMux,
     private readonly prefix: () => string,
+    /** Receives every whole line written, without prefix (latin1, newline-terminated). */
+    private readonly record?: (lines: string) => void,
   ) {}
 
   /**
@@ -189,6 +209,7 @@ export class LineSink {
   /** Handles one chunk; returns false when the destination asks the source to pause. */
   push(chunk: Buffer): boolean {
     this.chunksSeen++;
+    this.quietSince = undefined;
     if (this.intercept) return this.pushLineByLine(chunk);
     const first = chunk.indexOf(NEWLINE);
     if (first < 0) {
@@ -200,11 +221,21 @@ export class LineSink {
     let start = 0;
     if (this.pendingLength > 0) {
       // The held start of a line, completed by this chunk.
-      text = prefix + Buffer.concat([...this.takePending(), chunk.subarray(0, first + 1)]).toString("latin1");
+      const line = Buffer.concat([...this.takePending(), chunk.subarray(0, first + 1)]).toString("latin1");
+      this.record?.(line);
+      text = prefix + line;
       start = first + 1;
     }
     const last = chunk.lastIndexOf(NEWLINE);
-    if (last >= start) text += prefixLines(chunk, start, last + 1, prefix);
+    if (last >= start) {
+      if (this.record) {
+        const lines = chunk.toString("latin1", start, last + 1);
+        this.record(lines);
+        text += prefixText(lines, prefix);
+      } else {
+        text += prefixLines(chunk, start, last + 1, prefix);
+      }
+    }
     if (last + 1 < chunk.length) this.hold(chunk.subarray(last + 1));
     else this.clearIdle();
     return this.mux.write(text);
@@ -224,7 +255,7 @@ export class LineSink {
       const piece = chunk.subarray(start, nl);
       const line = this.pendingLength > 0 ? Buffer.concat([...this.takePending(), piece]) : piece;
       start = nl + 1;
-      if (!this.intercept(line)) ok = this.mux.write(`${this.prefix()}${line.toString("latin1")}\n`) && ok;
+      if (!this.intercept(line)) ok = this.writeLine(line.toString("latin1")) && ok;
     }
     if (start >= chunk.length) {
       if (this.pendingLength === 0) this.clearIdle();
@@ -264,6 +295,14 @@ export class LineSink {
       const seen = this.chunksSeen;
       setImmediate(() => {
         if (this.idleTimer === undefined || this.chunksSeen !== seen || !this.isReading) return;
+        // A writer that is runnable but waiting for a CPU (a loaded machine) has not gone silent:
+        // it gets up to MAX_RUNNABLE_WAIT_MS more before its partial line is shown.
+        const now = performance.now();
+        this.quietSince ??= now;
+        if (now - this.quietSince < MAX_RUNNABLE_WAIT_MS && this.writerBusy?.()) {
+          this.idleTimer.refresh();
+          return;
+        }
         this.flushPartial();
       });
     }, PARTIAL_LINE_IDLE_MS);
@@ -274,7 +313,13 @@ export class LineSink {
     if (this.pendingLength === 0) return;
     const line = Buffer.concat(this.takePending());
     if (this.intercept?.(line)) return;
-    this.mux.write(`${this.prefix()}${line.toString("latin1")}\n`);
+    this.writeLine(line.toString("latin1"));
+  }
+
+  /** One line (latin1, without its newline) with its prefix. */
+  private writeLine(line: string): boolean {
+    this.record?.(`${line}\n`);
+    return this.mux.write(`${this.prefix()}${line}\n`);
   }
 
   private takePending(): Buffer[] {
@@ -290,6 +335,12 @@ export class LineSink {
       this.idleTimer = undefined;
     }
   }
+}
+
+/** `lines` (latin1, each ending with a newline) with `prefix` before each. */
+export function prefixText(lines: string, prefix: string): string {
+  if (prefix.length === 0) return lines;
+  return `${prefix}${lines.slice(0, -1).replaceAll("\n", `\n${prefix}`)}\n`;
 }
 
 /**

@@ -29,6 +29,18 @@ export function livingGroups(groups: Iterable<number>): Set<number> {
   return alive;
 }
 
+/** True when a process of the group is running or waiting for a CPU (state R). Linux only. */
+export function groupHasRunnable(pgid: number): boolean {
+  if (!HAS_PROC) return false;
+  for (const entry of readdirSync("/proc")) {
+    const code = entry.charCodeAt(0);
+    if (code < 48 || code > 57) continue;
+    const stat = readStat(entry);
+    if (stat?.pgrp === pgid && stat.state === "R") return true;
+  }
+  return false;
+}
+
 /** Sends `signal` to every process in the group; false when the group no longer exists. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   try {

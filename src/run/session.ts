@@ -7,10 +7,12 @@ import { constants } from "node:os";
 import { stripVTControlCharacters } from "node:util";
 import type { SessionArgv } from "../plan/argv.js";
 import type { SessionPlan } from "../plan/assemble.js";
+import { describeCheck } from "../plan/lifecycle.js";
 import { launchHeld } from "./launcher.js";
 import { LineSink, type OutputMux } from "./output.js";
-import { livingGroups, signalGroup } from "./process-groups.js";
+import { groupHasRunnable, livingGroups, signalGroup } from "./process-groups.js";
 import { isReadyEvent, type ProgressEvent, parseProgressLine } from "./progress.js";
+import { attemptFor, LogMatcher, waitUntilReady } from "./readiness-probe.js";
 import type { GroupRegistry } from "./watchdog-client.js";
 
 /** How long a leader's streams may stay open after it exited before its leftovers are stopped. */
@@ -23,6 +25,8 @@ const GROUP_POLL_MS = 50;
  * process can neither hide the session's end nor keep mirrord-up waiting.
  */
 const ORPHANED_PIPE_DRAIN_MS = 200;
+/** The longest a writer outside the group may keep a finished session's pipes busy. */
+const MAX_ORPHANED_DRAIN_MS = 2000;
 /** How often an ended session's group is checked until it is empty and can be forgotten. */
 const FORGET_POLL_MS = 1000;
 /** Lines of mirrord's stderr kept to explain a failure before readiness. */
@@ -45,13 +49,18 @@ export interface SessionResult {
 export interface SessionHooks {
   onReady(session: Session): void;
   onEnd(session: Session): void;
+  /** Its `ready_when` check did not pass in time (`reason` says why); the session still runs. */
+  onNotReady?(session: Session, reason: string): void;
 }
 
 export class Session {
   readonly name: string;
   pid?: number;
   startedAt = 0;
+  /** When it counts as ready: mirrord's `Ready!` (local: started), then its `ready_when` check. */
   readyAt?: number;
+  /** When mirrord said `Ready!` (local: when it started), before any `ready_when` check. */
+  connectedAt?: number;
   result?: SessionResult;
   private stopRequested = false;
   private exitInfo?: { code: number | null; signal: NodeJS.Signals | null };
@@ -65,8 +74,16 @@ export class Session {
   /** Why the program could not be started (its launcher was never released). */
   private startError?: string;
   private leftoverTimer?: NodeJS.Timeout;
+  /** Chunks read from either pipe so far. */
+  private chunksRead = 0;
   /** Output that could not be read before the pipes were closed (our output was blocked). */
   outputCut = false;
+  /** `ready_when.log`: watches the output until a line matches. */
+  private logMatcher?: LogMatcher;
+  /** Cancels the `ready_when` check (the session ended). */
+  private probe?: AbortController;
+  /** Cuts the probe's pause short (a matching log line arrived). */
+  private wakeProbe?: () => void;
 
   constructor(
     readonly plan: SessionPlan,
@@ -78,8 +95,20 @@ export class Session {
     private readonly groups: GroupRegistry,
   ) {
     this.name = plan.name;
-    this.stdoutSink = new LineSink(mux, mux.linePrefix(this.name, "stdout"));
-    this.stderrSink = new LineSink(mux, mux.linePrefix(this.name, "stderr"));
+    const record = mux.options.record;
+    this.stdoutSink = new LineSink(
+      mux,
+      mux.linePrefix(this.name, "stdout"),
+      record && ((text) => record(this.name, "stdout", text)),
+    );
+    this.stderrSink = new LineSink(
+      mux,
+      mux.linePrefix(this.name, "stderr"),
+      record && ((text) => record(this.name, "stderr", text)),
+    );
+    const writerBusy = () => this.pid !== undefined && groupHasRunnable(this.pid);
+    this.stdoutSink.writerBusy = writerBusy;
+    this.stderrSink.writerBusy = writerBusy;
   }
 
   /**
@@ -100,6 +129,12 @@ export class Session {
 
   start(): void {
     this.startedAt = performance.now();
+    const check = this.plan.lifecycle.readyWhen?.check;
+    if (check?.kind === "log") {
+      this.logMatcher = new LogMatcher(check.pattern);
+      // A local service's output counts from the start; a mirrord session's after its Ready!.
+      if (this.plan.type === "local") this.observeLog(true);
+    }
     let launched: ReturnType<typeof launchHeld>;
     try {
       launched = launchHeld(this.argv.file, this.argv.args, { cwd: this.cwd, env: this.env });
@@ -133,8 +168,10 @@ export class Session {
         }
         launched.release();
         if (this.plan.type === "local") {
-          this.mux.status(this.name, `started (pid ${pid})`, "dim");
-          this.markReady();
+          const ready = this.plan.lifecycle.readyWhen;
+          const waiting = ready ? `, waiting for ${describeCheck(ready.check)}` : "";
+          this.mux.status(this.name, `started (pid ${pid})${waiting}`, "dim");
+          this.markConnected();
         }
       },
       (error: Error) => {
@@ -165,9 +202,29 @@ export class Session {
         this.leftoverTimer = setTimeout(check, GROUP_POLL_MS);
         return;
       }
-      this.leftoverTimer = setTimeout(() => this.closeStreams(), ORPHANED_PIPE_DRAIN_MS);
+      this.closeWhenOrphaned(performance.now(), this.chunksRead);
     };
     this.leftoverTimer = setTimeout(check, GROUP_POLL_MS);
+  }
+
+  /**
+   * The group is empty but the pipes are open. Data already in them is ours to deliver: while we
+   * are not reading (our output is blocked) nothing is closed, unless mirrord-up is stopping this
+   * session; while we read, the pipes are closed once they stay quiet for ORPHANED_PIPE_DRAIN_MS
+   * (a writer outside the group holds them but says nothing) or after MAX_ORPHANED_DRAIN_MS of
+   * such a writer's output.
+   */
+  private closeWhenOrphaned(emptySince: number, chunksBefore: number): void {
+    this.leftoverTimer = setTimeout(() => {
+      if (this.hasEnded) return;
+      const paused = this.streams.some((s) => s.isPaused());
+      const quiet = this.chunksRead === chunksBefore;
+      const tooLong = performance.now() - emptySince >= MAX_ORPHANED_DRAIN_MS;
+      if (paused && !this.stopRequested) return this.closeWhenOrphaned(performance.now(), this.chunksRead);
+      // Stopping with our output blocked: what is in the pipes cannot be shown anyway.
+      if (paused || quiet || tooLong) return this.closeStreams();
+      this.closeWhenOrphaned(emptySince, this.chunksRead);
+    }, ORPHANED_PIPE_DRAIN_MS);
   }
 
   /** Closes the pipes whatever holds them; the session then ends with what was read. */
@@ -205,6 +262,7 @@ export class Session {
     const readable = stream as NodeJS.ReadableStream & { destroy(): void; isPaused(): boolean };
     this.streams.push(readable);
     readable.on("data", (chunk: Buffer) => {
+      this.chunksRead++;
       if (!sink.push(chunk)) {
         // Our output is full: stop reading (the service then blocks on its pipe) and, while we
         // are not reading, never take its silence for the end of a partial line.
@@ -237,7 +295,9 @@ export class Session {
       if (isReadyEvent(event, text)) {
         this.stdoutSink.intercept = undefined;
         this.stderrSink.intercept = undefined;
-        this.markReady();
+        // From here on the output is the application's: the place to look for `ready_when.log`.
+        this.observeLog(true);
+        this.markConnected();
         return true;
       }
       if (!event) return false;
@@ -275,18 +335,86 @@ export class Session {
     }
   }
 
-  private markReady(): void {
+  /** mirrord said `Ready!` (a local service: it started): ready now, or once `ready_when` passes. */
+  private markConnected(): void {
+    if (this.connectedAt !== undefined) return;
+    this.connectedAt = performance.now();
+    const ready = this.plan.lifecycle.readyWhen;
+    if (!ready) {
+      this.markReady();
+      return;
+    }
+    if (this.plan.type !== "local") {
+      this.mux.status(
+        this.name,
+        `mirrord ready in ${formatDuration(this.connectedAt - this.startedAt)}, waiting for ${describeCheck(ready.check)}`,
+        "dim",
+      );
+    }
+    const probe = new AbortController();
+    this.probe = probe;
+    // Never rejects: every way a check can go wrong is an outcome.
+    void waitUntilReady({
+      intervalMs: ready.intervalMs,
+      timeoutMs: ready.timeoutMs,
+      signal: probe.signal,
+      attempt: attemptFor(ready.check, { cwd: this.cwd, env: this.env, matcher: this.logMatcher }),
+      onWake: (wake) => {
+        this.wakeProbe = wake;
+        return () => {
+          this.wakeProbe = undefined;
+        };
+      },
+    }).then((result) => {
+      this.probe = undefined;
+      this.observeLog(false);
+      if (result.ok) this.markReady(` (${describeCheck(ready.check)})`);
+      else if (!result.aborted && !this.hasEnded) this.hooks.onNotReady?.(this, result.reason);
+    });
+  }
+
+  private markReady(detail = ""): void {
     if (this.readyAt !== undefined) return;
     this.readyAt = performance.now();
-    if (this.plan.type !== "local") {
-      this.mux.status(this.name, `ready in ${formatDuration(this.readyAt - this.startedAt)}`, "ok");
+    if (this.plan.type !== "local" || detail) {
+      this.mux.status(this.name, `ready in ${formatDuration(this.readyAt - this.startedAt)}${detail}`, "ok");
     }
     this.hooks.onReady(this);
   }
 
+  /**
+   * While a `ready_when.log` check waits, every line is offered to it (and then written as
+   * usual); once it matched, lines take the fast path again.
+   */
+  private observeLog(on: boolean): void {
+    const matcher = this.logMatcher;
+    if (!matcher) return;
+    if (!on || matcher.matched) {
+      if (this.stdoutSink.intercept === this.offerLine) this.stdoutSink.intercept = undefined;
+      if (this.stderrSink.intercept === this.offerLine) this.stderrSink.intercept = undefined;
+      if (!on) {
+        matcher.dispose();
+        this.logMatcher = undefined;
+      }
+      return;
+    }
+    this.stdoutSink.intercept = this.offerLine;
+    this.stderrSink.intercept = this.offerLine;
+  }
+
+  private readonly offerLine = (line: Buffer): boolean => {
+    if (this.logMatcher?.offer(line.toString("utf8"))) {
+      this.observeLog(true);
+      this.wakeProbe?.();
+    }
+    return false;
+  };
+
   private finish(exit: { code: number | null; signal: NodeJS.Signals | null }, startError?: string): void {
     if (this.result) return;
     clearTimeout(this.leftoverTimer);
+    this.probe?.abort();
+    this.observeLog(false);
     this.forgetGroupWhenEmpty();
     const beforeReady = this.readyAt === undefined;
     let error = startError;

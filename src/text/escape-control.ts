@@ -15,12 +15,8 @@ const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
 export function escapeControlChars(text: string): string {
   return text.replace(CONTROL, (ch) => {
     const code = ch.charCodeAt(0);
-    return code < 0x80 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+    return code < 0x80
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u${code.toString(16).padStart(4, "0")}`;
   });
-}
-
-/** True when `text` needs no escaping (the common case, checked without allocating). */
-export function hasControlChars(text: string): boolean {
-  CONTROL.lastIndex = 0;
-  return CONTROL.test(text);
 }

@@ -1,24 +1,25 @@
 /**
- * mirrord's own JSON Schema for mirrord.json, from ../shared/reference (CI lays shared/ beside
- * the clone). Missing schema is a loud failure, never a silent pass.
+ * mirrord's own JSON Schema for mirrord.json: a pinned copy in test/fixtures (see its README for
+ * the version), or the file named by MIRRORD_SCHEMA_PATH. A missing schema fails the tests that
+ * need it (inside the test, where the runner counts it), never passes silently.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
+import { REPO_ROOT } from "./paths.js";
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const MIRRORD_SCHEMA_PATH =
-  process.env.MIRRORD_SCHEMA_PATH ?? join(REPO_ROOT, "..", "shared", "reference", "mirrord-schema.json");
+  process.env.MIRRORD_SCHEMA_PATH ?? join(REPO_ROOT, "test", "fixtures", "mirrord-schema.json");
 
 let validator: ValidateFunction | undefined;
 
+/** Compiles the schema on first use; call it inside a test, so that a missing file fails that test. */
 export function mirrordSchemaValidator(): ValidateFunction {
   if (validator) return validator;
   if (!existsSync(MIRRORD_SCHEMA_PATH)) {
     throw new Error(
       `mirrord's JSON Schema was not found at ${MIRRORD_SCHEMA_PATH}; ` +
-        "these tests need ../shared/reference/mirrord-schema.json (or MIRRORD_SCHEMA_PATH) and cannot pass without it",
+        "restore test/fixtures/mirrord-schema.json (see test/fixtures/README.md) or set MIRRORD_SCHEMA_PATH",
     );
   }
   const schema = JSON.parse(readFileSync(MIRRORD_SCHEMA_PATH, "utf8"));

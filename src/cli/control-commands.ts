@@ -1,0 +1,217 @@
+/**
+ * The commands that steer a running `up` through its control socket: `ps`, `logs`, `restart`,
+ * `stop`, `start`, `reload`, `down`. Each finds the instance for `-f` (as `up` does) and prints
+ * what it answered.
+ */
+import { ExitCode, UserError } from "../config/diagnostics.js";
+import { ControlClient, locateInstance } from "../control/client.js";
+import type { ServicesResponse } from "../control/protocol.js";
+import type { ActionResult, LogEntry, ServiceStatus } from "../run/control-types.js";
+import { OutputMux, prefixText } from "../run/output.js";
+import { formatDuration } from "../run/session.js";
+import { type Colors, colorsFor } from "./colors.js";
+import { writeOutput } from "./config-command.js";
+import type { CliIO } from "./io.js";
+
+export interface ControlFlags {
+  configFile?: string;
+}
+
+function clientFor(flags: ControlFlags, io: CliIO): ControlClient {
+  return new ControlClient(locateInstance(flags.configFile, io.env, io.cwd));
+}
+
+// ps
+
+export interface PsFlags extends ControlFlags {
+  format: "table" | "json";
+  color: boolean;
+}
+
+export async function runPsCommand(flags: PsFlags, io: CliIO): Promise<number> {
+  const { services } = await clientFor(flags, io).get<ServicesResponse>("/v1/services");
+  if (flags.format === "json") {
+    await writeOutput(io.stdout, `${JSON.stringify(services, null, 2)}\n`);
+    return ExitCode.ok;
+  }
+  const c = colorsFor(io.stdout, io.env, flags.color ? undefined : false);
+  await writeOutput(io.stdout, renderPsTable(services, Date.now(), c));
+  return ExitCode.ok;
+}
+
+const PS_COLUMNS = ["NAME", "TYPE", "STATE", "PID", "RESTARTS", "STARTED", "READY AFTER", "EXIT", "TARGET"];
+
+/** One row per service, columns padded; the state coloured on a terminal. */
+export function renderPsTable(services: readonly ServiceStatus[], now: number, c: Colors): string {
+  const rows = services.map((s) => [
+    s.name,
+    s.type,
+    s.state,
+    s.pid === null ? "-" : String(s.pid),
+    String(s.restarts),
+    s.started === null ? "-" : `${formatAge(now - Date.parse(s.started))} ago`,
+    s.ready_after_ms === null ? "-" : formatDuration(s.ready_after_ms),
+    s.signal ?? (s.exit_code === null ? "-" : String(s.exit_code)),
+    s.target ?? "-",
+  ]);
+  const widths = PS_COLUMNS.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const line = (cells: string[], paint: (cell: string, i: number) => string = (x) => x) =>
+    `${cells
+      .map((cell, i) => paint(i === cells.length - 1 ? cell : cell.padEnd(widths[i] as number), i))
+      .join("  ")
+      .trimEnd()}\n`;
+  const stateColumn = PS_COLUMNS.indexOf("STATE");
+  return (
+    line(PS_COLUMNS, (cell) => c.bold(cell)) +
+    rows
+      .map((row, r) =>
+        line(row, (cell, i) => (i === stateColumn ? paintState(services[r]?.state ?? "", cell, c) : cell)),
+      )
+      .join("")
+  );
+}
+
+function paintState(state: string, text: string, c: Colors): string {
+  switch (state) {
+    case "ready":
+    case "running":
+      return c.green(text);
+    case "failed":
+      return c.red(text);
+    case "starting":
+    case "restarting":
+    case "waiting":
+      return c.yellow(text);
+    default:
+      return c.dim(text);
+  }
+}
+
+/** `45s`, `12m`, `3h 5m`, `2d 4h`: how long ago, to the unit that matters. */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h ${m % 60}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+// logs
+
+export interface LogsFlags extends ControlFlags {
+  follow: boolean;
+  /** Lines per service; undefined = everything buffered. */
+  tail?: number;
+  color: boolean;
+  logPrefix: boolean;
+  timestamps: boolean;
+}
+
+export async function runLogsCommand(flags: LogsFlags, services: string[], io: CliIO): Promise<number> {
+  const client = clientFor(flags, io);
+  // The names decide padding and colours; they must be the ones `up` uses, so they come from it.
+  const { services: status } = await client.get<ServicesResponse>("/v1/services");
+  const mux = new OutputMux(io.stdout, namesOfTheRun(status, services), {
+    colors: colorsFor(io.stdout, io.env, flags.color ? undefined : false),
+    prefix: flags.logPrefix,
+    timestamps: false,
+  });
+  const query = new URLSearchParams();
+  for (const name of services) query.append("service", name);
+  if (flags.tail !== undefined) query.set("tail", String(flags.tail));
+  if (flags.follow) query.set("follow", "1");
+
+  const abort = new AbortController();
+  const stopReading = () => abort.abort();
+  mux.onClosed(stopReading);
+  // Ctrl-C ends `logs -f` (exit 0), never the run it watches.
+  if (flags.follow) process.once("SIGINT", stopReading);
+  try {
+    const stream = client.stream(
+      `/v1/logs?${query}`,
+      (frame) => {
+        if (!writeEntry(mux, frame as LogEntry, flags)) {
+          stream.pause();
+          mux.whenDrained(() => stream.resume());
+        }
+      },
+      { signal: abort.signal },
+    );
+    const end = await stream.done;
+    if (end?.end === "too-slow") {
+      io.stderr.write("mirrord-up: logs: this reader fell too far behind and was cut off\n");
+      return ExitCode.internal;
+    }
+    return ExitCode.ok;
+  } finally {
+    process.off("SIGINT", stopReading);
+  }
+}
+
+/**
+ * The services `up` prints: those it started (or is starting), plus any asked for. Services it
+ * never started (not selected, `skip: true`) would change the padding and the colours.
+ */
+function namesOfTheRun(status: readonly ServiceStatus[], requested: readonly string[]): string[] {
+  const started = status.filter((s) => s.started !== null || s.state !== "stopped").map((s) => s.name);
+  const names = [...new Set([...started, ...requested])];
+  return names.length > 0 ? names : status.map((s) => s.name);
+}
+
+/** One entry, exactly as `up` printed it (the time is when the bytes were read). */
+function writeEntry(mux: OutputMux, entry: LogEntry, flags: LogsFlags): boolean {
+  if (entry.stream === "status") {
+    // Status text is UTF-8 stored as latin1, already escaped and without the prefix.
+    const text = Buffer.from(entry.text, "latin1").toString("utf8").replace(/\n$/, "");
+    if (entry.service === "") mux.notice(text);
+    else mux.status(entry.service, text);
+    return true;
+  }
+  const time = flags.timestamps ? `${new Date(entry.time).toISOString()} ` : "";
+  const prefix = mux.linePrefix(entry.service, entry.stream)() + time;
+  return mux.write(prefixText(entry.text, prefix));
+}
+
+// restart, stop, start, reload, down
+
+export type ServiceAction = "restart" | "stop" | "start";
+
+export async function runServiceAction(
+  action: ServiceAction,
+  flags: ControlFlags,
+  services: string[],
+  io: CliIO,
+): Promise<number> {
+  const reply = await clientFor(flags, io).post<ActionResult>(`/v1/${action}`, { services });
+  return await printActionResult(reply.body, io);
+}
+
+export async function runReloadCommand(flags: ControlFlags, io: CliIO): Promise<number> {
+  const reply = await clientFor(flags, io).post<ActionResult>("/v1/reload", {});
+  return await printActionResult(reply.body, io);
+}
+
+/** `down`, or `stop` without services: ends the whole run like Ctrl-C, and waits until it is over. */
+export async function runDownCommand(flags: ControlFlags, io: CliIO): Promise<number> {
+  const client = clientFor(flags, io);
+  const info = await client.get<{ pid: number }>("/v1/info");
+  await writeOutput(
+    io.stdout,
+    `mirrord-up: stopping every service of ${client.instance.shownFile} (pid ${info.pid})\n`,
+  );
+  const reply = await client.post<ActionResult>("/v1/down", {});
+  return await printActionResult(reply.body, io);
+}
+
+/** Messages to stdout; errors (located, e.g. an invalid file on reload) to stderr, exit 2. */
+async function printActionResult(result: ActionResult, io: CliIO): Promise<number> {
+  if (result.ok) {
+    await writeOutput(io.stdout, result.messages.map((m) => `${m}\n`).join(""));
+    return ExitCode.ok;
+  }
+  if (result.errors.length === 0) throw new UserError({ message: "mirrord-up refused the request" });
+  for (const error of result.errors) io.stderr.write(`${error.replace(/\n$/, "")}\n`);
+  return ExitCode.usage;
+}

@@ -1,0 +1,19 @@
+/** `mirrord-up dashboard`: asks the running `up` to serve its dashboard, and prints the address. */
+import { ExitCode } from "../config/diagnostics.js";
+import { ControlClient, locateInstance } from "../control/client.js";
+import type { DashboardResponse } from "../control/protocol.js";
+import { writeOutput } from "./config-command.js";
+import type { CliIO } from "./io.js";
+
+export async function runDashboardCommand(
+  flags: { configFile?: string; dashboardPort?: number },
+  io: CliIO,
+): Promise<number> {
+  const client = new ControlClient(locateInstance(flags.configFile, io.env, io.cwd));
+  const { body } = await client.post<DashboardResponse>(
+    "/v1/dashboard",
+    flags.dashboardPort === undefined ? {} : { port: flags.dashboardPort },
+  );
+  await writeOutput(io.stdout, `dashboard: ${body.url}\n`);
+  return ExitCode.ok;
+}

@@ -1,0 +1,50 @@
+/**
+ * Rust's `regex` crate (the `rregex` package, WebAssembly), loaded on first use (~30 ms). Used for
+ * `ready_when.log`, which is matched by mirrord-up itself with the same syntax mirrord's filters use
+ * (minus fancy-regex's look-around, which the plain crate does not have).
+ */
+import { createRequire } from "node:module";
+
+export interface RustRegex {
+  isMatch(text: string): boolean;
+  free(): void;
+}
+
+type RustRegexConstructor = new (pattern: string) => RustRegex;
+
+let RegexCrate: RustRegexConstructor | undefined;
+
+/** Compiles `pattern`; throws an Error whose message says what is wrong. */
+export function compileRustRegex(pattern: string): RustRegex {
+  // createRequire keeps rregex out of the bundle (its CommonJS build loads its .wasm synchronously).
+  RegexCrate ??= (createRequire(import.meta.url)("rregex") as { RRegex: RustRegexConstructor }).RRegex;
+  try {
+    return new RegexCrate(pattern);
+  } catch (error) {
+    throw new Error(describeRegexError(error instanceof Error ? error.message : String(error)));
+  }
+}
+
+/** Why `pattern` does not compile as a plain Rust regex, or undefined when it does. */
+export function plainRustRegexProblem(pattern: string): string | undefined {
+  try {
+    compileRustRegex(pattern).free();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** regex-syntax's "regex parse error:\n  <pattern>\n  <carets>\nerror: <what>" -> "<what>: <part>". */
+function describeRegexError(message: string): string {
+  const lines = message.split("\n");
+  const what = (lines.at(-1) ?? message).replace(/^error: /, "").replace(/\.$/, "");
+  if (lines.length >= 4 && lines[0]?.trim() === "regex parse error:") {
+    const text = lines[1] as string;
+    const carets = lines[2] as string;
+    const from = carets.indexOf("^");
+    const to = carets.lastIndexOf("^");
+    if (from >= 0) return `${what}: ${text.slice(from, to + 1).trim()}`;
+  }
+  return what;
+}

@@ -1,0 +1,292 @@
+/**
+ * The dashboard's web server: the control API (the same handler as the Unix socket) on loopback
+ * HTTP, behind a token, plus the page, its script and its style sheet, served from memory.
+ *
+ * The socket is protected by its directory; a TCP port is open to every local user and every web
+ * page the browser has open, so:
+ * - it listens on 127.0.0.1 only;
+ * - a `Host` other than `127.0.0.1:<port>` or `localhost:<port>` is refused (403) on every path,
+ *   so a DNS-rebound name cannot reach it from a foreign page;
+ * - every API request and stream needs the run's token (256 random bits, fresh per run) in a
+ *   header (`Authorization: Bearer` or `X-Mirrord-Up-Token`), compared in constant time. A
+ *   header, not a cookie: a foreign page cannot make the browser send it, and it never appears
+ *   in a URL the server sees (the page keeps it in the fragment). The page, script and style
+ *   sheet hold nothing secret and need no token;
+ * - no CORS headers, and a request with a foreign `Origin` is refused; state changes are POSTs
+ *   with `Content-Type: application/json` (the handler's rule), which a form cannot send;
+ * - a strict Content-Security-Policy (no inline script or style), nosniff, no referrer, no framing.
+ */
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { UserError } from "../config/diagnostics.js";
+import { describeErrno } from "../config/regular-file.js";
+import type { SessionPlan } from "../plan/assemble.js";
+import { localAddress, shellQuote } from "../run/banner.js";
+import type { RunControl } from "../run/control-types.js";
+import { type DashboardAssets, dashboardAssets } from "./dashboard-assets.js";
+import { type ControlHandler, createControlHandler } from "./handler.js";
+import type { DashboardResponse } from "./protocol.js";
+
+const HOST = "127.0.0.1";
+/** After closing, how long open connections (streams) get before they are cut. */
+const CLOSE_GRACE_MS = 500;
+/** What stands for a hidden value in the config view. */
+export const MASK = "••••••";
+
+/** Headers on every answer, the refusals included. */
+const SECURITY_HEADERS: Record<string, string> = {
+  "content-security-policy":
+    "default-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY",
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-resource-policy": "same-origin",
+};
+
+/** One service as the config view shows it (`GET /v1/configs`). */
+export interface ServiceConfigView {
+  name: string;
+  type: SessionPlan["type"];
+  command: string[];
+  /** The mirrord.json (not for local services), `env.override` values masked unless revealed. */
+  config?: unknown;
+  /** A local service's variables, masked unless revealed. */
+  env?: Record<string, string>;
+  /** A request to try it with, when there is one to suggest. */
+  curl?: string;
+}
+
+/** A dashboard being served. */
+export class DashboardServer {
+  private readonly handler: ControlHandler;
+  private readonly tokenDigest: Buffer;
+  private closing?: Promise<void>;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly control: RunControl,
+    private readonly assets: DashboardAssets,
+    private readonly token: string,
+    readonly port: number,
+  ) {
+    this.handler = createControlHandler(control);
+    this.tokenDigest = digest(token);
+    server.on("request", (req: IncomingMessage, res: ServerResponse) => this.route(req, res));
+  }
+
+  /**
+   * Listens on 127.0.0.1:`port` (0: a free one). Throws `UserError` when the port cannot be used.
+   */
+  static async listen(control: RunControl, port = 0): Promise<DashboardServer> {
+    const assets = await dashboardAssets();
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", (error: NodeJS.ErrnoException) =>
+        reject(
+          new UserError({
+            message: `cannot serve the dashboard on ${HOST}:${port}: ${describeErrno(error.code)}`,
+            hint: "choose another port with --dashboard-port, or leave it out for a free one",
+          }),
+        ),
+      );
+      server.listen({ host: HOST, port, exclusive: true }, () => resolve());
+    });
+    const bound = (server.address() as AddressInfo).port;
+    // 256 bits; base64url needs no escaping in a URL fragment or a header.
+    return new DashboardServer(server, control, assets, randomBytes(32).toString("base64url"), bound);
+  }
+
+  /** The address to open: the token travels in the fragment, which browsers never send. */
+  get url(): string {
+    return `http://${HOST}:${this.port}/#token=${this.token}`;
+  }
+
+  /** Ends open streams, stops listening, and resolves once every connection is closed. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      this.handler.endStreams("closing");
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+      setTimeout(() => this.server.closeAllConnections(), CLOSE_GRACE_MS).unref();
+    });
+    return this.closing;
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse): void {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    const allowed = [`${HOST}:${this.port}`, `localhost:${this.port}`];
+    if (!allowed.includes((req.headers.host ?? "").toLowerCase())) {
+      refuse(req, res, 403, "this dashboard answers only to http://127.0.0.1:<port>/");
+      return;
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && !allowed.some((a) => origin.toLowerCase() === `http://${a}`)) {
+      refuse(req, res, 403, "requests from other sites are refused");
+      return;
+    }
+    const path = new URL(req.url ?? "/", "http://dashboard").pathname;
+    if (path.startsWith("/v1/")) {
+      if (!this.authorized(req)) {
+        res.setHeader("www-authenticate", 'Bearer realm="mirrord-up"');
+        refuse(req, res, 401, "this needs the run's token: open the address `mirrord-up dashboard` prints");
+        return;
+      }
+      // The dashboard starts dashboards through the socket only (this one is already there).
+      if (path === "/v1/dashboard") refuse(req, res, 404, "no such endpoint: /v1/dashboard");
+      else if (path === "/v1/configs") this.configs(req, res);
+      else this.handler.handle(req, res);
+      return;
+    }
+    const asset = this.asset(path);
+    if (!asset) {
+      refuse(req, res, 404, "not found");
+      return;
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.setHeader("allow", "GET, HEAD");
+      refuse(req, res, 405, `${path} takes GET only`);
+      return;
+    }
+    req.resume();
+    res.writeHead(200, {
+      "content-type": asset.type,
+      "content-length": Buffer.byteLength(asset.body),
+      "cache-control": "no-cache",
+    });
+    res.end(req.method === "HEAD" ? undefined : asset.body);
+  }
+
+  private asset(path: string): { type: string; body: string } | undefined {
+    switch (path) {
+      case "/":
+      case "/index.html":
+        return { type: "text/html; charset=utf-8", body: this.assets.html };
+      case "/app.js":
+        return { type: "text/javascript; charset=utf-8", body: this.assets.js };
+      case "/app.css":
+        return { type: "text/css; charset=utf-8", body: this.assets.css };
+      case "/favicon.ico":
+        // An empty answer rather than a 404 in the browser's console.
+        return { type: "image/x-icon", body: "" };
+      default:
+        return undefined;
+    }
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "")?.[1];
+    const header = req.headers["x-mirrord-up-token"];
+    const given = bearer ?? (typeof header === "string" ? header.trim() : undefined);
+    // Digests have one length, so the comparison takes the same time whatever was sent.
+    return given !== undefined && timingSafeEqual(digest(given), this.tokenDigest);
+  }
+
+  /** `GET /v1/configs[?reveal=1]`: each service's command and mirrord.json, values masked. */
+  private configs(req: IncomingMessage, res: ServerResponse): void {
+    req.resume();
+    if (req.method !== "GET") {
+      res.setHeader("allow", "GET");
+      refuse(req, res, 405, "/v1/configs takes GET only");
+      return;
+    }
+    const reveal = new URL(req.url ?? "/", "http://dashboard").searchParams.get("reveal") === "1";
+    const header = this.control.info().sessionHeader;
+    const services = (this.control.plans?.() ?? []).map((plan) => describeForDashboard(plan, header, reveal));
+    sendJson(res, 200, { services });
+  }
+}
+
+/**
+ * A service's command and configuration as the dashboard shows them: `env.override` values (the
+ * ones that may hold secrets) replaced by `MASK` unless `reveal`.
+ */
+export function describeForDashboard(
+  plan: SessionPlan,
+  sessionHeader: string | undefined,
+  reveal: boolean,
+): ServiceConfigView {
+  const mask = (values: Record<string, unknown>) =>
+    reveal ? values : Object.fromEntries(Object.keys(values).map((k) => [k, MASK]));
+  const view: ServiceConfigView = { name: plan.name, type: plan.type, command: plan.command };
+  if (plan.type === "local") {
+    if (Object.keys(plan.env).length > 0) view.env = mask(plan.env) as Record<string, string>;
+  } else if (plan.mirrordConfig) {
+    const config = structuredClone(plan.mirrordConfig) as { feature?: { env?: { override?: unknown } } };
+    const override = config.feature?.env?.override;
+    if (override && typeof override === "object" && config.feature?.env) {
+      config.feature.env.override = mask(override as Record<string, unknown>);
+    }
+    view.config = config;
+  }
+  const curl = curlExample(plan, sessionHeader);
+  if (curl) view.curl = curl;
+  return view;
+}
+
+/** The banner's curl line, per service: the header when it uses the session filter. */
+function curlExample(plan: SessionPlan, sessionHeader: string | undefined): string | undefined {
+  const local = localAddress(plan);
+  if (plan.type === "local") return local ? `curl ${local}` : undefined;
+  // The cluster address is the target's service, which mirrord-up does not know: its name is a guess.
+  const targetName = plan.mirrordConfig?.target?.path?.split("/").at(-1) ?? plan.name;
+  const address = local ?? `http://${targetName}/`;
+  return plan.usesSessionFilter && sessionHeader
+    ? `curl -H ${shellQuote(sessionHeader)} ${address}`
+    : `curl ${address}`;
+}
+
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
+}
+
+function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string): void {
+  req.resume();
+  sendJson(res, status, { error });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    "cache-control": "no-store",
+  });
+  res.end(text);
+}
+
+/**
+ * The dashboard of one run: started on the first request (`up --dashboard`, or `mirrord-up
+ * dashboard` through the socket), then the same one for every later request.
+ */
+export class DashboardHost {
+  private serving?: Promise<DashboardServer>;
+
+  /** `announce` is called once, with the address, when the dashboard starts. */
+  constructor(
+    private readonly control: RunControl,
+    private readonly announce: (url: string) => void,
+  ) {}
+
+  /** Serves the dashboard if it is not yet (on `port`, default a free one). */
+  async open(port?: number): Promise<DashboardResponse> {
+    if (this.serving) return { url: (await this.serving).url, started: false };
+    const serving = DashboardServer.listen(this.control, port);
+    this.serving = serving;
+    try {
+      const server = await serving;
+      this.announce(server.url);
+      return { url: server.url, started: true };
+    } catch (error) {
+      this.serving = undefined;
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    const serving = this.serving;
+    this.serving = undefined;
+    await serving?.then((s) => s.close()).catch(() => {});
+  }
+}

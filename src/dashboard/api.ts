@@ -1,0 +1,78 @@
+/**
+ * The control API, from the page: every request carries the run's token in a header (never in a
+ * URL). Streams are read with fetch(), since EventSource cannot send headers.
+ */
+import type { ActionResult } from "../run/control-types.js";
+
+/** The server refused the token (a stale address: each run has a new one). */
+export class Unauthorized extends Error {}
+
+/** How a stream ended: its end frame's reason, or `cut` when the connection broke. */
+export type StreamEnd = "complete" | "run-ended" | "closing" | "too-slow" | "cut";
+
+export class Api {
+  constructor(private readonly token: string) {}
+
+  async get<T>(path: string): Promise<T> {
+    const res = await fetch(path, { headers: this.headers(), cache: "no-store" });
+    return (await this.accept(res).json()) as T;
+  }
+
+  /** An action; a refused one (unknown service, invalid file) comes back as `{ok: false}`. */
+  async post(path: string, body: unknown): Promise<ActionResult> {
+    const res = await fetch(path, {
+      method: "POST",
+      headers: this.headers({ "content-type": "application/json" }),
+      body: JSON.stringify(body),
+    });
+    if (res.status === 401) throw new Unauthorized();
+    const answer = (await res.json()) as ActionResult | { error: string; hint?: string };
+    if ("ok" in answer) return answer;
+    return { ok: false, errors: [answer.hint ? `${answer.error} (${answer.hint})` : answer.error] };
+  }
+
+  /**
+   * Reads an NDJSON stream: `onOpen` once it is accepted, then `onItem` for each value, until it
+   * ends or `signal` aborts.
+   */
+  async stream(
+    path: string,
+    onOpen: () => void,
+    onItem: (item: unknown) => void,
+    signal: AbortSignal,
+  ): Promise<StreamEnd> {
+    const res = this.accept(await fetch(path, { headers: this.headers(), cache: "no-store", signal }));
+    if (!res.body) return "cut";
+    onOpen();
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let rest = "";
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return "cut";
+        const lines = (rest + value).split("\n");
+        rest = lines.pop() ?? "";
+        for (const line of lines) {
+          if (line === "") continue;
+          const item = JSON.parse(line) as { end?: unknown };
+          if (typeof item.end === "string") return item.end as StreamEnd;
+          onItem(item);
+        }
+      }
+    } catch (error) {
+      if (signal.aborted) return "closing";
+      if (error instanceof TypeError) return "cut";
+      throw error;
+    }
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { authorization: `Bearer ${this.token}`, ...extra };
+  }
+
+  private accept(res: Response): Response {
+    if (res.status === 401) throw new Unauthorized();
+    if (!res.ok) throw new Error(`${res.url}: status ${res.status}`);
+    return res;
+  }
+}

@@ -1,0 +1,36 @@
+/** The events timeline, newest first: started, ready (and after how long), restarted (by whom), failed, stopped. */
+import type { RunEvent } from "../run/control-types.js";
+import { h } from "./dom.js";
+
+const KEPT_EVENTS = 1000;
+const BY: Record<NonNullable<RunEvent["by"]>, string> = {
+  request: "on request",
+  policy: "by the restart policy",
+  reload: "by a reload",
+  dependency: "because of a dependency",
+};
+
+export class EventsView {
+  constructor(private readonly list: HTMLOListElement) {}
+
+  /** A reconnected stream sends the whole timeline again. */
+  reset(): void {
+    this.list.replaceChildren();
+  }
+
+  add(event: RunEvent): void {
+    const time = new Date(event.time);
+    this.list.prepend(
+      h(
+        "li",
+        { className: `ev k-${event.kind}` },
+        h("time", { datetime: time.toISOString() }, time.toLocaleTimeString([], { hour12: false })),
+        h("span", { className: "svc" }, event.service),
+        h("span", { className: "kind" }, event.kind),
+        event.by ? h("span", { className: "by" }, BY[event.by] ?? event.by) : "",
+        event.detail ? h("span", { className: "detail" }, event.detail) : "",
+      ),
+    );
+    while (this.list.childElementCount > KEPT_EVENTS) this.list.lastElementChild?.remove();
+  }
+}

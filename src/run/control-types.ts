@@ -1,0 +1,101 @@
+/**
+ * What a running `up` offers to whoever steers it (the control socket's handlers, the dashboard):
+ * plain data in, plain data out. `run/` implements it; `control/` only calls it.
+ */
+import type { RunType, SessionPlan } from "../plan/assemble.js";
+
+/**
+ * A service's state, as `ps` shows it:
+ * - `waiting`: for its dependencies;
+ * - `starting`: started, not ready yet;
+ * - `ready`: mirrord said `Ready!` (and its `ready_when` check passed, if any);
+ * - `running`: a local service without a readiness check;
+ * - `restarting`: stopped by a restart, or waiting out the restart policy's backoff;
+ * - `exited`: ended with code 0;
+ * - `failed`: ended otherwise on its own;
+ * - `stopped`: stopped by request (or never started: not selected, or `skip: true`).
+ */
+export type ServiceState =
+  | "waiting"
+  | "starting"
+  | "ready"
+  | "running"
+  | "restarting"
+  | "exited"
+  | "failed"
+  | "stopped";
+
+/** One row of `ps` (and of the dashboard's table). Field names are the JSON of `ps --format json`. */
+export interface ServiceStatus {
+  name: string;
+  type: RunType;
+  state: ServiceState;
+  /** The session's pid (its process group) while it runs; null otherwise. */
+  pid: number | null;
+  /** Restarts so far (by request, by policy or by reload). */
+  restarts: number;
+  /** When the current (or last) run started, ISO 8601; null if never started. */
+  started: string | null;
+  /** Milliseconds from start to ready; null until ready. */
+  ready_after_ms: number | null;
+  /** The last run's exit code; null while running or when a signal ended it. */
+  exit_code: number | null;
+  /** The signal that ended the last run (`SIGTERM`); null otherwise. */
+  signal: string | null;
+  /** The target path (`deployment/api`), `none` for targetless, null for local services. */
+  target: string | null;
+}
+
+/** Where a log line came from: the service's stdout or stderr, or mirrord-up's `▸` status lines. */
+export type LogStream = "stdout" | "stderr" | "status";
+
+/**
+ * A piece of a service's output: whole lines only. `text` holds the bytes as a latin1 string
+ * (one character per byte, so any byte sequence round-trips exactly); every line in it ends with
+ * a newline. `seq` increases by one per entry across the whole run.
+ */
+export interface LogEntry {
+  seq: number;
+  service: string;
+  stream: LogStream;
+  /** When the bytes were read, milliseconds since the epoch. */
+  time: number;
+  text: string;
+}
+
+/** Something that happened to a service, for the events timeline and the `up` stream. */
+export interface RunEvent {
+  time: number;
+  service: string;
+  kind: "started" | "ready" | "restarted" | "exited" | "failed" | "stopped" | "removed" | "added";
+  /** Who caused it, for `restarted`/`stopped`/`started`. */
+  by?: "request" | "policy" | "reload" | "dependency";
+  /** A short text: "pid 12 → 48", "exited with code 1", "ready in 2.1s". */
+  detail?: string;
+}
+
+/** The result of a control action: what happened, or located errors (an invalid file). */
+export type ActionResult = { ok: true; messages: string[] } | { ok: false; errors: string[] };
+
+/** The operations of a running `up`. */
+export interface RunControl {
+  /** The pid of the `up` process, the config file's real path, the key, when it started. */
+  info(): { pid: number; file: string; key: string; started: string; sessionHeader?: string };
+  status(): ServiceStatus[];
+  /** The buffered output of `services` (all when empty), at most the last `tail` lines of each. */
+  logs(services: readonly string[], tail: number): LogEntry[];
+  /** Calls `listener` for every new entry until the returned function is called. */
+  followLogs(listener: (entry: LogEntry) => void): () => void;
+  events(): RunEvent[];
+  followEvents(listener: (event: RunEvent) => void): () => void;
+  /** Calls `listener` once the run has ended (every session stopped). */
+  onEnded(listener: () => void): void;
+  restart(services: readonly string[]): Promise<ActionResult>;
+  stop(services: readonly string[]): Promise<ActionResult>;
+  start(services: readonly string[]): Promise<ActionResult>;
+  reload(): Promise<ActionResult>;
+  /** Ends the whole run exactly like Ctrl-C. */
+  shutdown(): void;
+  /** Each service's current plan (its command, mirrord.json, env), for the dashboard's config view. */
+  plans?(): readonly SessionPlan[];
+}

@@ -1,0 +1,306 @@
+/**
+ * The dashboard in a real browser (the system's chromium, headless) against a real `up` with the
+ * stand-in mirrord: what a person sees and does, checked against `mirrord-up ps` and the
+ * operating system. Screenshots of the main views go to test/screenshots/ (git-ignored).
+ */
+import assert from "node:assert/strict";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import type { Browser, Page } from "playwright-core";
+import {
+  CHROMIUM,
+  type Dashboard,
+  down,
+  launchChromium,
+  ps,
+  row,
+  screenshotPath,
+  startWithDashboard,
+} from "./helpers/dashboard.js";
+import { isAlive } from "./helpers/processes.js";
+
+const SECRET = "s3cr3t-in-env";
+const CONFIG = `
+services:
+  api:
+    target: {path: deployment/api}
+    env: {override: {API_TOKEN: ${SECRET}}}
+    run: {command: [bash, -c, 'echo "api up $$"; i=0; while sleep 0.2; do i=$((i+1)); echo "api tick $i"; done']}
+  web:
+    run:
+      type: local
+      command:
+        - bash
+        - -c
+        - |
+          echo "web up $$"
+          printf '\\033[32mgreen light\\033[0m and <img src=x id=injected> <b>not bold</b>\\n'
+          i=0
+          while sleep 0.3; do i=$((i+1)); echo "web needle $i"; echo "web hay $i" >&2; done
+  worker:
+    target: {path: deployment/worker}
+    run: {command: [bash, -c, 'echo "worker up"; exec sleep 3600']}
+`;
+
+const skip = existsSync(CHROMIUM)
+  ? false
+  : `${CHROMIUM} is not installed (apt-get install chromium; .ci/run does it)`;
+
+const WAIT = 30_000;
+
+/** Waits until `probe` holds, polling; fails with `what` after a generous bound. */
+const until = <T>(probe: () => Promise<T | undefined | false>, what: string) => {
+  let last: T | undefined | false;
+  const deadline = Date.now() + WAIT;
+  return (async () => {
+    for (;;) {
+      last = await probe();
+      if (last) return last;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+};
+
+const cell = (page: Page, service: string, label: string) =>
+  page.locator(`tr[data-service="${service}"] td[data-label="${label}"]`);
+const stateOf = (page: Page, service: string) =>
+  page.locator(`tr[data-service="${service}"] .state`).textContent();
+const logLines = (page: Page) => page.locator("#log .l").allTextContents();
+
+describe("the dashboard in a browser", { timeout: 240_000, skip }, () => {
+  let browser: Browser;
+  let d: Dashboard;
+  let page: Page;
+  after(async () => {
+    if (d) await down(d.run);
+  });
+  const shared = skip ? undefined : startWithDashboard(CONFIG);
+  shared?.catch(() => {});
+
+  async function open(): Promise<Page> {
+    if (page) return page;
+    d = await (shared as Promise<Dashboard>);
+    await d.run.waitForOutput("all 3 sessions ready");
+    browser = (await launchChromium()) as Browser;
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    after(() => assert.deepEqual(errors, [], "errors in the page"));
+    await page.goto(d.url);
+    return page;
+  }
+
+  it("shows every service with the state, pid and target ps reports", async () => {
+    const page = await open();
+    const rows = await ps(d.run);
+    for (const s of rows) {
+      await until(async () => (await stateOf(page, s.name)) === s.state, `${s.name} shown as ${s.state}`);
+      assert.equal(await cell(page, s.name, "PID").textContent(), String(s.pid));
+      assert.equal(await cell(page, s.name, "Type").textContent(), s.type);
+      assert.equal(await cell(page, s.name, "Target").textContent(), s.target ?? "–");
+    }
+    assert.deepEqual(
+      await page
+        .locator("tbody tr[data-service]")
+        .evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-service"))),
+      ["api", "web", "worker"],
+    );
+    assert.equal(await page.locator("#header").textContent(), "baggage: mirrord-session=tester");
+    await until(async () => (await logLines(page)).length > 5, "some log lines");
+    await page.screenshot({ path: screenshotPath("dashboard-main") });
+  });
+
+  it("restarts only the service whose Restart button is pressed (from the keyboard)", async () => {
+    const page = await open();
+    const before = await ps(d.run);
+    const restart = page.getByRole("button", { name: "Restart api", exact: true });
+    await restart.focus();
+    await page.keyboard.press("Enter");
+    const changed = await until(async () => {
+      const rows = await ps(d.run);
+      const api = row(rows, "api");
+      return api.pid !== row(before, "api").pid && api.state === "ready" ? rows : undefined;
+    }, "api to have a new pid");
+    assert.equal(row(changed, "api").restarts, row(before, "api").restarts + 1);
+    for (const other of ["web", "worker"]) {
+      assert.equal(row(changed, other).pid, row(before, other).pid, `${other} kept its pid`);
+      assert.equal(row(changed, other).restarts, row(before, other).restarts);
+    }
+    assert.ok(!isAlive(row(before, "api").pid as number), "the old api process is gone");
+    // The table follows without a reload.
+    const newPid = String(row(changed, "api").pid);
+    await until(
+      async () => (await cell(page, "api", "PID").textContent()) === newPid,
+      "the new pid in the table",
+    );
+    await until(
+      async () => (await cell(page, "api", "Restarts").textContent()) === "1",
+      "1 restart in the table",
+    );
+    // The timeline says who restarted it.
+    await page.getByRole("tab", { name: "Events" }).click();
+    const restarted = page.locator(".ev.k-restarted", { hasText: "api" });
+    await restarted.first().waitFor({ timeout: WAIT });
+    assert.match((await restarted.first().textContent()) ?? "", /on request/);
+    assert.ok((await page.locator(".ev.k-ready", { hasText: "api" }).count()) >= 2);
+    await page.screenshot({ path: screenshotPath("dashboard-events") });
+    await page.getByRole("tab", { name: "Logs" }).click();
+  });
+
+  it("shows the logs live, renders colours as text, and filters them by text and service", async () => {
+    const page = await open();
+    const ticks = async () =>
+      Math.max(0, ...(await logLines(page)).map((l) => Number(/api tick (\d+)/.exec(l)?.[1] ?? 0)));
+    const first = await until(ticks, "api ticks in the log");
+    await until(async () => (await ticks()) > first + 2, "newer ticks, without a reload");
+    // Colours become styles; the service's markup stays text.
+    const green = page.locator("#log .l span.f2", { hasText: "green light" });
+    assert.equal(await green.count(), 1);
+    assert.equal(await page.locator("#injected").count(), 0);
+    assert.ok((await logLines(page)).some((l) => l.includes("<img src=x id=injected> <b>not bold</b>")));
+    assert.ok(!(await logLines(page)).some((l) => l.includes("\x1b")));
+    // "/" goes to the search field.
+    await page.locator("#log").focus();
+    await page.keyboard.press("/");
+    assert.equal(await page.evaluate("document.activeElement?.id"), "log-search");
+    await page.keyboard.type("NEEDLE");
+    const needles = await until(async () => {
+      const lines = await logLines(page);
+      return lines.length > 0 && lines.every((l) => l.includes("web needle")) ? lines : undefined;
+    }, "only needle lines");
+    const lastNeedle = (lines: string[]) =>
+      Math.max(...lines.map((l) => Number(/needle (\d+)/.exec(l)?.[1])));
+    const seen = lastNeedle(needles);
+    await until(async () => lastNeedle(await logLines(page)) > seen, "new needle lines while filtered");
+    assert.ok((await logLines(page)).every((l) => l.includes("web needle")));
+    // By service: worker's lines only.
+    await page.locator("#log-search").fill("");
+    await page.getByRole("combobox", { name: "Service" }).selectOption("worker");
+    await until(async () => {
+      const lines = await logLines(page);
+      return (
+        lines.length > 0 &&
+        lines.every((l) => l.startsWith("worker")) &&
+        lines.some((l) => l.includes("worker up"))
+      );
+    }, "only worker's lines");
+    await page.getByRole("combobox", { name: "Service" }).selectOption("");
+    // Pause holds new lines back; resume shows them.
+    await until(async () => (await logLines(page)).length > 0, "lines");
+    await page.getByRole("button", { name: "Pause" }).click();
+    const held = await logLines(page);
+    await until(
+      async () =>
+        /paused: ([3-9]|\d\d+) new lines held/.test((await page.locator("#log-count").textContent()) ?? ""),
+      "lines held while paused",
+    );
+    assert.deepEqual((await logLines(page)).slice(-3), held.slice(-3));
+    await page.getByRole("button", { name: "Resume" }).click();
+    await until(async () => (await logLines(page)).at(-1) !== held.at(-1), "new lines after resuming");
+  });
+
+  it("stops and starts a service", async () => {
+    const page = await open();
+    const before = row(await ps(d.run), "web");
+    assert.equal(before.state, "running");
+    await page.getByRole("button", { name: "Stop web", exact: true }).click();
+    await until(async () => row(await ps(d.run), "web").state === "stopped", "web stopped");
+    await until(async () => !isAlive(before.pid as number), "web's process gone");
+    await until(async () => (await stateOf(page, "web")) === "stopped", "web shown as stopped");
+    assert.equal(row(await ps(d.run), "api").state, "ready", "api runs on");
+    assert.equal(await page.getByRole("button", { name: "Stop web", exact: true }).isDisabled(), true);
+    await page.getByRole("button", { name: "Start web", exact: true }).click();
+    const started = await until(async () => {
+      const web = row(await ps(d.run), "web");
+      return web.state === "running" && web.pid !== null ? web : undefined;
+    }, "web running again");
+    assert.notEqual(started.pid, before.pid);
+    assert.ok(isAlive(started.pid as number));
+    await until(async () => (await stateOf(page, "web")) === "running", "web shown as running");
+  });
+
+  it("shows each service's config with env values hidden until asked", async () => {
+    const page = await open();
+    await page.getByRole("button", { name: "Config of api", exact: true }).click();
+    const json = page.locator("#configs pre.json").first();
+    await json.waitFor({ timeout: WAIT });
+    await until(async () => ((await json.textContent()) ?? "").includes("API_TOKEN"), "api's mirrord.json");
+    assert.ok(!(await page.content()).includes(SECRET), "the value is not in the page");
+    assert.match(
+      (await page.locator("#configs").textContent()) ?? "",
+      /curl -H 'baggage: mirrord-session=tester' http:\/\/api\//,
+    );
+    await page.screenshot({ path: screenshotPath("dashboard-configs") });
+    await page.getByRole("button", { name: "Show env values" }).click();
+    await until(async () => (await page.content()).includes(SECRET), "the value once asked for");
+    await page.getByRole("button", { name: "Hide env values" }).click();
+    await until(async () => !(await page.content()).includes(SECRET), "the value hidden again");
+    await page.getByRole("tab", { name: "Logs" }).click();
+  });
+
+  it("stays readable on a narrow window and in dark mode", async () => {
+    const page = await open();
+    await page.setViewportSize({ width: 420, height: 800 });
+    await page.emulateMedia({ colorScheme: "dark" });
+    // Each row is a card: the page does not scroll sideways.
+    const overflow = await page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
+    assert.ok(overflow <= 0, `the page is ${overflow}px too wide`);
+    assert.equal(await page.getByRole("button", { name: "Restart worker", exact: true }).isVisible(), true);
+    const background = await page.evaluate<string>("getComputedStyle(document.body).backgroundColor");
+    assert.notEqual(background, "rgb(255, 255, 255)");
+    await page.screenshot({ path: screenshotPath("dashboard-narrow-dark") });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.emulateMedia({ colorScheme: "light" });
+  });
+
+  it("shows how to get the address when opened without its token, or with an old one", async () => {
+    await open();
+    const bare = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await bare.goto(`${d.origin}/`);
+    await bare.getByText("mirrord-up dashboard", { exact: true }).waitFor({ timeout: WAIT });
+    assert.equal(await bare.locator("#app").isVisible(), false);
+    assert.equal(await bare.locator("tr[data-service]").count(), 0);
+    await bare.screenshot({ path: screenshotPath("dashboard-no-token") });
+    await bare.goto(`${d.origin}/#token=${"A".repeat(43)}`);
+    await bare.reload();
+    await bare.getByText("This address is out of date").waitFor({ timeout: WAIT });
+    await bare.close();
+  });
+});
+
+describe("a crashed service in the dashboard", { timeout: 240_000, skip }, () => {
+  it("shows as failed, with its exit code and its last lines, while the others run on", async () => {
+    const d = await startWithDashboard(
+      `
+services:
+  crashy:
+    run: {type: local, command: [bash, -c, 'echo "crashy starting"; while [ ! -f crash-now ]; do sleep 0.1; done; echo "boom: the last words" >&2; exit 3']}
+  steady:
+    run: {type: local, command: [bash, -c, 'echo "steady up"; exec sleep 3600']}
+`,
+      { args: ["--keep-going"] },
+    );
+    try {
+      const browser = (await launchChromium()) as Browser;
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await page.goto(d.url);
+      await until(async () => (await stateOf(page, "crashy")) === "running", "crashy running");
+      writeFileSync(join(d.run.dir, "crash-now"), "");
+      await until(async () => (await stateOf(page, "crashy")) === "failed", "crashy shown as failed");
+      assert.equal(await cell(page, "crashy", "Exit").textContent(), "3");
+      const last = page.locator("tr.detail:not([hidden]) .last-lines");
+      await until(
+        async () => ((await last.textContent()) ?? "").includes("boom: the last words"),
+        "its last lines",
+      );
+      assert.equal(row(await ps(d.run), "crashy").state, "failed");
+      assert.equal(row(await ps(d.run), "steady").state, "running");
+      assert.equal(await stateOf(page, "steady"), "running");
+      await page.screenshot({ path: screenshotPath("dashboard-failed") });
+    } finally {
+      await down(d.run);
+    }
+  });
+});
