@@ -4,7 +4,7 @@
  * SIGKILLs at random moments of the start.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -28,25 +28,33 @@ after(() => {
 });
 
 /** An unrelated process in a process group of its own (what a reused id would point at). */
-function bystander(pid?: number): ChildProcess | undefined {
-  if (pid === undefined) {
-    const child = spawn("sleep", ["300"], { detached: true, stdio: "ignore" });
-    bystanders.push(child);
-    return child;
-  }
-  // Make the kernel hand out `pid` next (root only), as it would after enough other processes.
-  for (let attempt = 0; attempt < 50; attempt++) {
+function bystander(): ChildProcess {
+  const child = spawn("sleep", ["300"], { detached: true, stdio: "ignore" });
+  bystanders.push(child);
+  return child;
+}
+
+const reusedPids: number[] = [];
+after(() => {
+  for (const pid of reusedPids) {
     try {
-      writeFileSync("/proc/sys/kernel/ns_last_pid", String(pid - 1));
+      process.kill(pid, "SIGKILL");
     } catch {
-      return undefined;
+      // gone
     }
-    const child = spawn("sleep", ["300"], { detached: true, stdio: "ignore" });
-    bystanders.push(child);
-    if (child.pid === pid) return child;
-    child.kill("SIGKILL");
   }
-  return undefined;
+});
+
+/**
+ * Makes the kernel hand out `pid` again (root only: /proc/sys/kernel/ns_last_pid), to an unrelated
+ * `sleep` in a session and process group of its own. bash writes the counter and forks right after,
+ * in a loop, so other processes forking at the same time (a loaded machine) rarely win the race.
+ */
+function reusePid(pid: number): boolean {
+  const script = `for i in $(seq 2000); do echo ${pid - 1} > /proc/sys/kernel/ns_last_pid || exit 2; setsid sleep 300 </dev/null >/dev/null 2>&1 & if [ "$!" = "${pid}" ]; then exit 0; fi; kill -9 "$!" 2>/dev/null; done; exit 1`;
+  const ok = spawnSync("bash", ["-c", script]).status === 0;
+  if (ok) reusedPids.push(pid);
+  return ok;
 }
 
 function canChoosePids(): boolean {
@@ -104,7 +112,7 @@ describe("no orphan at any moment", { timeout: 900_000 }, () => {
   });
 
   it("the watchdog takes no orders from TMPDIR: a newline in it cannot make it kill a group", async () => {
-    const victim = bystander() as ChildProcess;
+    const victim = bystander();
     const base = tempDir();
     // Before the fix the path reached the watchdog as a protocol line: this one added a group.
     const tmp = join(base, `x\ngroup ${victim.pid}`);
@@ -135,8 +143,7 @@ describe("no orphan at any moment", { timeout: 900_000 }, () => {
       await run.waitForOutput(/gone +▸ exited with code 0/);
       const pid = Number(/gone +▸ started \(pid (\d+)\)/.exec(run.stdout().toString())?.[1]);
       assert.ok(pid > 0);
-      const reused = bystander(pid);
-      assert.ok(reused, `could not get pid ${pid} reused`);
+      assert.ok(reusePid(pid), `could not get pid ${pid} reused`);
       if (ending === "Ctrl-C") {
         run.child.kill("SIGINT");
         assert.equal((await run.exited).code, 0);
