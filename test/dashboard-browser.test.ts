@@ -187,8 +187,12 @@ describe("the dashboard in a browser", { timeout: 240_000, skip }, () => {
       );
     }, "only worker's lines");
     await page.getByRole("combobox", { name: "Service" }).selectOption("");
-    // Pause holds new lines back; resume shows them.
-    await until(async () => (await logLines(page)).length > 0, "lines");
+    // Pause holds new lines back; resume shows them. First wait for the unfiltered view to be drawn
+    // (the view redraws in batches), so that what is held is compared with what was on screen.
+    await until(
+      async () => (await logLines(page)).some((l) => !l.startsWith("worker")),
+      "every service's lines",
+    );
     await page.getByRole("button", { name: "Pause" }).click();
     const held = await logLines(page);
     await until(
