@@ -4,15 +4,15 @@
  * chromium that is closed, and its processes killed, when the test file ends.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { after } from "node:test";
 import type { Browser } from "playwright-core";
 import type { ServiceStatus } from "../../src/run/control-types.js";
-import { BIN, REPO_ROOT } from "./paths.js";
+import { REPO_ROOT } from "./paths.js";
 import { killMarked, MARKER_VAR, newMarker } from "./processes.js";
+import { client } from "./ps.js";
 import { startUp, type UpOptions, type UpRun } from "./up.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -47,38 +47,7 @@ export async function startWithDashboard(config: string, options: UpOptions = {}
   return { run, ...address };
 }
 
-export interface Cli {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A client command (`ps`, `dashboard`, `down`) in its own process, beside the run. */
-export function client(run: UpRun, args: string[]): Promise<Cli> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: run.dir,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: run.dir, [MARKER_VAR]: run.marker },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  return new Promise((resolve) => {
-    child.on("error", (error) => resolve({ code: null, stdout, stderr: `${stderr}${error.message}` }));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-export async function ps(run: UpRun): Promise<ServiceStatus[]> {
-  const r = await client(run, ["ps", "--format", "json"]);
-  assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout) as ServiceStatus[];
-}
+export { type Cli, client, ps } from "./ps.js";
 
 export function row(rows: readonly ServiceStatus[], name: string): ServiceStatus {
   const found = rows.find((r) => r.name === name);

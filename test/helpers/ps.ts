@@ -1,30 +1,42 @@
-/** `mirrord-up ps --format json` against a running `up`, in its directory and environment. */
+/** Client commands (`ps`, `dashboard`, `down`, ...) in their own process, beside a running `up`. */
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import type { ServiceStatus } from "../../src/run/control-types.js";
 import { BIN } from "./paths.js";
 import { MARKER_VAR } from "./processes.js";
 import type { UpRun } from "./up.js";
 
-export function ps(run: UpRun): Promise<ServiceStatus[]> {
-  const child = spawn(process.execPath, [BIN, "ps", "--format", "json"], {
+export interface Cli {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A client command (`ps`, `dashboard`, `down`) in its own process, beside the run. */
+export function client(run: UpRun, args: string[]): Promise<Cli> {
+  const child = spawn(process.execPath, [BIN, ...args], {
     cwd: run.dir,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: run.dir, [MARKER_VAR]: run.marker },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  let out = "";
-  let err = "";
+  let stdout = "";
+  let stderr = "";
   child.stdout.on("data", (c: Buffer) => {
-    out += c.toString();
+    stdout += c.toString();
   });
   child.stderr.on("data", (c: Buffer) => {
-    err += c.toString();
+    stderr += c.toString();
   });
-  return new Promise((resolve, reject) =>
-    child.on("close", (code) => {
-      if (code !== 0) reject(new Error(`ps exited with ${code}: ${err}`));
-      else resolve(JSON.parse(out) as ServiceStatus[]);
-    }),
-  );
+  return new Promise((resolve) => {
+    child.on("error", (error) => resolve({ code: null, stdout, stderr: `${stderr}${error.message}` }));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export async function ps(run: UpRun): Promise<ServiceStatus[]> {
+  const r = await client(run, ["ps", "--format", "json"]);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as ServiceStatus[];
 }
 
 /** The row of `name`. */
