@@ -20,11 +20,9 @@ export function livingGroups(groups: Iterable<number>): Set<number> {
     for (const pgid of wanted) if (signalGroup(pgid, 0)) alive.add(pgid);
     return alive;
   }
-  for (const entry of readdirSync("/proc")) {
-    const code = entry.charCodeAt(0);
-    if (code < 48 || code > 57) continue;
-    const stat = readStat(entry);
-    if (stat && stat.state !== "Z" && stat.state !== "X" && wanted.has(stat.pgrp)) alive.add(stat.pgrp);
+  for (const pid of pids()) {
+    const stat = readStat(pid);
+    if (stat && isRunning(stat) && wanted.has(stat.pgrp)) alive.add(stat.pgrp);
   }
   return alive;
 }
@@ -32,10 +30,8 @@ export function livingGroups(groups: Iterable<number>): Set<number> {
 /** True when a process of the group is running or waiting for a CPU (state R). Linux only. */
 export function groupHasRunnable(pgid: number): boolean {
   if (!HAS_PROC) return false;
-  for (const entry of readdirSync("/proc")) {
-    const code = entry.charCodeAt(0);
-    if (code < 48 || code > 57) continue;
-    const stat = readStat(entry);
+  for (const pid of pids()) {
+    const stat = readStat(pid);
     if (stat?.pgrp === pgid && stat.state === "R") return true;
   }
   return false;
@@ -56,6 +52,19 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
 interface ProcStat {
   state: string;
   pgrp: number;
+}
+
+/** The pids in /proc (its numeric entries), as strings. */
+function pids(): string[] {
+  return readdirSync("/proc").filter((entry) => {
+    const code = entry.charCodeAt(0);
+    return code >= 48 && code <= 57;
+  });
+}
+
+/** Zombies (Z) and dying processes (X) run nothing: they do not count as members. */
+function isRunning(stat: ProcStat): boolean {
+  return stat.state !== "Z" && stat.state !== "X";
 }
 
 /** Parses /proc/<pid>/stat; the command name may contain spaces and parentheses. */
@@ -90,18 +99,16 @@ export function markedProcesses(runId: string, service?: string): number[] {
   if (!HAS_PROC) return [];
   const needle = Buffer.from(`${SESSION_MARKER_VAR}=${runId}:${service === undefined ? "" : `${service}\0`}`);
   const found: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    const code = entry.charCodeAt(0);
-    if (code < 48 || code > 57) continue;
+  for (const pid of pids()) {
     let environ: Buffer;
     try {
-      environ = readFileSync(`/proc/${entry}/environ`);
+      environ = readFileSync(`/proc/${pid}/environ`);
     } catch {
       continue; // gone, or not ours to read
     }
     if (!holdsVariable(environ, needle)) continue;
-    const stat = readStat(entry);
-    if (stat && stat.state !== "Z" && stat.state !== "X") found.push(Number(entry));
+    const stat = readStat(pid);
+    if (stat && isRunning(stat)) found.push(Number(pid));
   }
   return found;
 }
@@ -109,7 +116,7 @@ export function markedProcesses(runId: string, service?: string): number[] {
 /** Is `pid` a living (non-zombie) process? */
 export function isLiving(pid: number): boolean {
   const stat = readStat(String(pid));
-  return stat !== undefined && stat.state !== "Z" && stat.state !== "X";
+  return stat !== undefined && isRunning(stat);
 }
 
 /** Sends `signal` to one process; false when it is gone. */
