@@ -4,7 +4,7 @@
  * keeping up with a chatty service, and peak memory with 50 chatty services against the build
  * of an earlier commit (`--baseline DIR`: a checkout of it with `npm run build` done).
  *
- *   node --import tsx bench/dev-loop.ts [--reps 5] [--baseline /tmp/old] [--write]
+ *   node --import tsx bench/dev-loop.ts [--reps 5] [--baseline /tmp/old] [--only ps,logs] [--write]
  *
  * Never run by CI. The stand-in mirrord waits 2 s before `Ready!`, like an agent starting.
  */
@@ -45,12 +45,12 @@ interface Row {
   pid: number | null;
 }
 
-function ps(): Row[] {
+function ps(base: NodeJS.ProcessEnv = process.env): Row[] {
   try {
     return JSON.parse(
       execFileSync(process.execPath, [MIRRORD_UP, "ps", "--format", "json"], {
         cwd: dir,
-        env: { ...process.env, ...env },
+        env: { ...base, ...env },
         stdio: ["ignore", "pipe", "ignore"],
       }).toString(),
     ) as Row[];
@@ -124,17 +124,36 @@ async function psRoundTrip(): Promise<void> {
   );
   const run = launch(MIRRORD_UP, ["-k", "b"], { cwd: dir, env });
   await until(() => ps().length === 1, 30_000, 50);
-  const times: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    const t0 = nowMs();
-    ps();
-    times.push(nowMs() - t0);
+  // Node's own start-up is the floor under any command: timed in the same loop (an empty
+  // module), and both with and without NODE_EXTRA_CA_CERTS, which Node reads at every start-up
+  // (a big CA bundle costs tens of ms before any code of ours runs).
+  const empty = join(dir, "empty.cjs");
+  writeFileSync(empty, "");
+  const withoutCa = { ...process.env };
+  delete withoutCa.NODE_EXTRA_CA_CERTS;
+  const variants = process.env.NODE_EXTRA_CA_CERTS
+    ? ([
+        ["as set up here (NODE_EXTRA_CA_CERTS set)", process.env],
+        ["without NODE_EXTRA_CA_CERTS", withoutCa],
+      ] as const)
+    : ([["", process.env]] as const);
+  for (const [label, base] of variants) {
+    const times: number[] = [];
+    const floor: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      let t0 = nowMs();
+      ps(base);
+      times.push(nowMs() - t0);
+      t0 = nowMs();
+      execFileSync(process.execPath, [empty], { env: base, stdio: "ignore" });
+      floor.push(nowMs() - t0);
+    }
+    say(
+      `| ps round trip (new node process + socket)${label ? `, ${label}` : ""} | wall time, median of 30 | ${fmt(median(times))} (${fmt(Math.min(...times))}–${fmt(Math.max(...times))}) | node on an empty file: ${fmt(median(floor))} | ours above node: ${fmt(median(times) - median(floor))} |`,
+    );
   }
   run.child.kill("SIGINT");
   await run.exited;
-  say(
-    `| ps round trip (new node process + socket) | wall time | ${fmt(median(times))} (${fmt(Math.min(...times))}–${fmt(Math.max(...times))}) | | 20 calls |`,
-  );
 }
 
 async function logsFollow(): Promise<void> {
@@ -217,11 +236,16 @@ say(
 say("");
 say("| scenario | metric | mirrord-up | beside it | |");
 say("| --- | --- | --- | --- | --- |");
-await restartOne();
-await psRoundTrip();
-await logsFollow();
-await memory50();
-if (args.includes("--write")) {
+// `--only ps,logs` runs some of the scenarios (the file is written only when all ran).
+const only = args.includes("--only") ? (args[args.indexOf("--only") + 1] ?? "").split(",") : undefined;
+const scenarios: [string, () => Promise<void>][] = [
+  ["restart", restartOne],
+  ["ps", psRoundTrip],
+  ["logs", logsFollow],
+  ["memory", memory50],
+];
+for (const [name, scenario] of scenarios) if (!only || only.includes(name)) await scenario();
+if (args.includes("--write") && !only) {
   writeFileSync(
     join(ROOT, "bench", "DEV-LOOP.md"),
     `# The dev loop, measured\n\nReproduce with \`npm run build && node --import tsx bench/dev-loop.ts --write\` (never run by CI).\n\n${lines.join("\n")}\n`,

@@ -1,4 +1,3 @@
 #!/usr/bin/env node
-import { main } from "../dist/mirrord-up.js";
-
-await main();
+// CommonJS (bin/package.json): Node starts it without its ES module loader.
+require("../dist/mirrord-up.cjs").main();

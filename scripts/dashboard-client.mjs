@@ -1,5 +1,5 @@
 // Builds the dashboard's web client (src/dashboard/) in memory: the page, one script, one style
-// sheet. scripts/build.mjs embeds the result in dist/mirrord-up.js; run from source (tsx),
+// sheet. scripts/build.mjs embeds the result in dist/mirrord-up-heavy.cjs; run from source (tsx),
 // src/control/dashboard-assets.ts calls this instead. Nothing is written to disk.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";

@@ -1,4 +1,9 @@
-/** The Kubernetes client is ~450 ms to load: only commands that talk to a cluster may load it. */
+/**
+ * What each command loads. The Kubernetes client is ~450 ms to load: only commands that talk to
+ * a cluster may load it. The config reader and runner (dist/mirrord-up-heavy.cjs: YAML, zod, the
+ * template engine) is ~1.5 MB: the control commands, which only talk to a running `up`, do not
+ * load it.
+ */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -34,7 +39,7 @@ describe("lazy loading of the Kubernetes client", { timeout: 60_000 }, () => {
     it(`\`mirrord-up ${args.join(" ")}\` does not load it`, async () => {
       const modules = await loadedModules(args, withConfig(CONFIG));
       assert.ok(
-        modules.some((m) => m.includes("/dist/mirrord-up.js")),
+        modules.some((m) => m.endsWith("/dist/mirrord-up.cjs")),
         "the trace works",
       );
       assert.equal(modules.filter((m) => CLIENT.test(m)).length, 0);
@@ -52,4 +57,36 @@ describe("lazy loading of the Kubernetes client", { timeout: 60_000 }, () => {
     const modules = await loadedModules(["config", "-k", "k"], dir, { KUBECONFIG: kubeconfig });
     assert.ok(modules.some((m) => CLIENT.test(m)));
   });
+});
+
+describe("lazy loading of the config reader", { timeout: 60_000 }, () => {
+  const HEAVY = /\/dist\/mirrord-up-heavy\.cjs$/;
+  for (const args of [
+    ["ps"],
+    ["logs"],
+    ["restart", "api"],
+    ["stop"],
+    ["reload"],
+    ["dashboard"],
+    ["--help"],
+  ]) {
+    it(`\`mirrord-up ${args.join(" ")}\` does not load it`, async () => {
+      const modules = await loadedModules(args, withConfig(CONFIG), { MIRRORD_UP_RUNTIME_DIR: tempDir() });
+      assert.ok(
+        modules.some((m) => m.endsWith("/dist/mirrord-up.cjs")),
+        "the trace works",
+      );
+      assert.deepEqual(
+        modules.filter((m) => HEAVY.test(m) || /node_modules\/(yaml|zod)\//.test(m)),
+        [],
+      );
+    });
+  }
+
+  for (const args of [["validate", "-k", "k"], ["valdate"]]) {
+    it(`\`mirrord-up ${args.join(" ")}\` loads it`, async () => {
+      const modules = await loadedModules(args, withConfig(CONFIG));
+      assert.ok(modules.some((m) => HEAVY.test(m)));
+    });
+  }
 });

@@ -1,14 +1,12 @@
 /** `mirrord-up config`, `validate` and `schema`: show what would run without running it. */
 import { stringify } from "yaml";
-import { UserError } from "../config/diagnostics.js";
 import { formatRestartPolicy } from "../config/lifecycle-schema.js";
-import { describeErrno } from "../config/regular-file.js";
 import { upConfigJsonSchema } from "../config/schema.js";
 import type { RunPlan, SessionPlan } from "../plan/assemble.js";
 import type { Lifecycle } from "../plan/lifecycle.js";
 import { renderMirrordJson } from "../plan/mirrord-json.js";
 import { formatSeconds } from "../run/readiness-probe.js";
-import type { CliIO } from "./io.js";
+import { type CliIO, writeOutput } from "./io.js";
 import { writePrivateFiles } from "./output-dir.js";
 import { type ConfigFlags, prepare } from "./prepare.js";
 import { type ResolveFlags, resolveInferredTargets } from "./resolve-targets.js";
@@ -126,26 +124,6 @@ export async function runValidateCommand(flags: ConfigFlags, io: CliIO): Promise
 export async function runSchemaCommand(io: CliIO): Promise<number> {
   await writeOutput(io.stdout, `${JSON.stringify(upConfigJsonSchema(), null, 2)}\n`);
   return 0;
-}
-
-const quietOnError = new WeakSet<NodeJS.WritableStream>();
-
-/**
- * Writes a command's output and waits until it is written: a failed write (a full disk,
- * `> /dev/full`) is an error with its cause, not a success with the output cut short. A reader
- * that went away (`| head`) is not an error: the output was not wanted any more.
- */
-export async function writeOutput(stream: NodeJS.WritableStream, text: string): Promise<void> {
-  if (!quietOnError.has(stream)) {
-    // The write's callback gets the error; without a listener the 'error' event would crash.
-    stream.on("error", () => {});
-    quietOnError.add(stream);
-  }
-  const error = await new Promise<Error | null | undefined>((resolve) => stream.write(text, resolve));
-  if (!error) return;
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === "EPIPE") return;
-  throw new UserError({ message: `cannot write the output: ${describeErrno(code)}` });
 }
 
 function printWarnings(plan: RunPlan, io: CliIO): void {

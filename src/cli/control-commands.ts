@@ -8,10 +8,9 @@ import { ControlClient, locateInstance } from "../control/client.js";
 import type { ServicesResponse } from "../control/protocol.js";
 import type { ActionResult, LogEntry, ServiceStatus } from "../run/control-types.js";
 import { OutputMux, prefixText } from "../run/output.js";
-import { formatDuration } from "../run/session.js";
+import { formatDuration } from "../text/duration.js";
 import { type Colors, colorsFor } from "./colors.js";
-import { writeOutput } from "./config-command.js";
-import type { CliIO } from "./io.js";
+import { type CliIO, writeOutput } from "./io.js";
 
 export interface ControlFlags {
   configFile?: string;

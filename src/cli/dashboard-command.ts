@@ -2,8 +2,7 @@
 import { ExitCode } from "../config/diagnostics.js";
 import { ControlClient, locateInstance } from "../control/client.js";
 import type { DashboardResponse } from "../control/protocol.js";
-import { writeOutput } from "./config-command.js";
-import type { CliIO } from "./io.js";
+import { type CliIO, writeOutput } from "./io.js";
 
 export async function runDashboardCommand(
   flags: { configFile?: string; dashboardPort?: number },

@@ -1,3 +1,6 @@
+import { UserError } from "../config/diagnostics.js";
+import { describeErrno } from "../config/regular-file.js";
+
 /** What a command may touch of the outside world; the real one is `processIO()`. */
 export interface CliIO {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -19,4 +22,24 @@ export async function processIO(): Promise<CliIO> {
     cwd: process.cwd(),
     username: () => userInfo().username,
   };
+}
+
+const quietOnError = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * Writes a command's output and waits until it is written: a failed write (a full disk,
+ * `> /dev/full`) is an error with its cause, not a success with the output cut short. A reader
+ * that went away (`| head`) is not an error: the output was not wanted any more.
+ */
+export async function writeOutput(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  if (!quietOnError.has(stream)) {
+    // The write's callback gets the error; without a listener the 'error' event would crash.
+    stream.on("error", () => {});
+    quietOnError.add(stream);
+  }
+  const error = await new Promise<Error | null | undefined>((resolve) => stream.write(text, resolve));
+  if (!error) return;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "EPIPE") return;
+  throw new UserError({ message: `cannot write the output: ${describeErrno(code)}` });
 }

@@ -7,17 +7,19 @@
  * to the subcommand (one given after the subcommand wins). An option the subcommand does not take
  * is a usage error rather than silently ignored. A first word that is neither a command nor a
  * service, but close to a command (`valdate`), is reported as a mistyped command.
+ *
+ * The commands that read the config file (and so load YAML, zod and the template engine) are
+ * imported when they run, from `heavy.ts`: `ps`, `logs` and the other control commands start
+ * without them.
  */
 import { closeSync } from "node:fs";
 import { isatty } from "node:tty";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_CONFIG_FILE } from "../config/default-file.js";
 import { ExitCode, formatDiagnostic, sortDiagnostics, UserError } from "../config/diagnostics.js";
-import { DEFAULT_CONFIG_FILE, loadConfig } from "../config/load.js";
 import { suggest } from "../config/suggest.js";
 import type { Mode } from "../plan/assemble.js";
-import { resolveKey } from "../plan/key.js";
 import { colorsFor } from "./colors.js";
-import { runConfigCommand, runSchemaCommand, runValidateCommand } from "./config-command.js";
 import {
   runDownCommand,
   runLogsCommand,
@@ -168,16 +170,17 @@ function applyLeadingOptions(program: Command, action: Command): void {
  * `mirrord-up valdate`: a first word close to a command is taken for a mistyped command, unless
  * the file has a service of that name (`mirrord-up up NAME` always means the service).
  */
-function checkMistypedCommand(
+async function checkMistypedCommand(
   word: string,
   commands: readonly string[],
   flags: RawConfigFlags,
   io: CliIO,
-): void {
+): Promise<void> {
   const command = suggest(word, commands);
   if (!command) return;
   let services: string[] | undefined;
   try {
+    const { resolveKey, loadConfig } = await import("./heavy.js");
     const { key } = resolveKey(flags.key, io.env, io.username);
     services = Object.keys(
       loadConfig({ file: flags.configFile, cwd: io.cwd, key, env: io.env }).config.services,
@@ -219,14 +222,14 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   ).action(async (services: string[], raw: RawUpFlags) => {
     const first = services[0];
     if (first !== undefined && program.args[0] !== "up") {
-      checkMistypedCommand(
+      await checkMistypedCommand(
         first,
         program.commands.flatMap((c) => [c.name(), ...c.aliases()]),
         raw,
         io,
       );
     }
-    const { runUpCommand } = await import("./up-command.js");
+    const { runUpCommand } = await import("./heavy.js");
     exitCode = await runUpCommand(
       {
         ...configFlags(raw),
@@ -268,6 +271,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         interactive: boolean;
       },
     ) => {
+      const { runConfigCommand } = await import("./heavy.js");
       exitCode = await runConfigCommand(
         {
           ...configFlags(raw),
@@ -285,6 +289,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   withConfigOptions(
     program.command("validate").description("check the config file; exit 0 when it is valid"),
   ).action(async (raw: RawConfigFlags) => {
+    const { runValidateCommand } = await import("./heavy.js");
     exitCode = await runValidateCommand(configFlags(raw), io);
   });
 
@@ -385,7 +390,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .description("create a mirrord-up.yaml by answering questions (needs a terminal)")
     .option("-o, --output <file>", "the file name offered for saving", DEFAULT_CONFIG_FILE)
     .action(async (raw: { output: string }) => {
-      const { runInitCommand } = await import("./init-command.js");
+      const { runInitCommand } = await import("./heavy.js");
       exitCode = await runInitCommand(raw.output, io);
     });
 
@@ -393,6 +398,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .command("schema")
     .description("print the JSON Schema (draft-07) of mirrord-up.yaml, for editors")
     .action(async () => {
+      const { runSchemaCommand } = await import("./heavy.js");
       exitCode = await runSchemaCommand(io);
     });
 

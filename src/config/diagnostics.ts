@@ -30,10 +30,30 @@ export const ExitCode = {
   usage: 2,
 } as const;
 
-/** A user error: one or more diagnostics. The CLI prints them and exits with `exitCode`. */
+const USER_ERROR = Symbol.for("mirrord-up.UserError");
+
+/**
+ * A user error: one or more diagnostics. The CLI prints them and exits with `exitCode`.
+ *
+ * The CLI and the commands that read the config file are two bundles (scripts/build.mjs), each
+ * with its own copy of this class: `instanceof` checks a mark every copy sets, so that an error
+ * thrown by one copy is recognised by the other.
+ */
 export class UserError extends Error {
   readonly diagnostics: Diagnostic[];
   readonly exitCode: number;
+  readonly [USER_ERROR] = true;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // A subclass keeps the usual rule.
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `instanceof` asks about, maybe a subclass
+    if (this !== UserError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return (
+      typeof value === "object" &&
+      value !== null &&
+      (value as { [USER_ERROR]?: unknown })[USER_ERROR] === true
+    );
+  }
 
   constructor(diagnostics: Diagnostic[] | Diagnostic, exitCode: number = ExitCode.usage) {
     const list = Array.isArray(diagnostics) ? diagnostics : [diagnostics];

@@ -15,9 +15,6 @@ import { suggest } from "./suggest.js";
 import { renderTemplate, type TemplateContext } from "./template.js";
 import { AliasLimitExceeded, type DocumentData, documentToData, keyText } from "./yaml-data.js";
 
-/** The default file name, looked up in the working directory. */
-export const DEFAULT_CONFIG_FILE = "mirrord-up.yaml";
-
 /** Files larger than this are refused before parsing: a config this big is a mistake. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 

@@ -4,9 +4,10 @@
  */
 import { existsSync } from "node:fs";
 import { type IncomingMessage, request } from "node:http";
+import { createConnection } from "node:net";
 import { relative } from "node:path";
+import { DEFAULT_CONFIG_FILE } from "../config/default-file.js";
 import { type Diagnostic, ExitCode, UserError } from "../config/diagnostics.js";
-import { DEFAULT_CONFIG_FILE } from "../config/load.js";
 import { type EndFrame, type ErrorResponse, isEndFrame } from "./protocol.js";
 import { configFileIdentity, existingRuntimeDir, socketPathFor } from "./runtime-dir.js";
 
@@ -149,10 +150,11 @@ export class ControlClient {
     if (!socketPath) throw notRunning(this.instance);
     return request(
       {
-        socketPath,
         path,
         method,
-        agent: false,
+        // The connection made here, without an agent: one request per connection, and none of
+        // the agent's host-name handling (compiling its IPv6 pattern alone costs ~5 ms a command).
+        createConnection: () => createConnection(socketPath),
         headers: method === "POST" ? { "content-type": "application/json" } : {},
       },
       onResponse,

@@ -6,12 +6,12 @@
  * to everyone else (mode 0700). Anything else is refused rather than repaired: a directory
  * someone else prepared in /tmp is exactly what an attacker would leave there.
  */
-import { createHash } from "node:crypto";
 import { lstatSync, mkdirSync, realpathSync, type Stats } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
+import { DEFAULT_CONFIG_FILE } from "../config/default-file.js";
 import { UserError } from "../config/diagnostics.js";
-import { DEFAULT_CONFIG_FILE } from "../config/load.js";
 import { describeErrno } from "../config/regular-file.js";
+import { sha256Hex } from "../text/sha256.js";
 
 /** Linux's `sun_path` holds 108 bytes with the terminating NUL; Node silently truncates longer paths. */
 export const MAX_SOCKET_PATH_BYTES = 107;
@@ -121,7 +121,7 @@ export function configFileIdentity(file: string | undefined, cwd: string): strin
 
 /** `<dir>/<first 16 hex digits of sha256(real path)>.sock`. */
 export function socketPathFor(dir: string, realFile: string): string {
-  const digest = createHash("sha256").update(realFile).digest("hex").slice(0, 16);
+  const digest = sha256Hex(realFile).slice(0, 16);
   const path = join(dir, `${digest}.sock`);
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
     throw new UserError({

@@ -8,6 +8,7 @@ import { stripVTControlCharacters } from "node:util";
 import type { SessionArgv } from "../plan/argv.js";
 import type { SessionPlan } from "../plan/assemble.js";
 import { describeCheck } from "../plan/lifecycle.js";
+import { formatDuration } from "../text/duration.js";
 import { launchHeld } from "./launcher.js";
 import { LineSink, type OutputMux } from "./output.js";
 import { groupHasRunnable, livingGroups, signalGroup } from "./process-groups.js";
@@ -459,13 +460,6 @@ export function describeEnd(result: SessionResult): string {
 export function exitStatus(result: SessionResult): number {
   if (result.signal) return 128 + (constants.signals[result.signal] ?? 0);
   return result.code ?? 127;
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const minutes = Math.floor(ms / 60_000);
-  return `${minutes}m${Math.round((ms % 60_000) / 1000)}s`;
 }
 
 /** mirrord (miette) errors start with "Error:" or "×"; prefer such a line, else the last one. */

@@ -19,6 +19,7 @@
 import type { RunType, SessionPlan } from "../plan/assemble.js";
 import { jobNames, stopGroups } from "../plan/dependencies.js";
 import type { Dependency } from "../plan/lifecycle.js";
+import { formatDuration } from "../text/duration.js";
 import { bannerLines } from "./banner.js";
 import type {
   ActionResult,
@@ -33,14 +34,7 @@ import type { OutputMux } from "./output.js";
 import { isLiving, livingGroups, markedProcesses, signalGroup, signalProcess } from "./process-groups.js";
 import { formatSeconds } from "./readiness-probe.js";
 import { describeAttempt, nextRestart } from "./restart-policy.js";
-import {
-  describeEnd,
-  exitStatus,
-  formatDuration,
-  type Session,
-  type SessionHooks,
-  type SessionResult,
-} from "./session.js";
+import { describeEnd, exitStatus, type Session, type SessionHooks, type SessionResult } from "./session.js";
 
 const POLL_MS = 20;
 /** After SIGKILL, how long to wait for the kernel before giving up on a process (D state). */

@@ -1,0 +1,11 @@
+/**
+ * The commands that read the config file, and what they load: YAML, zod, the template engine,
+ * the session runner, the dashboard. `main.ts` imports this module only when such a command runs;
+ * the build makes it a bundle of its own (dist/mirrord-up-heavy.cjs), so that `ps`, `logs`,
+ * `restart` and the other control commands start without parsing it.
+ */
+export { loadConfig } from "../config/load.js";
+export { resolveKey } from "../plan/key.js";
+export { runConfigCommand, runSchemaCommand, runValidateCommand } from "./config-command.js";
+export { runInitCommand } from "./init-command.js";
+export { runUpCommand } from "./up-command.js";
