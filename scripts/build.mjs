@@ -35,7 +35,8 @@ const lazyChildProcess = {
       const source = await readFile(path, "utf8");
       const eager = "const childProcess = require('node:child_process');";
       if (!source.includes(eager)) throw new Error(`${path}: commander changed; update lazyChildProcess`);
-      const lazy = "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };";
+      const lazy =
+        "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };";
       return { contents: source.replace(eager, lazy), loader: "js" };
     });
   },
