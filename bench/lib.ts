@@ -1,7 +1,20 @@
-/** Shared pieces of the benchmark: the two runners, process-table polling, statistics. */
-import { type ChildProcess, type StdioOptions, spawn } from "node:child_process";
+/**
+ * Shared pieces of the benchmark: the two runners, process-table polling, statistics, numbered
+ * input lines and the checker of what came out.
+ */
+import { type ChildProcess, execFileSync, type StdioOptions, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,7 +40,12 @@ export interface Launched {
   /** Wall-clock ms when spawn was called. */
   launchedAt: number;
   exited: Promise<number | null>;
+  /** How and when (wall-clock ms, taken in the exit event) the process ended. */
+  ended: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 }
+
+/** Markers of every launch of this process, for killAllLaunched(). */
+const launchedMarkers = new Set<string>();
 
 /** Spawns a runner (node + its entry) in its own process group, like a shell runs a job. */
 export function launch(
@@ -35,16 +53,42 @@ export function launch(
   args: string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv; stdio?: StdioOptions },
 ): Launched {
+  return launchCommand(process.execPath, [entry, ...args], options);
+}
+
+/** Spawns any command in its own process group, with a fresh marker in its environment. */
+export function launchCommand(
+  file: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; stdio?: StdioOptions },
+): Launched {
   const marker = randomUUID();
+  launchedMarkers.add(marker);
   const launchedAt = nowMs();
-  const child = spawn(process.execPath, [entry, ...args], {
+  const child = spawn(file, args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env, [MARKER_VAR]: marker, NO_COLOR: "1" },
     stdio: options.stdio ?? ["ignore", "ignore", "ignore"],
     detached: true,
   });
-  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-  return { child, marker, launchedAt, exited };
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((r) =>
+    child.on("exit", (code, signal) => r({ code, signal, at: nowMs() })),
+  );
+  const exited = ended.then((e) => e.code);
+  return { child, marker, launchedAt, exited, ended };
+}
+
+/** SIGKILLs every living process started by a launch of this process (one pass over /proc). */
+export function killAllLaunched(): void {
+  if (launchedMarkers.size === 0) return;
+  const needles = [...launchedMarkers].map((m) => `${MARKER_VAR}=${m}`);
+  for (const pid of scanProc((environ) => needles.some((n) => environ.includes(n)))) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  }
 }
 
 export function nowMs(): number {
@@ -54,6 +98,11 @@ export function nowMs(): number {
 /** Living (non-zombie) processes carrying `marker` in their environment. */
 export function markedPids(marker: string): number[] {
   const needle = `${MARKER_VAR}=${marker}`;
+  return scanProc((environ) => environ.includes(needle));
+}
+
+/** Living (non-zombie) processes whose environment passes `test`. */
+function scanProc(test: (environ: string) => boolean): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
@@ -61,12 +110,21 @@ export function markedPids(marker: string): number[] {
       const stat = readFileSync(`/proc/${entry}/stat`, "latin1");
       const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
       if (state === "Z" || state === "X") continue;
-      if (readFileSync(`/proc/${entry}/environ`, "latin1").includes(needle)) pids.push(Number(entry));
+      if (test(readFileSync(`/proc/${entry}/environ`, "latin1"))) pids.push(Number(entry));
     } catch {
       // gone
     }
   }
   return pids;
+}
+
+/** The command line of a process, arguments joined by spaces ("" once it is gone). */
+export function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "latin1").replaceAll("\0", " ").trim();
+  } catch {
+    return "";
+  }
 }
 
 export function killMarked(marker: string): void {
@@ -108,8 +166,225 @@ export function peakRssMiB(pid: number): number {
 }
 
 /** Appends `value` to the list under `key`. */
-export function record(lists: Record<string, number[]>, key: string, value: number): void {
+export function record<T = number>(lists: Record<string, T[]>, key: string, value: T): void {
   const list = lists[key] ?? [];
   list.push(value);
   lists[key] = list;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's times (`getconf CLK_TCK`, 100 nearly everywhere). */
+export const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU time of the process itself, in ms: utime + stime (fields 14 and 15 of /proc/<pid>/stat),
+ * all its threads, none of its children. Undefined once it is gone.
+ */
+export function ownCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    // Fields after the command (which may hold spaces): field 3 (state) is at index 0.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+/** VmHWM (peak) and VmRSS (now) of a process in MiB; undefined once it is gone. */
+export function memoryMiB(pid: number): { peak: number; now: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const peak = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024;
+    const now = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024;
+    return Number.isNaN(peak) ? undefined : { peak, now };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Polls a process's own CPU time (and, with `memory`, its VmHWM/VmRSS) every `intervalMs` while it
+ * runs, keeping the last reading: what it had used at most one interval before it ended.
+ * `check` runs after every sample (to kill a process past a bound, say).
+ */
+export class ProcWatch {
+  cpuMs = Number.NaN;
+  peakMiB = Number.NaN;
+  rssMiB = Number.NaN;
+  private timer: NodeJS.Timeout;
+
+  constructor(
+    readonly pid: number,
+    intervalMs: number,
+    options: { memory?: boolean; check?: (watch: ProcWatch) => void } = {},
+  ) {
+    const sample = () => {
+      const cpu = ownCpuMs(pid);
+      if (cpu !== undefined) this.cpuMs = cpu;
+      if (options.memory) {
+        const mem = memoryMiB(pid);
+        if (mem) {
+          this.peakMiB = mem.peak;
+          this.rssMiB = mem.now;
+        }
+      }
+      options.check?.(this);
+    };
+    sample();
+    this.timer = setInterval(sample, intervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+// ---------------------------------------------------------------- numbered lines and their checker
+
+export const padFor = (bytes: number) => "abcdefghijklmnopqrstuvwxyz".repeat(8).slice(0, bytes - 10);
+
+/** `n` lines of exactly `bytes` bytes with their "\n": `L0000001 abcd…`, numbered from 1. */
+export function linesFile(bytes: number, n: number): string {
+  const file = join(OUT, `lines-${bytes}B-${n}.txt`);
+  if (existsSync(file) && statSync(file).size === bytes * n) return file;
+  const pad = padFor(bytes);
+  const fd = openSync(`${file}.tmp`, "w");
+  for (let i = 1; i <= n; i += 10_000) {
+    let chunk = "";
+    for (let j = i; j < Math.min(i + 10_000, n + 1); j++) chunk += `L${String(j).padStart(7, "0")} ${pad}\n`;
+    writeSync(fd, chunk);
+  }
+  closeSync(fd);
+  renameSync(`${file}.tmp`, file);
+  return file;
+}
+
+export type Format = Tool | "bare";
+export interface Integrity {
+  /** (service, line) pairs delivered whole, up to the number expected of each. */
+  whole: number;
+  expected: number;
+  malformed: number;
+  missing: number;
+  duplicated: number;
+  examples: string[];
+}
+export const broken = (c: Integrity) => c.malformed + c.missing + c.duplicated;
+export const describe = (c: Integrity) =>
+  `${int(c.malformed)} malformed, ${int(c.missing)} missing, ${int(c.duplicated)} duplicated`;
+
+const ARROW = Buffer.from("▸").toString("latin1");
+const STATUS: Record<Format, RegExp> = {
+  // `mirrord-up: …`, `s3 ▸ started (pid 1)`, and the summary's `  s3  exited with code 0 after 2ms`.
+  "mirrord-up": new RegExp(`^(mirrord-up: |s\\d+ +${ARROW} |  s\\d+ +\\S)`),
+  // `[s3] cat /path exited with code 0`
+  concurrently: /^\[s\d+\] [^L].* exited with code \S+$/,
+  bare: /^$(?!)/,
+};
+
+/**
+ * Reads an output file line by line: every application line must be one whole input line with
+ * its service's prefix (`s3 | ` or `[s3] `, nothing for "bare"), each (service, line number)
+ * exactly once ("bare": `services` times each). Status lines of the tools are skipped; anything
+ * else is malformed.
+ */
+export function checkOutput(
+  file: string,
+  format: Format,
+  services: number,
+  lines: number,
+  bytes: number,
+): Integrity {
+  const pad = padFor(bytes);
+  const perKey = format === "bare" ? services : 1;
+  const keys = format === "bare" ? 1 : services;
+  const counts = Array.from({ length: keys }, () => new Uint8Array(lines + 1));
+  let malformed = 0;
+  const examples: string[] = [];
+  const bad = (line: string) => {
+    malformed++;
+    if (examples.length < 3)
+      examples.push(JSON.stringify(line.length > 150 ? `${line.slice(0, 150)}…` : line));
+  };
+  const classify = (text: string, a: number, b: number) => {
+    let key = 0;
+    let p = a;
+    if (format === "mirrord-up" && text.charCodeAt(a) === 115) {
+      let i = a + 1;
+      key = 0;
+      while (i < b && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57)
+        key = key * 10 + text.charCodeAt(i++) - 48;
+      let j = i;
+      while (j < b && text.charCodeAt(j) === 32) j++;
+      p = i > a + 1 && j > i && text.startsWith("| ", j) ? j + 2 : -1;
+    } else if (format === "concurrently" && text.startsWith("[s", a)) {
+      let i = a + 2;
+      key = 0;
+      while (i < b && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57)
+        key = key * 10 + text.charCodeAt(i++) - 48;
+      p = i > a + 2 && text.startsWith("] ", i) ? i + 2 : -1;
+    } else if (format !== "bare") {
+      p = -1;
+    }
+    if (
+      p >= 0 &&
+      key < keys &&
+      b - p === bytes - 1 &&
+      text.charCodeAt(p) === 76 &&
+      text.charCodeAt(p + 8) === 32 &&
+      text.startsWith(pad, p + 9)
+    ) {
+      let num = 0;
+      for (let k = 1; k <= 7; k++) {
+        const d = text.charCodeAt(p + k) - 48;
+        num = d >= 0 && d <= 9 ? num * 10 + d : -1e9;
+      }
+      const slot = counts[key] as Uint8Array;
+      if (num >= 1 && num <= lines) {
+        if ((slot[num] as number) < 255) (slot[num] as number)++;
+        return;
+      }
+    }
+    const line = text.slice(a, b);
+    if (!STATUS[format].test(line)) bad(Buffer.from(line, "latin1").toString("utf8"));
+  };
+  const fd = openSync(file, "r");
+  const buffer = Buffer.allocUnsafe(8 << 20);
+  let rest = "";
+  for (;;) {
+    const n = readSync(fd, buffer, 0, buffer.length, null);
+    if (n === 0) break;
+    const text = rest + buffer.toString("latin1", 0, n);
+    let from = 0;
+    for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", from)) {
+      classify(text, from, nl);
+      from = nl + 1;
+    }
+    rest = text.slice(from);
+  }
+  closeSync(fd);
+  if (rest) bad(`${Buffer.from(rest, "latin1").toString("utf8")} (no newline at the end)`);
+  let whole = 0;
+  let missing = 0;
+  let duplicated = 0;
+  for (const slot of counts) {
+    for (let num = 1; num <= lines; num++) {
+      const c = slot[num] as number;
+      whole += Math.min(c, perKey);
+      if (c < perKey) missing += perKey - c;
+      else duplicated += c - perKey;
+    }
+  }
+  return { whole, expected: keys * lines * perKey, malformed, missing, duplicated, examples };
+}
+
+/** A count for people: 1,234,567. */
+export function int(v: number): string {
+  return Math.round(v).toLocaleString("en-US");
 }

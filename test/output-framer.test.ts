@@ -3,7 +3,14 @@ import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
 import picocolors from "picocolors";
-import { LineSink, MAX_LINE_BYTES, OutputMux, PARTIAL_LINE_IDLE_MS, prefixLines } from "../src/run/output.js";
+import {
+  frameLines,
+  LineSink,
+  MAX_LINE_BYTES,
+  OutputMux,
+  PARTIAL_LINE_IDLE_MS,
+  prefixLines,
+} from "../src/run/output.js";
 
 function setup(options: { prefix?: boolean } = {}) {
   const stream = new PassThrough();
@@ -102,5 +109,58 @@ describe("prefixLines", () => {
     const prefix = Buffer.from("é | "); // a multi-byte UTF-8 prefix, too
     const out = Buffer.from(prefixLines(all, 0, all.length, prefix.toString("latin1")), "latin1");
     assert.deepEqual(out, Buffer.concat([prefix, all]));
+  });
+});
+
+describe("frameLines", () => {
+  /** The plain rule, one line at a time: the oracle for both of frameLines' ways. */
+  function expected(
+    chunk: Buffer,
+    start: number,
+    end: number,
+    prefix: Buffer,
+  ): { bytes: Buffer; lines: number } {
+    const parts: Buffer[] = [];
+    let lines = 0;
+    for (let from = start; from < end; ) {
+      const nl = chunk.indexOf(10, from);
+      parts.push(prefix, chunk.subarray(from, nl + 1));
+      from = nl + 1;
+      lines++;
+    }
+    return { bytes: Buffer.concat(parts), lines };
+  }
+
+  it("frames short lines, long lines and mixes of them exactly, every byte value, with any prefix", () => {
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (const prefix of ["", "a | ", "é-service | 2026-11-27T10:00:00.000Z "].map((p) => Buffer.from(p))) {
+      for (let round = 0; round < 300; round++) {
+        // Average line length from 1 to ~400 bytes, so that both ways are taken.
+        const width = 1 + Math.floor(next() ** 2 * 400);
+        const lines: Buffer[] = [];
+        for (let i = 0, n = 1 + Math.floor(next() * 2000); i < n; i++) {
+          const length = Math.floor(next() * 2 * width);
+          lines.push(
+            Buffer.from(Array.from({ length }, () => (Math.floor(next() * 255) + 11) % 256)),
+            Buffer.from([10]),
+          );
+        }
+        const head = Buffer.from("partial-before");
+        const chunk = Buffer.concat([head, ...lines, Buffer.from("partial-after")]);
+        const end = chunk.length - "partial-after".length;
+        const framed = frameLines(chunk, head.length, end, prefix.toString("latin1"));
+        const got = typeof framed.data === "string" ? Buffer.from(framed.data, "latin1") : framed.data;
+        const want = expected(chunk, head.length, end, prefix);
+        assert.equal(framed.lines, want.lines, `round ${round}: line count`);
+        assert.ok(
+          got.equals(want.bytes),
+          `round ${round} (width ${width}, prefix "${prefix}"): bytes differ`,
+        );
+      }
+    }
   });
 });

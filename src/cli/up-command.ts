@@ -94,7 +94,7 @@ async function runSessions(
       colors,
       prefix: flags.logPrefix,
       timestamps: flags.timestamps,
-      record: (service, stream, text) => logBuffer.append(service, stream, text),
+      record: (service, stream, data, lines) => logBuffer.append(service, stream, data, lines),
     },
   );
   for (const w of plan.warnings) mux.status(w.service, `warning: ${w.message}`, "warn");

@@ -100,12 +100,12 @@ export class Session {
     this.stdoutSink = new LineSink(
       mux,
       mux.linePrefix(this.name, "stdout"),
-      record && ((text) => record(this.name, "stdout", text)),
+      record && ((data, lines) => record(this.name, "stdout", data, lines)),
     );
     this.stderrSink = new LineSink(
       mux,
       mux.linePrefix(this.name, "stderr"),
-      record && ((text) => record(this.name, "stderr", text)),
+      record && ((data, lines) => record(this.name, "stderr", data, lines)),
     );
     const writerBusy = () => this.pid !== undefined && groupHasRunnable(this.pid);
     this.stdoutSink.writerBusy = writerBusy;

@@ -1,0 +1,125 @@
+/**
+ * The log buffer keeps bytes in a ring per service; checked against a plain list of entries with
+ * the same limits (the last N lines or M bytes, newest entry always kept, never split).
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { LogBuffer, type LogBufferLimits } from "../src/run/log-buffer.js";
+
+/** The model: entries as strings, oldest dropped while the new one does not fit. */
+class ListModel {
+  private readonly entries: { service: string; text: string; lines: number }[] = [];
+  constructor(private readonly limits: LogBufferLimits) {}
+
+  append(service: string, text: string): void {
+    const mine = () => this.entries.filter((e) => e.service === service);
+    const lines = text.split("\n").length - 1;
+    for (;;) {
+      const kept = mine();
+      const keptLines = kept.reduce((n, e) => n + e.lines, 0);
+      const keptBytes = kept.reduce((n, e) => n + e.text.length, 0);
+      if (
+        kept.length === 0 ||
+        (keptLines + lines <= this.limits.lines && keptBytes + text.length <= this.limits.bytes)
+      )
+        break;
+      this.entries.splice(this.entries.indexOf(kept[0] as (typeof kept)[0]), 1);
+    }
+    this.entries.push({ service, text, lines });
+  }
+
+  all(service: string): string {
+    return this.entries
+      .filter((e) => e.service === service)
+      .map((e) => e.text)
+      .join("");
+  }
+}
+
+/** A deterministic generator, so that a failure can be replayed. */
+function random(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return s / 2 ** 31;
+  };
+}
+
+/** Lines of up to 60 bytes, one in ten up to 3,000; `long` makes most of them long. */
+function chunkOfLines(next: () => number, counter: { n: number }, long = false): string {
+  const count = 1 + Math.floor(next() * 8);
+  let text = "";
+  for (let i = 0; i < count; i++) {
+    const width = Math.floor(next() * (next() < (long ? 0.9 : 0.1) ? 3000 : 60));
+    // Every byte value but the newline, to prove the bytes come back exactly.
+    const body = Array.from({ length: width }, (_, k) =>
+      String.fromCharCode((counter.n + k) % 255 === 10 ? 11 : (counter.n + k) % 255),
+    ).join("");
+    text += `${counter.n++}:${body}\n`;
+  }
+  return text;
+}
+
+describe("log buffer", () => {
+  for (const limits of [
+    { lines: 10_000, bytes: 8 * 1024 * 1024 },
+    { lines: 50, bytes: 1_000_000 },
+    { lines: 1_000_000, bytes: 5_000 },
+    { lines: 7, bytes: 300 },
+    { lines: 1, bytes: 1 },
+    { lines: 400, bytes: 8 * 1024 * 1024 },
+  ]) {
+    it(`keeps exactly what a plain list keeps (limits ${limits.lines} lines, ${limits.bytes} bytes), as Buffers and as strings`, () => {
+      const next = random(limits.lines * 31 + limits.bytes);
+      const buffer = new LogBuffer(limits);
+      const model = new ListModel(limits);
+      const counter = { n: 0 };
+      for (let i = 0; i < 3000; i++) {
+        const service = next() < 0.7 ? "api" : "web";
+        // Short lines first (the first ring fills and wraps), then long ones (it must grow while
+        // what it keeps wraps around its end).
+        const text = chunkOfLines(next, counter, i > 1500);
+        buffer.append(
+          service,
+          next() < 0.5 ? "stdout" : "status",
+          next() < 0.8 ? Buffer.from(text, "latin1") : text,
+        );
+        model.append(service, text);
+        if (i % 97 === 0 || i === 2999) {
+          for (const name of ["api", "web"]) {
+            const got = buffer
+              .tail([name], Number.POSITIVE_INFINITY)
+              .map((e) => e.text)
+              .join("");
+            assert.equal(got, model.all(name), `after ${i + 1} appends, ${name}`);
+          }
+        }
+      }
+    });
+  }
+
+  it("`tail` cuts the oldest included entry at a line boundary and merges services in read order", () => {
+    const buffer = new LogBuffer();
+    buffer.append("a", "stdout", Buffer.from("a1\na2\na3\n"));
+    buffer.append("b", "stderr", "b1\n");
+    buffer.append("a", "stdout", Buffer.from("a4\n"));
+    assert.deepEqual(
+      buffer.tail([], 2).map((e) => [e.service, e.stream, e.text]),
+      [
+        ["a", "stdout", "a3\n"],
+        ["b", "stderr", "b1\n"],
+        ["a", "stdout", "a4\n"],
+      ],
+    );
+  });
+
+  it("followers get each entry as it is appended, as latin1 text", () => {
+    const buffer = new LogBuffer();
+    const seen: string[] = [];
+    const stop = buffer.follow((e) => seen.push(`${e.service}:${e.text}`));
+    buffer.append("a", "stdout", Buffer.from([0xff, 0x41, 10]));
+    stop();
+    buffer.append("a", "stdout", Buffer.from("later\n"));
+    assert.deepEqual(seen, ["a:\u00ffA\n"]);
+  });
+});
