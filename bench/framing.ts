@@ -1,6 +1,8 @@
 /**
- * The framing of one chunk of lines, by line length: `frameLines` (src/run/output.ts) against
- * `replaceAll` alone, which is what it does for long lines. Sets SHORT_LINE_BYTES there.
+ * The framing of one chunk of lines in isolation, by line length: `frameLines` (src/run/output.ts)
+ * against `replaceAll` alone, which is what it does for long lines. In a quiet heap this favours
+ * `replaceAll` more than a running `up` does: SHORT_LINE_BYTES was set from end-to-end runs
+ * (bench/README.md).
  *
  *   node --import tsx bench/framing.ts
  */

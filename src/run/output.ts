@@ -6,8 +6,8 @@
  * interleave. Work is per chunk, not per line: the chunk's whole lines are read as a `latin1`
  * string (one byte per character, so every byte value 0-255 round-trips exactly and invalid UTF-8
  * passes through unchanged), the prefix is inserted after each newline by V8's native
- * `replaceAll`, and the result is written as `latin1` again. That is several times cheaper than
- * copying line by line (see bench/RESULTS.md).
+ * `replaceAll` (short lines: copied with it byte by byte), and the result is written as `latin1`
+ * again (see `frameLines` and bench/README.md).
  */
 import { writeSync } from "node:fs";
 import type { Colors } from "../cli/colors.js";
@@ -101,7 +101,9 @@ export class OutputMux {
 
   /** Called once when the destination is gone (EPIPE). */
   onClosed(listener: () => void): void {
-    this.closedListeners.push(listener);
+    // Closed already (a write failed before anyone listened): told all the same.
+    if (this.closed) process.nextTick(listener);
+    else this.closedListeners.push(listener);
   }
 
   get isClosed(): boolean {
@@ -185,7 +187,12 @@ export class OutputMux {
     this.closed = true;
     this.closedBy = code;
     for (const resume of this.drainWaiters.splice(0)) resume();
-    for (const listener of this.closedListeners) listener();
+    // Told after the write that failed has returned (as a stream's 'error' event would be):
+    // stopping the run from inside a session's read would re-enter it.
+    const listeners = this.closedListeners.splice(0);
+    process.nextTick(() => {
+      for (const listener of listeners) listener();
+    });
   }
 }
 
@@ -394,10 +401,10 @@ let newlines = new Int32Array(4096);
  * each — a Buffer, or a `latin1` string to be written as such — and how many lines there are.
  *
  * The newlines are found in a latin1 string of the chunk (`String#indexOf` is a builtin, where
- * `Buffer#indexOf` is a call into C++ per line). Then two ways, by what is faster (measured with
- * bench/framing.ts): `replaceAll` inserts the prefix in one native pass, but builds its result
- * from a piece per line, so for short lines (a chatty service's) copying the bytes in a plain
- * loop is several times faster.
+ * `Buffer#indexOf` is a call into C++ per line). Then two ways: `replaceAll` inserts the prefix in
+ * one native pass, but builds its result from a piece per line, so for short lines (a chatty
+ * service's) copying the bytes in a plain loop costs less in a running `up` (13 % less CPU at
+ * 20-byte lines end to end; bench/README.md).
  */
 export function frameLines(
   chunk: Buffer,
