@@ -153,6 +153,42 @@ describe("waiting until ready", () => {
     assert.deepEqual(result, { ok: false, aborted: false, reason: "not ready after 200ms (port 1 refused)" });
   });
 
+  it("an attempt cut short by the deadline does not hide the last answer an attempt got", async () => {
+    let attempts = 0;
+    const result = await waitUntilReady({
+      intervalMs: 1,
+      timeoutMs: 300,
+      signal: never(),
+      // The first attempt is answered; the second hangs until the deadline aborts it (as a
+      // connect can on a loaded machine) and then reports that it got no answer.
+      attempt: (deadline) =>
+        ++attempts === 1
+          ? Promise.resolve({ ok: false, reason: "port 1 refused" })
+          : new Promise((resolve) =>
+              deadline.addEventListener("abort", () => resolve({ ok: false, reason: "port 1: no answer" })),
+            ),
+    });
+    assert.deepEqual(result, { ok: false, aborted: false, reason: "not ready after 300ms (port 1 refused)" });
+    assert.equal(attempts, 2);
+  });
+
+  it("with no answered attempt, the cut one is what is reported", async () => {
+    const result = await waitUntilReady({
+      intervalMs: 1,
+      timeoutMs: 100,
+      signal: never(),
+      attempt: (deadline) =>
+        new Promise((resolve) =>
+          deadline.addEventListener("abort", () => resolve({ ok: false, reason: "port 1: no answer" })),
+        ),
+    });
+    assert.deepEqual(result, {
+      ok: false,
+      aborted: false,
+      reason: "not ready after 100ms (port 1: no answer)",
+    });
+  });
+
   it("a fatal outcome ends the wait at once", async () => {
     let attempts = 0;
     const result = await waitUntilReady({

@@ -154,21 +154,24 @@ export type WaitResult =
  * Tries `attempt` until it passes, every `intervalMs`, for at most `timeoutMs`:
  * `{ok: false, reason: "not ready after 60s (port 8080 refused)"}` when the time is up.
  */
+const NO_ATTEMPT = "no attempt finished";
+
 export async function waitUntilReady(options: WaitOptions): Promise<WaitResult> {
   const { intervalMs, timeoutMs, signal } = options;
   const started = performance.now();
-  let last = "no attempt finished";
+  let last = NO_ATTEMPT;
   const left = () => timeoutMs - (performance.now() - started);
   for (;;) {
     if (signal.aborted) return { ok: false, aborted: true };
     const remaining = left();
     if (remaining <= 0) break;
-    const outcome = await options.attempt(
-      AbortSignal.any([signal, AbortSignal.timeout(Math.ceil(remaining))]),
-    );
+    const deadline = AbortSignal.timeout(Math.ceil(remaining));
+    const outcome = await options.attempt(AbortSignal.any([signal, deadline]));
     if (outcome.ok) return outcome;
     if (signal.aborted) return { ok: false, aborted: true };
-    last = outcome.reason;
+    // An attempt cut short by the deadline says nothing new ("no answer" only because time ran
+    // out, e.g. on a loaded machine): the last answer an attempt did get is the one to report.
+    if (!deadline.aborted || last === NO_ATTEMPT) last = outcome.reason;
     if (outcome.fatal) return { ok: false, aborted: false, reason: `not ready: ${last}` };
     const pause = Math.min(intervalMs, left());
     if (pause <= 0) break;
