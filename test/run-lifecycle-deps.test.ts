@@ -139,8 +139,10 @@ services:
     run: {type: local, command: [bash, -c, 'echo $$ > db.pid; trap "echo db stopping; exit 0" TERM; echo "db up"; while :; do sleep 0.1; done']}
   api:
     depends_on: [db]
-    run: {type: local, command: [bash, -c, 'trap "kill -0 $(cat db.pid) && echo api stopping, db still up; sleep 0.3; exit 0" TERM; echo "api up"; while :; do sleep 0.1; done']}
+    run: {type: local, command: [bash, -c, 'trap ''kill -0 $(cat db.pid) && echo api stopping, db still up; sleep 0.3; exit 0'' TERM; echo "api up"; while :; do sleep 0.1; done']}
 `);
+    // db.pid is read when api is stopped (the trap is in single quotes): api may start before
+    // db has written it ("started" is spawned, not ready).
     await run.waitForOutput("all 2 sessions ready");
     await run.waitForOutput("api up");
     await run.waitForOutput("db up");
