@@ -21,6 +21,8 @@ describe("control characters from outside are escaped", { timeout: 120_000 }, ()
     run: {command: [sleep, "3600"]}
   broken:
     target: none
+    # After warned has said its warning: broken's failure ends the run.
+    depends_on: {warned: {condition: service_ready}}
     env: {override: {FAKE_MIRRORD_FAIL: "boom\\r\\x9b31m hidden"}}
     run: {command: [sleep, "3600"]}
 `);
