@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { chromiumOptions } from "../test/helpers/chromium.js";
 import { killMarked, MARKER_VAR, MIRRORD_UP } from "./lib.js";
 
 const SERVICES = 50;
@@ -77,20 +78,7 @@ async function measure(flood: boolean): Promise<Result> {
     });
     up.on("exit", () => reject(new Error(`up exited:\n${head}`)));
   });
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-    env: { ...process.env, [MARKER_VAR]: marker },
-  });
+  const browser = await chromium.launch(chromiumOptions(MARKER_VAR, marker));
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(url, { waitUntil: "commit", timeout: 120_000 });

@@ -8,8 +8,8 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
+import { CHROMIUM } from "./helpers/chromium.js";
 import {
-  CHROMIUM,
   type Dashboard,
   down,
   launchChromium,

@@ -198,7 +198,7 @@ export class OutputMux {
 
 /** Writes all of `data` to a file descriptor (a string as latin1); a short write is continued. */
 function writeAll(fd: number, data: Buffer | string): void {
-  let rest = typeof data === "string" ? data : data;
+  let rest = data;
   for (;;) {
     const written = typeof rest === "string" ? writeSync(fd, rest, null, "latin1") : writeSync(fd, rest);
     if (written >= rest.length) return;

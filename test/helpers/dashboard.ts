@@ -10,12 +10,12 @@ import { join } from "node:path";
 import { after } from "node:test";
 import type { Browser } from "playwright-core";
 import type { ServiceStatus } from "../../src/run/control-types.js";
+import { CHROMIUM, chromiumOptions } from "./chromium.js";
 import { REPO_ROOT } from "./paths.js";
 import { killMarked, MARKER_VAR, newMarker } from "./processes.js";
 import { client } from "./ps.js";
 import { startUp, type UpOptions, type UpRun } from "./up.js";
 
-export const CHROMIUM = "/usr/bin/chromium";
 /** Where the tests leave their screenshots (git-ignored). */
 export const SCREENSHOTS = join(REPO_ROOT, "test", "screenshots");
 
@@ -117,20 +117,7 @@ export async function launchChromium(): Promise<Browser | undefined> {
     await browser?.close().catch(() => {});
     killMarked(marker);
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-    env: { ...process.env, [MARKER_VAR]: marker },
-  });
+  browser = await chromium.launch(chromiumOptions(MARKER_VAR, marker));
   return browser;
 }
 
