@@ -308,6 +308,11 @@ async function sustained(reps: number) {
     return { bytes, file, oneFile, full, one, yamlFull, yamlOne };
   });
   const CAT = "10 × cat through one pipe, no prefix (limit)";
+  // Bounds for one Node process (bench/apps/floor.mjs): what the tools' CPU per line is measured against.
+  const FLOOR_RAW = "bound: one Node process passing chunks through (no prefix, lines not kept whole)";
+  const FLOOR_FRAMED = "bound: one Node process framing whole lines only (latin1 + replaceAll)";
+  const FLOORS = [FLOOR_RAW, FLOOR_FRAMED];
+  const contendersFor = (bytes: number) => [...TOOLS, ...(bytes === 100 ? [CAT] : []), ...FLOORS];
   const catScript = (f: string) =>
     `{ ${names("s", SERVICES)
       .map(() => `cat ${f} &`)
@@ -321,6 +326,19 @@ async function sustained(reps: number) {
           cwd: OUT,
           stdio: ["ignore", fd, "ignore"],
         });
+        return { run, watched: await watchRun(run) };
+      }
+      if (FLOORS.includes(who)) {
+        const commands = (full ? v.full : v.one).map(([, command]) => command);
+        const mode = who === FLOOR_RAW ? "raw" : "framed";
+        const run = launchCommand(
+          process.execPath,
+          [join(ROOT, "bench", "apps", "floor.mjs"), mode, ...commands],
+          {
+            cwd: OUT,
+            stdio: ["ignore", fd, "ignore"],
+          },
+        );
         return { run, watched: await watchRun(run) };
       }
       const run = start(who as Tool, full ? v.yamlFull : v.yamlOne, full ? v.full : v.one, {
@@ -339,9 +357,9 @@ async function sustained(reps: number) {
   const out = join(OUT, "sustained.out");
   for (let rep = 0; rep < reps; rep++) {
     for (const v of variants) {
-      const contenders = v.bytes === 100 ? [...TOOLS, CAT] : [...TOOLS];
-      for (const who of order(contenders, rep)) {
-        const format: Format = who === CAT ? "bare" : (who as Tool);
+      for (const who of order(contendersFor(v.bytes), rep)) {
+        const format: Format =
+          who === CAT || who === FLOOR_RAW ? "bare" : who === FLOOR_FRAMED ? "mirrord-up" : (who as Tool);
         for (const full of [false, true]) {
           const key = `${v.bytes}|${who}|${full ? "full" : "one"}`;
           const { run, watched } = await once(v, who, full, out);
@@ -375,7 +393,7 @@ async function sustained(reps: number) {
       "lower",
       false,
     );
-    for (const who of v.bytes === 100 ? [...TOOLS, CAT] : [...TOOLS]) {
+    for (const who of contendersFor(v.bytes)) {
       const key = `${v.bytes}|${who}`;
       const baseWall = median(wall[`${key}|one`] ?? []);
       const baseCpu = median(cpu[`${key}|one`] ?? []);

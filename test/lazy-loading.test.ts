@@ -2,7 +2,7 @@
  * What each command loads. The Kubernetes client is ~450 ms to load: only commands that talk to
  * a cluster may load it. The config reader and runner (dist/mirrord-up-heavy.cjs: YAML, zod, the
  * template engine) is ~1.5 MB: the control commands, which only talk to a running `up`, do not
- * load it.
+ * load it. `up` does not load `node:crypto` (~2 MiB for the whole run) unless a feature needs it.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -89,4 +89,26 @@ describe("lazy loading of the config reader", { timeout: 60_000 }, () => {
       assert.ok(modules.some((m) => HEAVY.test(m)));
     });
   }
+});
+
+describe("lazy loading of node:crypto", { timeout: 60_000 }, () => {
+  const LOCAL = `services:\n  once:\n    run: {type: local, command: [sh, -c, "echo hi"]}\n`;
+
+  it("`mirrord-up up` of a local service does not load it", async () => {
+    const modules = await loadedModules(["-k", "k", "--no-color"], withConfig(LOCAL), {
+      MIRRORD_UP_RUNTIME_DIR: tempDir(),
+    });
+    assert.ok(modules.includes("node:child_process"), "the trace lists Node's modules");
+    assert.equal(modules.includes("node:crypto"), false);
+  });
+
+  it("`mirrord-up config --output-dir` does not load it either (its temporary names come from /dev/urandom)", async () => {
+    const dir = withConfig(LOCAL);
+    const modules = await loadedModules(
+      ["config", "--no-resolve", "-k", "k", "--output-dir", join(dir, "out")],
+      dir,
+    );
+    assert.ok(modules.includes("node:fs"), "the trace lists Node's modules");
+    assert.equal(modules.includes("node:crypto"), false);
+  });
 });

@@ -111,6 +111,36 @@ describe("no orphan at any moment", { timeout: 900_000 }, () => {
     await nothingLeft(run.marker, 60_000);
   });
 
+  it("a program starts without waiting for the watchdog to read its record, and the record is not lost", async () => {
+    // The record is in the watchdog's pipe when the program is released: a stopped watchdog does
+    // not hold the start, and once it runs again it still stops what was recorded.
+    const gate = join(tempDir(), "gate");
+    const run = startUp(
+      `services:
+  first:
+    run: {type: local, command: [sh, -c, 'echo first; while [ ! -e "$0" ]; do sleep 0.05; done; echo go; exec sleep 3600', ${JSON.stringify(gate)}]}
+    ready_when: {log: "^go$"}
+  second:
+    run: {type: local, command: [sh, -c, 'echo second; exec sleep 3600']}
+    depends_on: {first: {condition: service_ready}}
+`,
+      { args: ["-t", "1"] },
+    );
+    await run.waitForOutput(/first +\| first/);
+    const watchdog = processesWithMarker(run.marker).find((p) => p.cmdline.includes("mirrord-up-watchdog"));
+    assert.ok(watchdog, "the watchdog runs");
+    process.kill(watchdog.pid, "SIGSTOP");
+    try {
+      writeFileSync(gate, "");
+      await run.waitForOutput(/second +\| second/);
+      run.child.kill("SIGKILL");
+      await run.exited;
+    } finally {
+      process.kill(watchdog.pid, "SIGCONT");
+    }
+    await nothingLeft(run.marker, 60_000);
+  });
+
   it("the watchdog takes no orders from TMPDIR: a newline in it cannot make it kill a group", async () => {
     const victim = bystander();
     const base = tempDir();

@@ -4,7 +4,6 @@
  * followed, mode 0600 from the start) and renamed over `<name>.json`: a link there is replaced,
  * never written through, and a file someone else created never receives the contents.
  */
-import { randomBytes } from "node:crypto";
 import {
   closeSync,
   constants,
@@ -23,6 +22,7 @@ import {
 import { join, resolve } from "node:path";
 import { type Diagnostic, UserError } from "../config/diagnostics.js";
 import { describeErrno, describeFileType } from "../config/regular-file.js";
+import { randomHex } from "../text/lazy-crypto.js";
 
 export interface OutputFile {
   /** The file name inside the directory (`api.json`). */
@@ -84,7 +84,7 @@ function existingNonRegular(path: string): string | undefined {
 
 function writeAnew(dir: string, file: OutputFile): void {
   const target = join(dir, file.name);
-  const temporary = join(dir, `.${file.name}.${randomBytes(6).toString("hex")}.tmp`);
+  const temporary = join(dir, `.${file.name}.${randomHex(6)}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(

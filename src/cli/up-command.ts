@@ -1,5 +1,5 @@
 /** `mirrord-up [up] [SERVICE...]`: validate, check, then hand the sessions to the supervisor. */
-import { randomBytes } from "node:crypto";
+
 import { formatDiagnostic, sortDiagnostics, UserError } from "../config/diagnostics.js";
 import { DashboardHost } from "../control/dashboard-server.js";
 import { alreadyRunningError, type ControlSocket, claimControlSocket } from "../control/server.js";
@@ -17,6 +17,7 @@ import { SESSION_MARKER_VAR, sessionMarker } from "../run/process-groups.js";
 import { Session } from "../run/session.js";
 import { type Planner, type SessionFactory, Supervisor } from "../run/supervisor.js";
 import { WatchdogClient } from "../run/watchdog-client.js";
+import { randomHex } from "../text/lazy-crypto.js";
 import { colorsFor, wantsColor } from "./colors.js";
 import type { CliIO } from "./io.js";
 import { type Prepared, prepare } from "./prepare.js";
@@ -102,7 +103,7 @@ async function runSessions(
   const timeoutMs = flags.timeoutSeconds * 1000;
   // Marks every process of this run (see `markedProcesses`), so that one that left its process
   // group is still found and stopped.
-  const runId = randomBytes(8).toString("hex");
+  const runId = randomHex(8);
   const watchdog = new WatchdogClient(timeoutMs, configDir.path, runId, io.env);
   let dashboard: DashboardHost | undefined;
   try {
@@ -118,7 +119,7 @@ async function runSessions(
     if (flags.ui) {
       const pgid = startUi(mirrord, childEnv, io.cwd, mux);
       if (pgid !== undefined) {
-        watchdog.register(pgid).catch(() => {});
+        watchdog.register(pgid, () => {});
         extraGroups.push(pgid);
       }
     }

@@ -16,7 +16,6 @@
  *   with `Content-Type: application/json` (the handler's rule), which a form cannot send;
  * - a strict Content-Security-Policy (no inline script or style), nosniff, no referrer, no framing.
  */
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { UserError } from "../config/diagnostics.js";
@@ -24,6 +23,7 @@ import { describeErrno } from "../config/regular-file.js";
 import type { SessionPlan } from "../plan/assemble.js";
 import { localAddress, shellQuote } from "../run/banner.js";
 import type { RunControl } from "../run/control-types.js";
+import { nodeCrypto } from "../text/lazy-crypto.js";
 import { type DashboardAssets, dashboardAssets } from "./dashboard-assets.js";
 import { type ControlHandler, createControlHandler } from "./handler.js";
 import type { DashboardResponse } from "./protocol.js";
@@ -95,7 +95,13 @@ export class DashboardServer {
     });
     const bound = (server.address() as AddressInfo).port;
     // 256 bits; base64url needs no escaping in a URL fragment or a header.
-    return new DashboardServer(server, control, assets, randomBytes(32).toString("base64url"), bound);
+    return new DashboardServer(
+      server,
+      control,
+      assets,
+      nodeCrypto().randomBytes(32).toString("base64url"),
+      bound,
+    );
   }
 
   /** The address to open: the token travels in the fragment, which browsers never send. */
@@ -180,7 +186,7 @@ export class DashboardServer {
     const header = req.headers["x-mirrord-up-token"];
     const given = bearer ?? (typeof header === "string" ? header.trim() : undefined);
     // Digests have one length, so the comparison takes the same time whatever was sent.
-    return given !== undefined && timingSafeEqual(digest(given), this.tokenDigest);
+    return given !== undefined && nodeCrypto().timingSafeEqual(digest(given), this.tokenDigest);
   }
 
   /** `GET /v1/configs[?reveal=1]`: each service's command and mirrord.json, values masked. */
@@ -238,7 +244,7 @@ function curlExample(plan: SessionPlan, sessionHeader: string | undefined): stri
 }
 
 function digest(text: string): Buffer {
-  return createHash("sha256").update(text).digest();
+  return nodeCrypto().createHash("sha256").update(text).digest();
 }
 
 function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string): void {

@@ -6,10 +6,10 @@
  * (or a file appearing or disappearing) calls back, so touching a file or saving it unchanged
  * does nothing.
  */
-import { createHash } from "node:crypto";
 import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import { FileReadError, readRegularFile } from "../config/regular-file.js";
+import { nodeCrypto } from "../text/lazy-crypto.js";
 
 /** Bigger files are compared by their size alone: the config and env files are at most 1 MiB. */
 const MAX_COMPARED_BYTES = 4 * 1024 * 1024;
@@ -105,7 +105,7 @@ export function watchFiles(
 /** The content's hash; undefined when the file cannot be read (it is missing). */
 function digestOf(path: string): string | undefined {
   try {
-    return createHash("sha256").update(readRegularFile(path, MAX_COMPARED_BYTES)).digest("hex");
+    return nodeCrypto().createHash("sha256").update(readRegularFile(path, MAX_COMPARED_BYTES)).digest("hex");
   } catch (error) {
     if (error instanceof FileReadError && error.reason !== "missing")
       return `${error.reason}:${error.message}`;

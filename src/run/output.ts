@@ -386,6 +386,19 @@ export function prefixLines(chunk: Buffer, start: number, end: number, prefix: s
 }
 
 /** Lines without their last newline, each with `prefix` before it, and the newline back. */
+/** Whether the first SAMPLE_LINES lines of `text` (or all, if fewer) are short on average. */
+function startsWithShortLines(text: string): boolean {
+  let at = -1;
+  let seen = 0;
+  while (seen < SAMPLE_LINES) {
+    const next = text.indexOf("\n", at + 1);
+    if (next < 0) break;
+    at = next;
+    seen++;
+  }
+  return at + 1 < seen * SHORT_LINE_BYTES;
+}
+
 function prefixBody(body: string, prefix: string): string {
   if (prefix.length === 0) return `${body}\n`;
   return `${prefix}${body.replaceAll("\n", `\n${prefix}`)}\n`;
@@ -393,6 +406,8 @@ function prefixBody(body: string, prefix: string): string {
 
 /** Lines shorter than this on average are framed byte by byte; longer ones by `replaceAll`. */
 const SHORT_LINE_BYTES = 48;
+/** How many of a chunk's first lines decide which way it is framed. */
+const SAMPLE_LINES = 8;
 /** Where the newlines of the chunk being framed are (reused, grown when needed). */
 let newlines = new Int32Array(4096);
 
@@ -400,11 +415,12 @@ let newlines = new Int32Array(4096);
  * `chunk[start, end)` holds whole lines; returns them with `prefix` (a `latin1` string) before
  * each — a Buffer, or a `latin1` string to be written as such — and how many lines there are.
  *
- * The newlines are found in a latin1 string of the chunk (`String#indexOf` is a builtin, where
- * `Buffer#indexOf` is a call into C++ per line). Then two ways: `replaceAll` inserts the prefix in
- * one native pass, but builds its result from a piece per line, so for short lines (a chatty
- * service's) copying the bytes in a plain loop costs less in a running `up` (13 % less CPU at
- * 20-byte lines end to end; bench/README.md).
+ * The chunk is read as a latin1 string. Long lines: `replaceAll` inserts the prefix in one native
+ * pass, and the number of lines follows from the length it added. Short lines (a chatty
+ * service's, judged by the chunk's first lines): `replaceAll` builds its result from a piece per
+ * line, so the newlines are found with `String#indexOf` (a builtin, where `Buffer#indexOf` is a
+ * call into C++ per line) and the bytes copied in a plain loop, which costs less in a running
+ * `up` (13 % less CPU at 20-byte lines end to end; bench/README.md).
  */
 export function frameLines(
   chunk: Buffer,
@@ -413,6 +429,11 @@ export function frameLines(
   prefix: string,
 ): { data: Buffer | string; lines: number } {
   const text = chunk.toString("latin1", start, end);
+  if (prefix.length > 0 && !startsWithShortLines(text)) {
+    const body = text.slice(0, -1).replaceAll("\n", `\n${prefix}`);
+    // Each newline but the last gained a prefix.
+    return { data: `${prefix}${body}\n`, lines: 1 + (body.length - text.length + 1) / prefix.length };
+  }
   let lines = 0;
   for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) {
     if (lines === newlines.length) {
@@ -423,7 +444,6 @@ export function frameLines(
     newlines[lines++] = at;
   }
   if (prefix.length === 0) return { data: chunk.subarray(start, end), lines };
-  if (text.length >= lines * SHORT_LINE_BYTES) return { data: prefixBody(text.slice(0, -1), prefix), lines };
   const head = Buffer.from(prefix, "latin1");
   const out = Buffer.allocUnsafe(text.length + lines * head.length);
   let o = 0;

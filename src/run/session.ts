@@ -160,26 +160,28 @@ export class Session {
     this.attach(child.stderr, this.stderrSink);
     child.on("exit", (code, signal) => this.handleExit(code, signal));
     // The program runs only once its group is recorded by the watchdog: there is no moment in
-    // which a SIGKILL of mirrord-up could leave it running unrecorded.
-    this.groups.register(pid).then(
-      () => {
-        if (this.stopRequested) {
-          launched.abort();
-          return;
-        }
-        launched.release();
-        if (this.plan.type === "local") {
-          const ready = this.plan.lifecycle.readyWhen;
-          const waiting = ready ? `, waiting for ${describeCheck(ready.check)}` : "";
-          this.mux.status(this.name, `started (pid ${pid})${waiting}`, "dim");
-          this.markConnected();
-        }
-      },
-      (error: Error) => {
+    // which a SIGKILL of mirrord-up could leave it running unrecorded. Usually the record is
+    // made at once and the program released right here, while the next sessions are spawned.
+    this.groups.register(pid, (error) => {
+      if (error) {
         this.startError = `cannot start: ${error.message}`;
         launched.abort();
-      },
-    );
+        return;
+      }
+      if (this.stopRequested) {
+        launched.abort();
+        return;
+      }
+      launched.release();
+      if (this.plan.type !== "local") return;
+      // Reported once `start` has returned: the supervisor records "started" before "ready".
+      queueMicrotask(() => {
+        const ready = this.plan.lifecycle.readyWhen;
+        const waiting = ready ? `, waiting for ${describeCheck(ready.check)}` : "";
+        this.mux.status(this.name, `started (pid ${pid})${waiting}`, "dim");
+        this.markConnected();
+      });
+    });
   }
 
   private handleExit(code: number | null, signal: NodeJS.Signals | null): void {

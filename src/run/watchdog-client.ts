@@ -1,8 +1,9 @@
 /**
  * The dead man's switch. mirrord-up starts this tiny process first and keeps a pipe to its stdin.
  * Every session's process group is recorded with it *before* the session's program runs: the
- * session is started through a launcher that waits for the watchdog's acknowledgement (see
- * `launcher.ts`). If mirrord-up disappears without saying "done" (even by SIGKILL, which no
+ * session is started through a launcher held until the group's record is in the watchdog's pipe
+ * (see `launcher.ts`). No acknowledgement is needed: once `write(2)` has put the line in the pipe,
+ * the watchdog reads it before it can see end-of-file, whenever mirrord-up dies. If mirrord-up disappears without saying "done" (even by SIGKILL, which no
  * handler can catch), the pipe closes and the watchdog stops what it recorded: SIGTERM to each
  * group and to each process that carries this run's session marker in its environment but left
  * its group (`setsid` daemons), up to the grace period for them to end, then SIGKILL; then it
@@ -15,11 +16,10 @@
  * grace period, the directory and the run id are arguments, and every line read from the pipe is
  * checked (a group id must be digits) before it is used.
  *
- * Protocol on stdin, one command per line: `group <pgid>` (answered with `ok <pgid>` on stdout
- * once recorded), `forget <pgid>` (the group is empty; its id may be reused), `done`.
+ * Protocol on stdin, one command per line: `group <pgid>`, `forget <pgid>` (the group is empty; its
+ * id may be reused), `done`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 
 export const WATCHDOG_SCRIPT = `
 trap '' INT HUP PIPE
@@ -33,7 +33,7 @@ while IFS=' ' read -r command value extra; do
   # A group id is a number above 1: "-0" is our own group, "-1" every process we may signal.
   case $value in ''|0*|1|*[!0-9]*) continue ;; esac
   case $command in
-    group) groups="$groups$value "; echo "ok $value" ;;
+    group) groups="$groups$value " ;;
     forget) kept=" "; for g in $groups; do [ "$g" = "$value" ] || kept="$kept$g "; done; groups=$kept ;;
   esac
 done
@@ -64,15 +64,19 @@ exit 0
 
 /** Records process groups somewhere that outlives mirrord-up. */
 export interface GroupRegistry {
-  /** Resolves once `pgid` is recorded; rejects when it cannot be (the watchdog is gone). */
-  register(pgid: number): Promise<void>;
+  /**
+   * Records `pgid`, then calls `then`: without an argument once the record can no longer be lost,
+   * with the reason when it cannot be made (the watchdog is gone). Synchronously, from inside this
+   * call, when the record went straight into the pipe — the usual case — so that a program held
+   * for it is released without a turn of the event loop.
+   */
+  register(pgid: number, then: (error?: Error) => void): void;
   /** The group is empty: stop tracking it (its id may be reused by an unrelated process). */
   forget(pgid: number): void;
 }
 
 export class WatchdogClient implements GroupRegistry {
   private readonly child: ChildProcess;
-  private readonly waiting = new Map<number, { resolve(): void; reject(error: Error): void }>();
   private gone?: Error;
 
   /**
@@ -86,36 +90,36 @@ export class WatchdogClient implements GroupRegistry {
       {
         // Its own group and no terminal: it must outlive a SIGKILL of mirrord-up's group.
         detached: true,
-        stdio: ["pipe", "pipe", "ignore"],
+        stdio: ["pipe", "ignore", "ignore"],
         env,
       },
     );
     this.child.unref();
     this.child.stdin?.on("error", () => {}); // the watchdog gone is reported through `exit`
-    for (const stream of [this.child.stdin, this.child.stdout]) {
-      (stream as unknown as { unref?: () => void } | null)?.unref?.();
-    }
-    const acks = createInterface({ input: this.child.stdout as NodeJS.ReadableStream });
-    acks.on("line", (line) => {
-      const pgid = Number(line.slice(3));
-      this.waiting.get(pgid)?.resolve();
-      this.waiting.delete(pgid);
+    (this.child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    this.child.on("error", (error) => {
+      this.gone ??= new Error(`the watchdog could not start: ${error.message}`);
     });
-    const fail = (why: string) => {
-      this.gone ??= new Error(why);
-      for (const pending of this.waiting.values()) pending.reject(this.gone);
-      this.waiting.clear();
-    };
-    this.child.on("error", (error) => fail(`the watchdog could not start: ${error.message}`));
-    this.child.on("exit", () => fail("the watchdog exited"));
+    this.child.on("exit", () => {
+      this.gone ??= new Error("the watchdog exited");
+    });
   }
 
-  register(pgid: number): Promise<void> {
-    if (this.gone) return Promise.reject(this.gone);
-    return new Promise((resolve, reject) => {
-      this.waiting.set(pgid, { resolve, reject });
-      this.send(`group ${pgid}`);
-    });
+  register(pgid: number, then: (error?: Error) => void): void {
+    const stdin = this.child.stdin;
+    if (this.gone || !stdin?.writable) {
+      then(this.gone ?? new Error("the watchdog exited"));
+      return;
+    }
+    let answered = false;
+    const answer = (error?: Error | null) => {
+      if (answered) return;
+      answered = true;
+      then(error ? (this.gone ?? new Error(`the watchdog exited (${error.message})`)) : undefined);
+    };
+    stdin.write(`group ${pgid}\n`, answer);
+    // Nothing left in Node's queue and no error: write(2) took the line, it is in the pipe.
+    if (stdin.writableLength === 0 && !stdin.errored) answer();
   }
 
   forget(pgid: number): void {
