@@ -419,8 +419,8 @@ let newlines = new Int32Array(4096);
  * pass, and the number of lines follows from the length it added. Short lines (a chatty
  * service's, judged by the chunk's first lines): `replaceAll` builds its result from a piece per
  * line, so the newlines are found with `String#indexOf` (a builtin, where `Buffer#indexOf` is a
- * call into C++ per line) and the bytes copied in a plain loop, which costs less in a running
- * `up` (13 % less CPU at 20-byte lines end to end; bench/README.md).
+ * call into C++ per line) and the bytes copied in a plain loop, four at a time, which costs less
+ * in a running `up` (bench/README.md).
  */
 export function frameLines(
   chunk: Buffer,
@@ -446,13 +446,37 @@ export function frameLines(
   if (prefix.length === 0) return { data: chunk.subarray(start, end), lines };
   const head = Buffer.from(prefix, "latin1");
   const out = Buffer.allocUnsafe(text.length + lines * head.length);
+  const to = new DataView(out.buffer, out.byteOffset, out.length);
+  const fromHead = new DataView(head.buffer, head.byteOffset, head.length);
+  const fromChunk = new DataView(chunk.buffer, chunk.byteOffset, chunk.length);
   let o = 0;
   let from = start;
   for (let i = 0; i < lines; i++) {
-    for (let k = 0; k < head.length; k++) out[o++] = head[k] as number;
-    const to = start + (newlines[i] as number);
-    for (let k = from; k <= to; k++) out[o++] = chunk[k] as number;
-    from = to + 1;
+    o = copyBytes(fromHead, head, 0, head.length, to, out, o);
+    const next = start + (newlines[i] as number) + 1;
+    o = copyBytes(fromChunk, chunk, from, next, to, out, o);
+    from = next;
   }
   return { data: out, lines };
+}
+
+/**
+ * Copies `bytes[from, end)` into `out` at `o`, four bytes at a time through the DataViews over the
+ * same memory (any alignment), the rest one by one; returns where the copy ends in `out`. For a
+ * 20-byte line this is ~40 % less CPU than a byte loop (bench/README.md).
+ */
+function copyBytes(
+  view: DataView,
+  bytes: Uint8Array,
+  from: number,
+  end: number,
+  outView: DataView,
+  out: Uint8Array,
+  o: number,
+): number {
+  let k = from;
+  let at = o;
+  for (; k + 4 <= end; k += 4, at += 4) outView.setUint32(at, view.getUint32(k));
+  for (; k < end; k++) out[at++] = bytes[k] as number;
+  return at;
 }
