@@ -1,0 +1,105 @@
+/**
+ * The launcher that holds a session's program until mirrord-up lets it run (src/run/launcher.ts),
+ * on real processes: nothing runs before the release, nothing ever runs after an abort, and a
+ * `sh -c` script (the gate put in front of it, one shell instead of two) sees exactly what
+ * `sh -c` run directly gives it.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { launchHeld, NOT_RELEASED_STATUS } from "../src/run/launcher.js";
+import { tempDir } from "./helpers/tmp.js";
+
+interface Ended {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function held(file: string, args: string[], cwd = tempDir(), path = process.env.PATH) {
+  const launched = launchHeld(file, args, { cwd, env: { PATH: path } });
+  let stdout = "";
+  let stderr = "";
+  launched.child.stdout?.on("data", (c: Buffer) => {
+    stdout += c.toString();
+  });
+  launched.child.stderr?.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const ended = new Promise<Ended>((resolve) =>
+    launched.child.on("close", (code) => resolve({ code, stdout, stderr })),
+  );
+  const cmdline = () => readFileSync(`/proc/${launched.child.pid}/cmdline`, "latin1").split("\0");
+  return { ...launched, ended, cmdline, cwd };
+}
+
+/** What `sh ARGS` run directly prints and exits with. */
+function direct(args: string[]): Ended {
+  const r = spawnSync("sh", args, { encoding: "utf8", env: { PATH: process.env.PATH } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("the launcher", { timeout: 60_000 }, () => {
+  const scripts: string[][] = [
+    ["-c", 'printf "%s|" "$0" "$@"; echo', "name", "a b", "", "*"],
+    ["-c", 'printf "%s|" "$0" "$#"; echo'],
+    ["-c", "echo one\nif", "named"],
+    ["-c", "echo $LINENO; exit 7"],
+    ["-c", 'echo "[$mirrord_up_gate]"; ls /proc/self/fd | wc -l'],
+    ["-c", ""],
+  ];
+  for (const args of scripts) {
+    it(`sh ${JSON.stringify(args)} behaves as it does without the launcher`, async () => {
+      const run = held("sh", args);
+      run.release();
+      assert.deepEqual(await run.ended, direct(args));
+    });
+  }
+
+  it("a `sh -c` script is held by its own shell (no second shell), a program by the launcher", async () => {
+    const script = held("sh", ["-c", "exit 0"]);
+    const program = held("sleep", ["0"]);
+    try {
+      assert.equal(script.cmdline()[0], "sh", "ps shows the command as given");
+      assert.ok(!script.cmdline().includes("mirrord-up-launch"));
+      assert.ok(program.cmdline().includes("mirrord-up-launch"));
+    } finally {
+      script.release();
+      program.release();
+    }
+    assert.equal((await script.ended).code, 0);
+    assert.equal((await program.ended).code, 0);
+  });
+
+  for (const [file, args] of [
+    ["sh", ["-c", "touch ran"]],
+    ["touch", ["ran"]],
+  ] as const) {
+    it(`\`${file} ${args.join(" ")}\` never runs when aborted`, async () => {
+      const run = held(file, [...args]);
+      run.abort();
+      assert.equal((await run.ended).code, NOT_RELEASED_STATUS);
+      assert.equal(existsSync(join(run.cwd, "ran")), false);
+    });
+
+    it(`\`${file} ${args.join(" ")}\` runs once released`, async () => {
+      const run = held(file, [...args]);
+      run.release();
+      assert.equal((await run.ended).code, 0);
+      assert.equal(existsSync(join(run.cwd, "ran")), true);
+    });
+  }
+
+  it("a `sh` other than /bin/sh first on PATH is the one that runs the script", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "sh"), '#!/bin/sh\necho "other shell: $*"\n');
+    chmodSync(join(dir, "sh"), 0o755);
+    const run = held("sh", ["-c", "echo real"], dir, `${dir}:${process.env.PATH}`);
+    run.release();
+    const ended = await run.ended;
+    assert.equal(ended.stdout, "other shell: -c echo real\n");
+    assert.equal(ended.code, 0);
+  });
+});
