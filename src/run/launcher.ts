@@ -9,21 +9,14 @@
  * nothing is left running.
  *
  * The program and its arguments are passed as positional parameters, never as shell text.
- *
- * When the program is this same shell running a script (`sh -c SCRIPT [NAME [ARG...]]`, `sh` being
- * /bin/sh), the gate is put in front of the script instead: one shell starts instead of two (a
- * fork and exec less per service; bench/README.md), with the same `$0`, `$@` and line numbers.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { statSync } from "node:fs";
 import type { Writable } from "node:stream";
-import { findExecutable } from "./find-executable.js";
 
 /** Exit status of a launcher that was never released (mirrord-up or its watchdog went away). */
 export const NOT_RELEASED_STATUS = 125;
 
-const GATE = `IFS= read -r mirrord_up_gate <&3 && [ "$mirrord_up_gate" = go ] || exit ${NOT_RELEASED_STATUS}; exec 3<&-; unset mirrord_up_gate;`;
-const LAUNCH_SCRIPT = `${GATE} exec "$@"`;
+const LAUNCH_SCRIPT = `IFS= read -r go <&3 && [ "$go" = go ] || exit ${NOT_RELEASED_STATUS}; exec 3<&-; exec "$@"`;
 
 export interface Launched {
   child: ChildProcess;
@@ -39,14 +32,7 @@ export function launchHeld(
   args: readonly string[],
   options: { cwd: string; env: NodeJS.ProcessEnv },
 ): Launched {
-  const [flag, script, ...rest] = args;
-  const folded = flag === "-c" && script !== undefined && isLauncherShell(file, options);
-  const argv = folded
-    ? ["-c", `${GATE} ${script}`, ...(rest.length > 0 ? rest : [file])]
-    : ["-c", LAUNCH_SCRIPT, "mirrord-up-launch", file, ...args];
-  const child = spawn("/bin/sh", argv, {
-    // What `ps` shows: the command as the user gave it.
-    argv0: folded ? file : undefined,
+  const child = spawn("/bin/sh", ["-c", LAUNCH_SCRIPT, "mirrord-up-launch", file, ...args], {
     cwd: options.cwd,
     env: options.env,
     // Own process group: the terminal's Ctrl-C reaches mirrord-up only, which then stops each
@@ -61,18 +47,4 @@ export function launchHeld(
     release: () => gate?.end("go\n"),
     abort: () => gate?.end(),
   };
-}
-
-/** Whether `file`, looked up as exec would, is the shell the launcher runs (/bin/sh). */
-function isLauncherShell(file: string, options: { cwd: string; env: NodeJS.ProcessEnv }): boolean {
-  if (file !== "sh" && file !== "/bin/sh") return false;
-  const found = findExecutable(file, options.env.PATH, options.cwd);
-  if (found === undefined) return false;
-  try {
-    const a = statSync(found);
-    const b = statSync("/bin/sh");
-    return a.dev === b.dev && a.ino === b.ino;
-  } catch {
-    return false;
-  }
 }
