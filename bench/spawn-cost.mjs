@@ -21,7 +21,7 @@ for (let i = 0; i < 100; i++) {
 const perSpawn = (performance.now() - t0) / 100;
 const rss = process.memoryUsage().rss / 2 ** 20;
 console.log(
-  `RSS ${rss.toFixed(0)} MiB: ${perSpawn.toFixed(2)} ms per spawn (${kept.length + objects.length > 0 ? "with" : "no"} ballast)`,
+  `RSS ${rss.toFixed(0)} MiB: ${perSpawn.toFixed(2)} ms per spawn (${mib > 0 ? `${mib} MiB of` : "no"} ballast)`,
 );
 for (const child of children) process.kill(-child.pid, "SIGKILL");
 process.exit(0);

@@ -12,6 +12,7 @@ import {
   checkHttp,
   checkPort,
   LogMatcher,
+  type ProbeOutcome,
   waitUntilReady,
 } from "../src/run/readiness-probe.js";
 import { freePort } from "./helpers/ports.js";
@@ -130,6 +131,12 @@ describe("log check", () => {
   });
 });
 
+/** An attempt that hangs until the deadline aborts it, then reports that it got no answer. */
+const unanswered = (deadline: AbortSignal): Promise<ProbeOutcome> =>
+  new Promise((resolve) =>
+    deadline.addEventListener("abort", () => resolve({ ok: false, reason: "port 1: no answer" })),
+  );
+
 describe("waiting until ready", () => {
   it("passes as soon as an attempt passes", async () => {
     let attempts = 0;
@@ -162,11 +169,7 @@ describe("waiting until ready", () => {
       // The first attempt is answered; the second hangs until the deadline aborts it (as a
       // connect can on a loaded machine) and then reports that it got no answer.
       attempt: (deadline) =>
-        ++attempts === 1
-          ? Promise.resolve({ ok: false, reason: "port 1 refused" })
-          : new Promise((resolve) =>
-              deadline.addEventListener("abort", () => resolve({ ok: false, reason: "port 1: no answer" })),
-            ),
+        ++attempts === 1 ? Promise.resolve({ ok: false, reason: "port 1 refused" }) : unanswered(deadline),
     });
     assert.deepEqual(result, { ok: false, aborted: false, reason: "not ready after 300ms (port 1 refused)" });
     assert.equal(attempts, 2);
@@ -177,10 +180,7 @@ describe("waiting until ready", () => {
       intervalMs: 1,
       timeoutMs: 100,
       signal: never(),
-      attempt: (deadline) =>
-        new Promise((resolve) =>
-          deadline.addEventListener("abort", () => resolve({ ok: false, reason: "port 1: no answer" })),
-        ),
+      attempt: unanswered,
     });
     assert.deepEqual(result, {
       ok: false,

@@ -1,5 +1,4 @@
 /** `mirrord-up [up] [SERVICE...]`: validate, check, then hand the sessions to the supervisor. */
-
 import { formatDiagnostic, sortDiagnostics, UserError } from "../config/diagnostics.js";
 import { DashboardHost } from "../control/dashboard-server.js";
 import { alreadyRunningError, type ControlSocket, claimControlSocket } from "../control/server.js";

@@ -6,8 +6,8 @@
  * interleave. Work is per chunk, not per line: the chunk's whole lines are read as a `latin1`
  * string (one byte per character, so every byte value 0-255 round-trips exactly and invalid UTF-8
  * passes through unchanged), the prefix is inserted after each newline by V8's native
- * `replaceAll` (short lines: copied with it byte by byte), and the result is written as `latin1`
- * again (see `frameLines` and bench/README.md).
+ * `replaceAll` (short lines: copied four bytes at a time instead), and the result is written as
+ * `latin1` again (see `frameLines` and bench/README.md).
  */
 import { writeSync } from "node:fs";
 import type { Colors } from "../cli/colors.js";
@@ -385,7 +385,6 @@ export function prefixLines(chunk: Buffer, start: number, end: number, prefix: s
   return prefixBody(chunk.toString("latin1", start, end - 1), prefix);
 }
 
-/** Lines without their last newline, each with `prefix` before it, and the newline back. */
 /** Whether the first SAMPLE_LINES lines of `text` (or all, if fewer) are short on average. */
 function startsWithShortLines(text: string): boolean {
   let at = -1;
@@ -399,6 +398,7 @@ function startsWithShortLines(text: string): boolean {
   return at + 1 < seen * SHORT_LINE_BYTES;
 }
 
+/** Lines without their last newline, each with `prefix` before it, and the newline back. */
 function prefixBody(body: string, prefix: string): string {
   if (prefix.length === 0) return `${body}\n`;
   return `${prefix}${body.replaceAll("\n", `\n${prefix}`)}\n`;
@@ -430,9 +430,9 @@ export function frameLines(
 ): { data: Buffer | string; lines: number } {
   const text = chunk.toString("latin1", start, end);
   if (prefix.length > 0 && !startsWithShortLines(text)) {
-    const body = text.slice(0, -1).replaceAll("\n", `\n${prefix}`);
-    // Each newline but the last gained a prefix.
-    return { data: `${prefix}${body}\n`, lines: 1 + (body.length - text.length + 1) / prefix.length };
+    const data = prefixBody(text.slice(0, -1), prefix);
+    // Each line gained one prefix.
+    return { data, lines: (data.length - text.length) / prefix.length };
   }
   let lines = 0;
   for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) {

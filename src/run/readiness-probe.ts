@@ -150,12 +150,12 @@ export type WaitResult =
   | { ok: false; aborted: true }
   | { ok: false; aborted: false; reason: string };
 
+const NO_ATTEMPT = "no attempt finished";
+
 /**
  * Tries `attempt` until it passes, every `intervalMs`, for at most `timeoutMs`:
  * `{ok: false, reason: "not ready after 60s (port 8080 refused)"}` when the time is up.
  */
-const NO_ATTEMPT = "no attempt finished";
-
 export async function waitUntilReady(options: WaitOptions): Promise<WaitResult> {
   const { intervalMs, timeoutMs, signal } = options;
   const started = performance.now();

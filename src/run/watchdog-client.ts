@@ -3,11 +3,11 @@
  * Every session's process group is recorded with it *before* the session's program runs: the
  * session is started through a launcher held until the group's record is in the watchdog's pipe
  * (see `launcher.ts`). No acknowledgement is needed: once `write(2)` has put the line in the pipe,
- * the watchdog reads it before it can see end-of-file, whenever mirrord-up dies. If mirrord-up disappears without saying "done" (even by SIGKILL, which no
- * handler can catch), the pipe closes and the watchdog stops what it recorded: SIGTERM to each
- * group and to each process that carries this run's session marker in its environment but left
- * its group (`setsid` daemons), up to the grace period for them to end, then SIGKILL; then it
- * removes the private config directory.
+ * the watchdog reads it before it can see end-of-file, whenever mirrord-up dies. If mirrord-up
+ * disappears without saying "done" (even by SIGKILL, which no handler can catch), the pipe closes
+ * and the watchdog stops what it recorded: SIGTERM to each group and to each process that carries
+ * this run's session marker in its environment but left its group (`setsid` daemons), up to the
+ * grace period for them to end, then SIGKILL; then it removes the private config directory.
  *
  * It is a POSIX sh script rather than a second Node process: it boots in a millisecond and uses
  * about a megabyte, where Node costs ~40 ms of CPU and ~40 MiB while the sessions are starting.
