@@ -1,12 +1,11 @@
 /**
- * The framing of one chunk of lines in isolation, by line length: `frameLines` (src/run/output.ts)
- * against `replaceAll` alone, which is what it does for long lines. In a quiet heap this favours
- * `replaceAll` more than a running `up` does: SHORT_LINE_BYTES was set from end-to-end runs
- * (bench/README.md).
+ * The framing of one 64 KiB chunk of lines in isolation, by line length: the WebAssembly framer
+ * (`frameLines`, src/run/frame.ts) against the portable one (latin1 string and `replaceAll`, used
+ * where Node has no WebAssembly), each result made a Buffer.
  *
  *   node --import tsx bench/framing.ts
  */
-import { frameLines, prefixLines } from "../src/run/output.js";
+import { frameLines, frameLinesPortable, prefixLines } from "../src/run/frame.js";
 
 const prefix = Buffer.from("api    | ").toString("latin1");
 
@@ -24,7 +23,7 @@ function time(run: () => void, bytes: number, chunk: Buffer): number {
   return performance.now() - t0;
 }
 
-console.log("| line bytes | replaceAll + latin1 Buffer | frameLines | |");
+console.log("| line bytes | portable (replaceAll) | WebAssembly | portable / WebAssembly |");
 console.log("| --- | --- | --- | --- |");
 for (const width of [10, 20, 32, 40, 48, 56, 64, 80, 100, 200]) {
   const chunk = chunkOf(width);
@@ -33,7 +32,9 @@ for (const width of [10, 20, 32, 40, 48, 56, 64, 80, 100, 200]) {
   if (!toBuffer(frameLines(chunk, 0, chunk.length, prefix).data).equals(expected))
     throw new Error(`width ${width}: differs`);
   const bytes = 200e6;
-  const a = time(() => Buffer.from(prefixLines(chunk, 0, chunk.length, prefix), "latin1"), bytes, chunk);
+  if (!toBuffer(frameLinesPortable(chunk, 0, chunk.length, prefix).data).equals(expected))
+    throw new Error(`width ${width}: the portable framer differs`);
+  const a = time(() => toBuffer(frameLinesPortable(chunk, 0, chunk.length, prefix).data), bytes, chunk);
   const b = time(() => toBuffer(frameLines(chunk, 0, chunk.length, prefix).data), bytes, chunk);
   console.log(
     `| ${width} | ${a.toFixed(0)} ms / 200 MB | ${b.toFixed(0)} ms / 200 MB | ${(a / b).toFixed(2)}× |`,

@@ -1,16 +1,11 @@
 /** The line framer on real streams: chunk boundaries, partial lines, the memory bound, hand-over. */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
 import picocolors from "picocolors";
-import {
-  frameLines,
-  LineSink,
-  MAX_LINE_BYTES,
-  OutputMux,
-  PARTIAL_LINE_IDLE_MS,
-  prefixLines,
-} from "../src/run/output.js";
+import { frameLines, frameLinesPortable, prefixLines } from "../src/run/frame.js";
+import { LineSink, MAX_LINE_BYTES, OutputMux, PARTIAL_LINE_IDLE_MS } from "../src/run/output.js";
 
 function setup(options: { prefix?: boolean } = {}) {
   const stream = new PassThrough();
@@ -80,6 +75,25 @@ describe("LineSink", () => {
     assert.deepEqual(Buffer.concat(got), Buffer.concat(expected));
   });
 
+  it("gives a stream its own copy of framed lines: a later chunk (and the framer's memory growing) cannot change them", async () => {
+    const stream = new PassThrough();
+    const mux = new OutputMux(stream, ["svc"], {
+      colors: picocolors.createColors(false),
+      prefix: true,
+      timestamps: false,
+    });
+    const sink = new LineSink(mux, mux.linePrefix("svc", "stdout"));
+    const many = Array.from({ length: 40_000 }, (_, i) => `${i}`.padEnd(99, "y"));
+    // Nothing is read until both chunks are in: the stream holds on to what it was given.
+    sink.push(Buffer.from("first\nsecond\n"));
+    sink.push(Buffer.from(many.map((line) => `${line}\n`).join("")));
+    stream.end();
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    const want = ["first", "second", ...many].map((line) => `svc | ${line}\n`).join("");
+    assert.ok(Buffer.concat(chunks).toString() === want, "the output differs from the lines written");
+  });
+
   it("offers lines to an interceptor, and hands the rest of a chunk back when it lets go", () => {
     const { sink, text } = setup();
     const seen: string[] = [];
@@ -131,36 +145,80 @@ describe("frameLines", () => {
     return { bytes: Buffer.concat(parts), lines };
   }
 
-  it("frames short lines, long lines and mixes of them exactly, every byte value, with any prefix", () => {
+  it("frames short lines, long lines and mixes of them exactly, every byte value, with any prefix, both ways", () => {
     let seed = 7;
     const next = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed / 2 ** 31;
     };
+    const ways = { frameLines, frameLinesPortable };
     for (const prefix of ["", "a | ", "é-service | 2026-11-27T10:00:00.000Z "].map((p) => Buffer.from(p))) {
       for (let round = 0; round < 300; round++) {
-        // Average line length from 1 to ~400 bytes, so that both ways are taken.
+        // Average line length from 1 to ~400 bytes, chunks up to ~1.6 MB (the framer's memory grows).
         const width = 1 + Math.floor(next() ** 2 * 400);
         const lines: Buffer[] = [];
         for (let i = 0, n = 1 + Math.floor(next() * 2000); i < n; i++) {
-          const length = Math.floor(next() * 2 * width);
-          lines.push(
-            Buffer.from(Array.from({ length }, () => (Math.floor(next() * 255) + 11) % 256)),
-            Buffer.from([10]),
-          );
+          const line = Buffer.allocUnsafe(Math.floor(next() * 2 * width) + 1);
+          for (let k = 0; k < line.length - 1; k++) line[k] = (Math.floor(next() * 255) + 11) % 256;
+          line[line.length - 1] = 10;
+          lines.push(line);
+        }
+        // Two thirds of the rounds begin with a line held from earlier chunks (in one or two pieces).
+        let body = Buffer.concat(lines);
+        let held: Buffer[] = [];
+        if (round % 3 > 0) {
+          const newline = body.indexOf(10);
+          const cut = Math.floor(newline / 2);
+          held =
+            round % 3 === 1
+              ? [body.subarray(0, newline)]
+              : [body.subarray(0, cut), body.subarray(cut, newline)];
+          body = body.subarray(newline);
         }
         const head = Buffer.from("partial-before");
-        const chunk = Buffer.concat([head, ...lines, Buffer.from("partial-after")]);
+        const chunk = Buffer.concat([head, body, Buffer.from("partial-after")]);
         const end = chunk.length - "partial-after".length;
-        const framed = frameLines(chunk, head.length, end, prefix.toString("latin1"));
-        const got = typeof framed.data === "string" ? Buffer.from(framed.data, "latin1") : framed.data;
-        const want = expected(chunk, head.length, end, prefix);
-        assert.equal(framed.lines, want.lines, `round ${round}: line count`);
-        assert.ok(
-          got.equals(want.bytes),
-          `round ${round} (width ${width}, prefix "${prefix}"): bytes differ`,
-        );
+        const whole = Buffer.concat([...held, chunk.subarray(head.length, end)]);
+        const want = expected(whole, 0, whole.length, prefix);
+        for (const [name, frame] of Object.entries(ways)) {
+          const framed = frame(chunk, head.length, end, prefix.toString("latin1"), held);
+          const got = typeof framed.data === "string" ? Buffer.from(framed.data, "latin1") : framed.data;
+          assert.equal(framed.lines, want.lines, `${name}, round ${round}: line count`);
+          assert.ok(
+            got.equals(want.bytes),
+            `${name}, round ${round} (width ${width}, prefix "${prefix}"): bytes differ`,
+          );
+        }
       }
     }
+  });
+
+  it("takes the WebAssembly way where Node has WebAssembly (a Buffer, where the portable way gives a string)", () => {
+    const chunk = Buffer.from("a\nbb\n");
+    assert.ok(Buffer.isBuffer(frameLines(chunk, 0, chunk.length, "> ").data));
+    assert.equal(typeof frameLinesPortable(chunk, 0, chunk.length, "> ").data, "string");
+  });
+
+  it("frames with the portable way under node --jitless (no WebAssembly there)", () => {
+    const script = [
+      'import { frameLines } from "./src/run/frame.ts";',
+      'const chunk = Buffer.from("one\\ntwo\\n");',
+      'const framed = frameLines(chunk, 0, chunk.length, "x | ");',
+      "console.log(JSON.stringify({ wasm: typeof WebAssembly, type: typeof framed.data, data: String(framed.data), lines: framed.lines }));",
+    ].join("\n");
+    const run = spawnSync(
+      process.execPath,
+      ["--jitless", "--import", "tsx", "--input-type=module", "-e", script],
+      {
+        encoding: "utf8",
+      },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), {
+      wasm: "undefined",
+      type: "string",
+      data: "x | one\nx | two\n",
+      lines: 2,
+    });
   });
 });

@@ -3,16 +3,14 @@
  * service in sorted-name order (no red: red means trouble), status lines `name ▸ text`.
  *
  * Lines are framed per (service, stream) and written whole, so lines of different services never
- * interleave. Work is per chunk, not per line: the chunk's whole lines are read as a `latin1`
- * string (one byte per character, so every byte value 0-255 round-trips exactly and invalid UTF-8
- * passes through unchanged), the prefix is inserted after each newline by V8's native
- * `replaceAll` (short lines: copied four bytes at a time instead), and the result is written as
- * `latin1` again (see `frameLines` and bench/README.md).
+ * interleave. Work is per chunk, not per line: a chunk's whole lines are framed at once
+ * (frame.ts), bytes as they are, so invalid UTF-8 passes through unchanged.
  */
 import { writeSync } from "node:fs";
 import type { Colors } from "../cli/colors.js";
 import { escapeControlChars } from "../text/escape-control.js";
 import type { LogStream } from "./control-types.js";
+import { frameLines } from "./frame.js";
 
 /** A partial line (no newline yet) is shown after this much silence. */
 export const PARTIAL_LINE_IDLE_MS = 200;
@@ -110,15 +108,20 @@ export class OutputMux {
     return this.closed;
   }
 
-  /** Writes whole lines (a string is taken as `latin1` bytes). False = the caller should wait for drain. */
-  write(data: Buffer | string): boolean {
+  /**
+   * Writes whole lines (a string is taken as `latin1` bytes). False = the caller should wait for
+   * drain. `borrowed`: the Buffer is only valid during this call (frameLines), so a stream, which
+   * may hold on to it, gets a copy.
+   */
+  write(data: Buffer | string, borrowed = false): boolean {
     if (this.closed) return true;
     try {
       if (this.fileFd !== undefined) {
         writeAll(this.fileFd, data);
         return true;
       }
-      return typeof data === "string" ? this.stream.write(data, "latin1") : this.stream.write(data);
+      if (typeof data === "string") return this.stream.write(data, "latin1");
+      return this.stream.write(borrowed ? Buffer.from(data) : data);
     } catch (error) {
       this.markClosed((error as NodeJS.ErrnoException).code ?? "EIO");
       return true;
@@ -254,21 +257,18 @@ export class LineSink {
       this.hold(chunk);
       return true;
     }
-    const prefix = this.prefix();
-    let ok = true;
-    let start = 0;
-    if (this.pendingLength > 0) {
-      // The held start of a line, completed by this chunk: written first, on its own.
-      const line = Buffer.concat([...this.takePending(), chunk.subarray(0, first + 1)]);
-      this.record?.(line, 1);
-      ok = this.mux.write(prefix + line.toString("latin1"));
-      start = first + 1;
-    }
+    // A held start of a line is completed by this chunk and framed with it, in one write.
+    const held = this.pendingLength > 0 ? this.takePending() : [];
     const last = chunk.lastIndexOf(NEWLINE);
-    if (last >= start) {
-      const framed = frameLines(chunk, start, last + 1, prefix);
-      this.record?.(chunk.subarray(start, last + 1), framed.lines);
-      ok = this.mux.write(framed.data) && ok;
+    const framed = frameLines(chunk, 0, last + 1, this.prefix(), held);
+    // Written before anything else can frame (framed.data may be borrowed from the framer).
+    const ok = this.mux.write(framed.data, true);
+    if (this.record) {
+      if (held.length === 0) this.record(chunk.subarray(0, last + 1), framed.lines);
+      else {
+        this.record(Buffer.concat([...held, chunk.subarray(0, first + 1)]), 1);
+        if (last > first) this.record(chunk.subarray(first + 1, last + 1), framed.lines - 1);
+      }
     }
     if (last + 1 < chunk.length) this.hold(chunk.subarray(last + 1));
     else this.clearIdle();
@@ -369,114 +369,4 @@ export class LineSink {
       this.idleTimer = undefined;
     }
   }
-}
-
-/** `lines` (latin1, each ending with a newline) with `prefix` before each. */
-export function prefixText(lines: string, prefix: string): string {
-  if (prefix.length === 0) return lines;
-  return `${prefix}${lines.slice(0, -1).replaceAll("\n", `\n${prefix}`)}\n`;
-}
-
-/**
- * `chunk[start, end)` holds whole lines; returns them with `prefix` (a `latin1` string) before
- * each, as a `latin1` string: write it with the `latin1` encoding to get the exact bytes back.
- */
-export function prefixLines(chunk: Buffer, start: number, end: number, prefix: string): string {
-  return prefixBody(chunk.toString("latin1", start, end - 1), prefix);
-}
-
-/** Whether the first SAMPLE_LINES lines of `text` (or all, if fewer) are short on average. */
-function startsWithShortLines(text: string): boolean {
-  let at = -1;
-  let seen = 0;
-  while (seen < SAMPLE_LINES) {
-    const next = text.indexOf("\n", at + 1);
-    if (next < 0) break;
-    at = next;
-    seen++;
-  }
-  return at + 1 < seen * SHORT_LINE_BYTES;
-}
-
-/** Lines without their last newline, each with `prefix` before it, and the newline back. */
-function prefixBody(body: string, prefix: string): string {
-  if (prefix.length === 0) return `${body}\n`;
-  return `${prefix}${body.replaceAll("\n", `\n${prefix}`)}\n`;
-}
-
-/** Lines shorter than this on average are framed byte by byte; longer ones by `replaceAll`. */
-const SHORT_LINE_BYTES = 48;
-/** How many of a chunk's first lines decide which way it is framed. */
-const SAMPLE_LINES = 8;
-/** Where the newlines of the chunk being framed are (reused, grown when needed). */
-let newlines = new Int32Array(4096);
-
-/**
- * `chunk[start, end)` holds whole lines; returns them with `prefix` (a `latin1` string) before
- * each — a Buffer, or a `latin1` string to be written as such — and how many lines there are.
- *
- * The chunk is read as a latin1 string. Long lines: `replaceAll` inserts the prefix in one native
- * pass, and the number of lines follows from the length it added. Short lines (a chatty
- * service's, judged by the chunk's first lines): `replaceAll` builds its result from a piece per
- * line, so the newlines are found with `String#indexOf` (a builtin, where `Buffer#indexOf` is a
- * call into C++ per line) and the bytes copied in a plain loop, four at a time, which costs less
- * in a running `up` (bench/README.md).
- */
-export function frameLines(
-  chunk: Buffer,
-  start: number,
-  end: number,
-  prefix: string,
-): { data: Buffer | string; lines: number } {
-  const text = chunk.toString("latin1", start, end);
-  if (prefix.length > 0 && !startsWithShortLines(text)) {
-    const data = prefixBody(text.slice(0, -1), prefix);
-    // Each line gained one prefix.
-    return { data, lines: (data.length - text.length) / prefix.length };
-  }
-  let lines = 0;
-  for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) {
-    if (lines === newlines.length) {
-      const bigger = new Int32Array(newlines.length * 2);
-      bigger.set(newlines);
-      newlines = bigger;
-    }
-    newlines[lines++] = at;
-  }
-  if (prefix.length === 0) return { data: chunk.subarray(start, end), lines };
-  const head = Buffer.from(prefix, "latin1");
-  const out = Buffer.allocUnsafe(text.length + lines * head.length);
-  const to = new DataView(out.buffer, out.byteOffset, out.length);
-  const fromHead = new DataView(head.buffer, head.byteOffset, head.length);
-  const fromChunk = new DataView(chunk.buffer, chunk.byteOffset, chunk.length);
-  let o = 0;
-  let from = start;
-  for (let i = 0; i < lines; i++) {
-    o = copyBytes(fromHead, head, 0, head.length, to, out, o);
-    const next = start + (newlines[i] as number) + 1;
-    o = copyBytes(fromChunk, chunk, from, next, to, out, o);
-    from = next;
-  }
-  return { data: out, lines };
-}
-
-/**
- * Copies `bytes[from, end)` into `out` at `o`, four bytes at a time through the DataViews over the
- * same memory (any alignment), the rest one by one; returns where the copy ends in `out`. For a
- * 20-byte line this is ~40 % less CPU than a byte loop (bench/README.md).
- */
-function copyBytes(
-  view: DataView,
-  bytes: Uint8Array,
-  from: number,
-  end: number,
-  outView: DataView,
-  out: Uint8Array,
-  o: number,
-): number {
-  let k = from;
-  let at = o;
-  for (; k + 4 <= end; k += 4, at += 4) outView.setUint32(at, view.getUint32(k));
-  for (; k < end; k++) out[at++] = bytes[k] as number;
-  return at;
 }
