@@ -4,7 +4,7 @@
  * that have a textual form (`on-failure:3`, `500ms`) are parsed here, so every later stage sees
  * plain numbers.
  */
-import { z } from "zod";
+import * as z from "zod/v4";
 import { plainRustRegexProblem } from "./regex-crate.js";
 
 /** A restart policy, parsed. `maxRetries` undefined = no limit. */

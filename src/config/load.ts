@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from "yaml";
-import type { z } from "zod";
+import type * as z from "zod/v4";
 import { type Diagnostic, UserError } from "./diagnostics.js";
 import { allowedKeysAt } from "./json-schema-walk.js";
 import { FileReadError, readRegularFile } from "./regular-file.js";

@@ -6,7 +6,7 @@
  * Defaults are not applied here; the plan step applies them, so that it can tell "not written"
  * from "written with the default value" (a `run.type: local` service must not set mirrord fields).
  */
-import { z } from "zod";
+import * as z from "zod/v4";
 import {
   dependsOnSchema,
   envFileSchema,
