@@ -122,6 +122,8 @@ services:
       { args: ["--keep-going"] },
     );
     await run.waitForOutput(/api +▸ not started: migrate exited with code 4/);
+    // web's line may come after that report (nothing orders the two services' output).
+    await run.waitForOutput(/web +\| web \d+/);
     const web = Number(/web +\| web (\d+)/.exec(run.stdout().toString())?.[1]);
     assert.ok(isAlive(web));
     const states = Object.fromEntries((await ps(run)).map((r) => [r.name, r.state]));
