@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
 import picocolors from "picocolors";
-import { frameLines, frameLinesPortable, prefixLines } from "../src/run/frame.js";
+import { frameLines, frameLinesPortable } from "../src/run/frame.js";
 import { LineSink, MAX_LINE_BYTES, OutputMux, PARTIAL_LINE_IDLE_MS } from "../src/run/output.js";
 
 function setup(options: { prefix?: boolean } = {}) {
@@ -111,17 +111,20 @@ describe("LineSink", () => {
   });
 });
 
-describe("prefixLines", () => {
+describe("frameLinesPortable", () => {
   it("inserts the prefix before every line of a region", () => {
     const chunk = Buffer.from("a\nbb\nccc\n");
-    assert.equal(prefixLines(chunk, 0, chunk.length, "> "), "> a\n> bb\n> ccc\n");
-    assert.equal(prefixLines(chunk, 2, 5, "# "), "# bb\n");
+    assert.equal(frameLinesPortable(chunk, 0, chunk.length, "> ").data, "> a\n> bb\n> ccc\n");
+    assert.equal(frameLinesPortable(chunk, 2, 5, "# ").data, "# bb\n");
   });
 
   it("keeps every byte value exact through the latin1 string", () => {
     const all = Buffer.from([...Array.from({ length: 256 }, (_, i) => i).filter((b) => b !== 10), 10]);
     const prefix = Buffer.from("é | "); // a multi-byte UTF-8 prefix, too
-    const out = Buffer.from(prefixLines(all, 0, all.length, prefix.toString("latin1")), "latin1");
+    const out = Buffer.from(
+      frameLinesPortable(all, 0, all.length, prefix.toString("latin1")).data as string,
+      "latin1",
+    );
     assert.deepEqual(out, Buffer.concat([prefix, all]));
   });
 });

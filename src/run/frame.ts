@@ -44,7 +44,7 @@ export const frameLinesPortable: Framer = (chunk, start, end, prefix, held = [])
     for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) lines++;
     return { data: chunk.subarray(start, end), lines };
   }
-  const data = prefixBody(text.slice(0, -1), prefix);
+  const data = prefixText(text, prefix);
   // Each line gained one prefix.
   return { data, lines: (data.length - text.length) / prefix.length };
 };
@@ -52,21 +52,7 @@ export const frameLinesPortable: Framer = (chunk, start, end, prefix, held = [])
 /** `lines` (latin1, each ending with a newline) with `prefix` before each. */
 export function prefixText(lines: string, prefix: string): string {
   if (prefix.length === 0) return lines;
-  return prefixBody(lines.slice(0, -1), prefix);
-}
-
-/**
- * `chunk[start, end)` holds whole lines; returns them with `prefix` (a `latin1` string) before
- * each, as a `latin1` string: write it with the `latin1` encoding to get the exact bytes back.
- */
-export function prefixLines(chunk: Buffer, start: number, end: number, prefix: string): string {
-  return prefixBody(chunk.toString("latin1", start, end - 1), prefix);
-}
-
-/** Lines without their last newline, each with `prefix` before it, and the newline back. */
-function prefixBody(body: string, prefix: string): string {
-  if (prefix.length === 0) return `${body}\n`;
-  return `${prefix}${body.replaceAll("\n", `\n${prefix}`)}\n`;
+  return `${prefix}${lines.slice(0, -1).replaceAll("\n", `\n${prefix}`)}\n`;
 }
 
 /** Room the module's 16-byte loads and stores may use past the end of what they read or write. */
