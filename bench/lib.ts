@@ -47,13 +47,18 @@ export interface Launched {
 /** Markers of every launch of this process, for killAllLaunched(). */
 const launchedMarkers = new Set<string>();
 
-/** Spawns a runner (node + its entry) in its own process group, like a shell runs a job. */
+/**
+ * Spawns a runner's installed command (its bin file, executed: the kernel reads its `#!` line, as
+ * when a user types the command) in its own process group, like a shell runs a job. The Node that
+ * runs the bench comes first on PATH, so `env node` and `exec node` find the same one.
+ */
 export function launch(
   entry: string,
   args: string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv; stdio?: StdioOptions },
 ): Launched {
-  return launchCommand(process.execPath, [entry, ...args], options);
+  const path = `${dirname(process.execPath)}:${options.env?.PATH ?? process.env.PATH ?? ""}`;
+  return launchCommand(entry, args, { ...options, env: { ...options.env, PATH: path } });
 }
 
 /** Spawns any command in its own process group, with a fresh marker in its environment. */

@@ -69,6 +69,10 @@ const common = {
   define: { "import.meta.url": "__bundleUrl" },
   banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
+  // V8 keeps a script's whole source for as long as it runs: whitespace and syntax minified, names
+  // kept (stack traces still name functions). The heavy bundle: 0.94 MB -> 0.65 MB.
+  minifyWhitespace: true,
+  minifySyntax: true,
 };
 
 // Built beside the bundles, then renamed over them, the CLI last: a test running

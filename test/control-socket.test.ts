@@ -4,9 +4,9 @@
  * with a scripted run on the other side (test/helpers/run-control-stub.ts).
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
+import { Agent, request } from "node:http";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { UserError } from "../src/config/diagnostics.js";
@@ -263,6 +263,69 @@ describe("claiming the socket", () => {
     assert.deepEqual(await stream.done, { end: "closing" });
     assert.equal(existsSync(path), false);
     assert.equal(control.logFollowerCount, 0, "the stream unsubscribed");
+  });
+});
+
+describe("what the socket costs an up that nobody asks", () => {
+  it("loads node:http with the first connection, not before (a fresh process, a raw request)", () => {
+    const script = [
+      'import { connect } from "node:net";',
+      'import { claimSocketPath } from "./src/control/server.ts";',
+      'const loaded = () => process.moduleLoadList.includes("NativeModule http");',
+      "const path = process.argv[1];",
+      'const claim = await claimSocketPath(path, "f");',
+      "const before = loaded();",
+      "const answer = await new Promise((resolve, reject) => {",
+      "  const c = connect(path);",
+      '  let text = "";',
+      '  c.on("data", (d) => { text += d; });',
+      '  c.on("end", () => resolve(text));',
+      '  c.on("error", reject);',
+      '  c.write("GET /v1/info HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n");',
+      "});",
+      "await claim.socket.close();",
+      'console.log(JSON.stringify({ before, after: loaded(), status: answer.split("\\r\\n")[0] }));',
+    ].join("\n");
+    const run = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "--input-type=module", "-e", script, socketPath()],
+      { encoding: "utf8", timeout: 30_000 },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), { before: false, after: true, status: "HTTP/1.1 200 OK" });
+  });
+
+  it("closing ends an idle keep-alive connection (a browser's) and answers a request in flight first", async () => {
+    const path = socketPath();
+    const control = new RunControlStub();
+    const socket = await startControlServer(control, path);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<{ status: number; socket: import("node:net").Socket }>((resolve, reject) => {
+        const req = request({ socketPath: path, path: "/v1/info", agent }, (res) => {
+          res.resume();
+          res.on("end", () =>
+            resolve({ status: res.statusCode ?? 0, socket: req.socket as import("node:net").Socket }),
+          );
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    const first = await get();
+    assert.equal(first.status, 200);
+    const idleClosed = new Promise<void>((resolve) => first.socket.once("close", () => resolve()));
+    const following = new ControlClient({
+      file: "f",
+      shownFile: "f",
+      configFlag: undefined,
+      socketPath: path,
+    }).stream("/v1/logs?follow=1", () => {});
+    await waitUntil(() => control.logFollowerCount === 1);
+    await socket.close();
+    await idleClosed;
+    assert.deepEqual(await following.done, { end: "closing" });
+    assert.equal(existsSync(path), false);
+    agent.destroy();
   });
 });
 

@@ -2,12 +2,13 @@
  * What each command loads. The Kubernetes client is ~450 ms to load: only commands that talk to
  * a cluster may load it. The config reader and runner (dist/mirrord-up-heavy.cjs: YAML, zod, the
  * template engine) is ~1.5 MB: the control commands, which only talk to a running `up`, do not
- * load it. `up` does not load `node:crypto` (~2 MiB for the whole run) unless a feature needs it.
+ * load it. `up` does not load `node:crypto` (~2 MiB for the whole run) unless a feature needs it,
+ * nor `node:http` before a client connects, nor Node's file streams for a stdin it never reads.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { startFakeKube, writeKubeconfig } from "./helpers/kube-fake.js";
 import { BIN, REPO_ROOT } from "./helpers/paths.js";
@@ -110,5 +111,56 @@ describe("lazy loading of node:crypto", { timeout: 60_000 }, () => {
     );
     assert.ok(modules.includes("node:fs"), "the trace lists Node's modules");
     assert.equal(modules.includes("node:crypto"), false);
+  });
+});
+
+describe("what `up` of quiet services loads", { timeout: 60_000 }, () => {
+  const LOCAL = `services:\n  once:\n    run: {type: local, command: [sh, -c, "echo hi"]}\n`;
+
+  it("no node:http until a client connects, no file streams for a stdin from /dev/null", async () => {
+    const cwd = withConfig(LOCAL);
+    const trace = join(tempDir(), "imports.txt");
+    const env = { PATH: process.env.PATH, TRACE_BUILTINS_FILE: trace, MIRRORD_UP_RUNTIME_DIR: tempDir() };
+    const child = spawn(
+      process.execPath,
+      ["--require", join(REPO_ROOT, "test", "fixtures", "trace-builtins.cjs"), BIN, "-k", "k", "--no-color"],
+      { cwd, env, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => {
+      out += c;
+    });
+    const code = await new Promise((resolve) => child.on("exit", resolve));
+    assert.equal(code, 0);
+    assert.match(out, /once .*\| hi/);
+    const modules = readFileSync(trace, "utf8").split("\n");
+    assert.ok(modules.includes("node:net"), "the trace lists Node's modules");
+    for (const unwanted of ["node:http", "node:internal/fs/streams", "node:internal/fs/promises"])
+      assert.equal(modules.includes(unwanted), false, unwanted);
+  });
+});
+
+describe("the installed command", { timeout: 60_000 }, () => {
+  it("executed as a file, starts Node with one V8 worker thread (--v8-pool-size=1)", async () => {
+    // The service prints the command line of its parent: mirrord-up itself.
+    const dir = withConfig(
+      `services:\n  parent:\n    run: {type: local, command: [sh, -c, "tr '\\\\0' ' ' < /proc/$PPID/cmdline; echo"]}\n`,
+    );
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        BIN,
+        ["-k", "k", "--no-color"],
+        {
+          cwd: dir,
+          env: {
+            PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
+            MIRRORD_UP_RUNTIME_DIR: tempDir(),
+          },
+        },
+        (error, stdout, stderr) =>
+          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
+    assert.match(out, /parent .*\| node --v8-pool-size=1 \S*mirrord-up\.js -k k --no-color/);
   });
 });

@@ -425,6 +425,22 @@ services:
     assert.doesNotMatch(text, /jobs/);
   });
 
+  it("lists services in code-unit order, as ps and the upstream command's lists (not the locale's)", () => {
+    const sessions = buildRunPlan(
+      parseConfig(`
+services:
+  web: {target: {path: deployment/web}, http_filter: {header_filter: "^a$"}, run: {command: [x]}}
+  Zed: {target: {path: deployment/zed}, http_filter: {header_filter: "^b$"}, run: {command: [x]}}
+  admin: {target: {path: deployment/admin}, http_filter: {header_filter: "^c$"}, run: {command: [x]}}`),
+      { key: "alice", services: [] },
+    ).sessions;
+    const names = bannerLines(sessions, undefined, "1s")
+      .slice(1)
+      .map((l) => l.text.trim().split(" ")[0]);
+    // localeCompare would put Zed last.
+    assert.deepEqual(names, ["Zed", "admin", "web"]);
+  });
+
   it("without a known address the curl line keeps a placeholder", () => {
     const withoutPort = plans().map((p) =>
       p.name === "api" ? { ...p, lifecycle: { ...p.lifecycle, readyWhen: undefined } } : p,

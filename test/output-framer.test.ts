@@ -196,9 +196,22 @@ describe("frameLines", () => {
     }
   });
 
-  it("takes the WebAssembly way where Node has WebAssembly (a Buffer, where the portable way gives a string)", () => {
+  it("takes the WebAssembly way from the first chunk of WASM_FROM_BYTES on, for every chunk after it (a Buffer, where the portable way gives a string)", () => {
+    // A fresh process: in this one, earlier tests have compiled the module already.
+    const script = [
+      'import { frameLines, WASM_FROM_BYTES } from "./src/run/frame.ts";',
+      'const small = Buffer.from("a\\nbb\\n");',
+      'const big = Buffer.from("x".repeat(WASM_FROM_BYTES - 1) + "\\n");',
+      'const way = (chunk) => typeof frameLines(chunk, 0, chunk.length, "> ").data;',
+      "const ways = [way(small), way(small.subarray(0, 2)), way(big.subarray(1)), way(big), way(small)];",
+      "console.log(JSON.stringify(ways));",
+    ].join("\n");
+    const run = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      encoding: "utf8",
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), ["string", "string", "string", "object", "object"]);
     const chunk = Buffer.from("a\nbb\n");
-    assert.ok(Buffer.isBuffer(frameLines(chunk, 0, chunk.length, "> ").data));
     assert.equal(typeof frameLinesPortable(chunk, 0, chunk.length, "> ").data, "string");
   });
 

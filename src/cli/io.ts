@@ -15,7 +15,11 @@ export interface CliIO {
 export async function processIO(): Promise<CliIO> {
   const { userInfo } = await import("node:os");
   return {
-    stdin: process.stdin,
+    // Made when asked for: only prompts read stdin, and a stdin that is a file (`< /dev/null`, a
+    // service manager) would load Node's file streams and promises (~0.5 MiB) for nothing.
+    get stdin() {
+      return process.stdin;
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,

@@ -3,11 +3,12 @@
  * `-f` rules as `up`) and talks to it over its Unix socket.
  */
 import { existsSync } from "node:fs";
-import { type IncomingMessage, request } from "node:http";
+import type { IncomingMessage } from "node:http";
 import { createConnection } from "node:net";
 import { relative } from "node:path";
 import { DEFAULT_CONFIG_FILE } from "../config/default-file.js";
 import { type Diagnostic, ExitCode, UserError } from "../config/diagnostics.js";
+import { nodeHttp } from "./node-http.js";
 import { type EndFrame, type ErrorResponse, isEndFrame } from "./protocol.js";
 import { configFileIdentity, existingRuntimeDir, socketPathFor } from "./runtime-dir.js";
 
@@ -148,7 +149,7 @@ export class ControlClient {
   private request(method: string, path: string, onResponse: (res: IncomingMessage) => void) {
     const socketPath = this.instance.socketPath;
     if (!socketPath) throw notRunning(this.instance);
-    return request(
+    return nodeHttp().request(
       {
         path,
         method,

@@ -16,7 +16,7 @@
  *   with `Content-Type: application/json` (the handler's rule), which a form cannot send;
  * - a strict Content-Security-Policy (no inline script or style), nosniff, no referrer, no framing.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { UserError } from "../config/diagnostics.js";
 import { describeErrno } from "../config/regular-file.js";
@@ -26,6 +26,7 @@ import type { RunControl } from "../run/control-types.js";
 import { nodeCrypto } from "../text/lazy-crypto.js";
 import { type DashboardAssets, dashboardAssets } from "./dashboard-assets.js";
 import { type ControlHandler, createControlHandler } from "./handler.js";
+import { nodeHttp } from "./node-http.js";
 import type { DashboardResponse } from "./protocol.js";
 
 const HOST = "127.0.0.1";
@@ -81,7 +82,7 @@ export class DashboardServer {
    */
   static async listen(control: RunControl, port = 0): Promise<DashboardServer> {
     const assets = await dashboardAssets();
-    const server = createServer();
+    const server = nodeHttp().createServer();
     await new Promise<void>((resolve, reject) => {
       server.once("error", (error: NodeJS.ErrnoException) =>
         reject(

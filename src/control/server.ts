@@ -13,12 +13,13 @@
  */
 
 import { chmodSync, lstatSync, mkdirSync, rmdirSync, statSync, unlinkSync } from "node:fs";
-import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
-import { connect } from "node:net";
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { UserError } from "../config/diagnostics.js";
 import { describeErrno } from "../config/regular-file.js";
 import type { RunControl } from "../run/control-types.js";
 import { type ControlHandler, type ControlHandlerOptions, createControlHandler } from "./handler.js";
+import { nodeHttp } from "./node-http.js";
 import { API_VERSION, type InfoResponse } from "./protocol.js";
 import { configFileIdentity, ensureRuntimeDir, socketPathFor } from "./runtime-dir.js";
 
@@ -101,17 +102,24 @@ export async function claimSocketPath(socketPath: string, file: string): Promise
   }
 }
 
-/** A claimed control socket: answers `info` until `serve()`, then the whole API. */
+/**
+ * A claimed control socket: answers `info` until `serve()`, then the whole API. The socket is a
+ * plain `net` server; the first connection creates the HTTP server that its connections are
+ * handed to.
+ */
 export class ControlSocket {
   private handler?: ControlHandler;
   private closing?: Promise<void>;
+  private http?: HttpServer;
+  /** Every open connection, with how many of its requests are not answered yet. */
+  private readonly connections = new Map<Socket, number>();
 
   private constructor(
     private readonly server: Server,
     readonly socketPath: string,
     readonly file: string,
   ) {
-    server.on("request", (req: IncomingMessage, res: ServerResponse) => this.route(req, res));
+    server.on("connection", (connection: Socket) => this.accept(connection));
   }
 
   static listen(socketPath: string, file: string): Promise<ControlSocket> {
@@ -139,16 +147,39 @@ export class ControlSocket {
 
   /**
    * Ends open streams (with `{"end": "closing"}`), stops listening, removes the socket, and
-   * resolves once every connection is closed (cut after a short grace period).
+   * resolves once every connection is closed: idle ones at once, the others when their answer is
+   * sent, or after a short grace period.
    */
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       this.handler?.endStreams("closing");
       this.server.close(() => resolve());
-      this.server.closeIdleConnections();
-      setTimeout(() => this.server.closeAllConnections(), CLOSE_GRACE_MS).unref();
+      for (const [connection, pending] of this.connections) if (pending === 0) connection.destroy();
+      setTimeout(() => {
+        for (const connection of this.connections.keys()) connection.destroy();
+      }, CLOSE_GRACE_MS).unref();
     });
     return this.closing;
+  }
+
+  private accept(connection: Socket): void {
+    if (this.closing) {
+      connection.destroy();
+      return;
+    }
+    this.connections.set(connection, 0);
+    connection.once("close", () => this.connections.delete(connection));
+    this.http ??= nodeHttp().createServer((req, res) => {
+      const socket = req.socket;
+      this.connections.set(socket, (this.connections.get(socket) ?? 0) + 1);
+      res.once("close", () => {
+        const pending = (this.connections.get(socket) ?? 1) - 1;
+        if (this.connections.has(socket)) this.connections.set(socket, pending);
+        if (this.closing && pending === 0) socket.destroy();
+      });
+      this.route(req, res);
+    });
+    this.http.emit("connection", connection);
   }
 
   private route(req: IncomingMessage, res: ServerResponse): void {
@@ -211,7 +242,8 @@ async function probe(socketPath: string): Promise<"answers" | "stale" | "absent"
 /** Asks a running `up` for its pid, for the message; undefined when it does not say in time. */
 async function askPid(socketPath: string): Promise<number | undefined> {
   return new Promise((resolve) => {
-    const req = request({ socketPath, path: "/v1/info", agent: false, timeout: PROBE_TIMEOUT_MS }, (res) => {
+    const options = { socketPath, path: "/v1/info", agent: false, timeout: PROBE_TIMEOUT_MS };
+    const req = nodeHttp().request(options, (res) => {
       let text = "";
       res.setEncoding("utf8");
       res.on("data", (c: string) => {

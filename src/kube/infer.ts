@@ -9,6 +9,7 @@ import type { Choice, Prompter } from "../cli/prompter.js";
 import type { ConfigPath } from "../config/load.js";
 import { suggest } from "../config/suggest.js";
 import { PlanError, type PlanProblem } from "../plan/problems.js";
+import { byCodeUnit } from "../text/compare.js";
 import { ClusterClient, kubeTimeoutMs } from "./cluster.js";
 import { KubeError } from "./errors.js";
 import { type ContextSource, loadKubeconfig, type ResolvedContext, resolveContext } from "./kubeconfig.js";
@@ -115,7 +116,7 @@ async function inferAll(
 
   const found = new Map<string, InferredTarget>();
   const missing: InferenceRequest[] = [];
-  for (const request of [...requests].sort((a, b) => a.service.localeCompare(b.service))) {
+  for (const request of [...requests].sort((a, b) => byCodeUnit(a.service, b.service))) {
     const client = clientFor.get(request) as ClusterClient;
     const listing = settled.get(listingKey(client, namespaceOf(request)));
     if (listing instanceof KubeError) {

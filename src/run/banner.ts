@@ -4,6 +4,7 @@
  * it steals. Pure, so what a person reads is tested without processes.
  */
 import type { SessionPlan } from "../plan/assemble.js";
+import { byCodeUnit } from "../text/compare.js";
 
 export interface BannerLine {
   text: string;
@@ -19,7 +20,7 @@ export function bannerLines(
   const lines: BannerLine[] = [
     { text: `mirrord-up: all ${n} session${n === 1 ? "" : "s"} ready in ${took}`, style: "ok" },
   ];
-  const sorted = [...plans].sort((a, b) => a.name.localeCompare(b.name));
+  const sorted = [...plans].sort((a, b) => byCodeUnit(a.name, b.name));
   const filtered = sorted.filter((p) => p.usesSessionFilter);
   if (header && filtered.length > 0) {
     const line = `${header.name}: ${header.value}`;

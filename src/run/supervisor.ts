@@ -19,6 +19,7 @@
 import type { RunType, SessionPlan } from "../plan/assemble.js";
 import { jobNames, stopGroups } from "../plan/dependencies.js";
 import type { Dependency } from "../plan/lifecycle.js";
+import { byCodeUnit } from "../text/compare.js";
 import { formatDuration } from "../text/duration.js";
 import { bannerLines } from "./banner.js";
 import type {
@@ -385,7 +386,7 @@ export class Supervisor implements RunControl {
   // --- sessions ---------------------------------------------------------------------------
 
   private sortedSlots(): ServiceSlot[] {
-    return [...this.slots.values()].sort((a, b) => a.plan.name.localeCompare(b.plan.name));
+    return [...this.slots.values()].sort((a, b) => byCodeUnit(a.plan.name, b.plan.name));
   }
 
   /** Queues a service to start as soon as its dependencies allow (see `advance`). */
