@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { startFakeKube, writeKubeconfig } from "./helpers/kube-fake.js";
@@ -141,8 +141,49 @@ describe("what `up` of quiet services loads", { timeout: 60_000 }, () => {
 });
 
 describe("the installed command", { timeout: 60_000 }, () => {
-  it("executed as a file, starts Node with one V8 worker thread (--v8-pool-size=1)", async () => {
-    // The service prints the command line of its parent: mirrord-up itself.
+  /** Runs the bin file as an executable with a `node` first on PATH that records its arguments. */
+  function nodeArgsOf(args: string[]): Promise<string> {
+    const dir = tempDir();
+    const log = join(dir, "node-args");
+    const node = join(dir, "node");
+    writeFileSync(node, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${process.execPath}' "$@"\n`, {
+      mode: 0o755,
+    });
+    return new Promise((resolve) =>
+      execFile(
+        BIN,
+        args,
+        {
+          cwd: withConfig(CONFIG),
+          env: { PATH: `${dir}:${process.env.PATH}`, MIRRORD_UP_RUNTIME_DIR: tempDir() },
+        },
+        () => resolve(existsSync(log) ? readFileSync(log, "utf8") : ""),
+      ),
+    );
+  }
+
+  const V8_FLAGS = "--v8-pool-size=1 --max-semi-space-size=1";
+
+  for (const args of [["validate", "-k", "k"], [], ["-k", "k", "--no-color"], ["up", "-k", "k"]]) {
+    it(`\`mirrord-up ${args.join(" ")}\` (up: one V8 worker thread, a small young generation; else Node's defaults)`, async () => {
+      const isUp = args[0] !== "validate";
+      assert.equal(await nodeArgsOf(args), `${[...(isUp ? [V8_FLAGS] : []), BIN, ...args].join(" ")}\n`);
+    });
+  }
+
+  it("every command but up is in the bin file's list of commands started with Node's defaults", async () => {
+    const help = await new Promise<string>((resolve) =>
+      execFile(process.execPath, [BIN, "--help"], (_error, stdout) => resolve(stdout)),
+    );
+    const commands = [...help.matchAll(/^ {2}([a-z]+) /gm)]
+      .map((m) => m[1] as string)
+      .filter((c) => c !== "up");
+    assert.ok(commands.length > 10, "the help lists the commands");
+    const list = /case \$1 in ([a-z|]+)\)/.exec(readFileSync(BIN, "utf8"))?.[1]?.split("|") ?? [];
+    assert.deepEqual(list.sort(), commands.sort());
+  });
+
+  it("executed as a file, runs mirrord-up under that Node (the service sees its parent's command line)", async () => {
     const dir = withConfig(
       `services:\n  parent:\n    run: {type: local, command: [sh, -c, "tr '\\\\0' ' ' < /proc/$PPID/cmdline; echo"]}\n`,
     );
@@ -161,6 +202,6 @@ describe("the installed command", { timeout: 60_000 }, () => {
           error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
       ),
     );
-    assert.match(out, /parent .*\| node --v8-pool-size=1 \S*mirrord-up\.js -k k --no-color/);
+    assert.match(out, new RegExp(`parent .*\\| node ${V8_FLAGS} \\S*mirrord-up\\.js -k k --no-color`));
   });
 });
