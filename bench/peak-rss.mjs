@@ -1,11 +1,12 @@
-// Peak RSS of launch variants of the scale scenario, alternating (never run by CI):
+// Peak RSS and CPU of launch variants of the scale scenario, alternating (never run by CI):
 //
 //   node bench/peak-rss.mjs SECONDS REPS N "label|command ..." ...
 //
 // Each command is split on spaces; YAML stands for bench/out/scale-N.yaml (written by
 // `npm run bench -- --only scale`), CONC for concurrently's bin file with the same services. A
-// leading NAME=value sets an environment variable. VmHWM and VmRSS of the launched process are read
-// from /proc at SECONDS, then its process group gets SIGINT (SIGKILL after 10 s).
+// leading NAME=value sets an environment variable. VmHWM, VmRSS and own CPU (utime + stime, 100
+// ticks/s) of the launched process are read from /proc at SECONDS, then its process group gets
+// SIGINT (SIGKILL after 10 s).
 //
 //   node bench/peak-rss.mjs 20 2 50 "bin|bin/mirrord-up.js -f YAML -k b --no-color" \
 //     "node|node bin/mirrord-up.js -f YAML -k b --no-color" "concurrently|CONC"
@@ -60,9 +61,13 @@ for (let rep = 0; rep < Number(reps); rep++) {
     const ended = new Promise((r) => child.on("exit", r));
     await sleep(Number(seconds) * 1000);
     const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
-    const row = { hwm: mib(status, "VmHWM"), rss: mib(status, "VmRSS") };
+    const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
+    const cpu = (Number(stat[11]) + Number(stat[12])) / 100;
+    const row = { hwm: mib(status, "VmHWM"), rss: mib(status, "VmRSS"), cpu };
     results[label] = [...(results[label] ?? []), row];
-    console.log(`${label}: VmHWM ${row.hwm.toFixed(1)} MiB, VmRSS ${row.rss.toFixed(1)} MiB`);
+    console.log(
+      `${label}: VmHWM ${row.hwm.toFixed(1)} MiB, VmRSS ${row.rss.toFixed(1)} MiB, CPU ${cpu.toFixed(2)} s`,
+    );
     process.kill(-child.pid, "SIGINT");
     const timer = setTimeout(() => process.kill(-child.pid, "SIGKILL"), 10_000);
     await ended;
@@ -76,8 +81,8 @@ for (let rep = 0; rep < Number(reps); rep++) {
   }
 }
 for (const [label, rows] of Object.entries(results)) {
-  const hwm = rows.map((r) => r.hwm).sort((a, b) => a - b);
+  const median = (key) => rows.map((r) => r[key]).sort((a, b) => a - b)[rows.length >> 1];
   console.log(
-    `${label}: median VmHWM ${hwm[hwm.length >> 1].toFixed(1)} MiB (${rows.map((r) => r.hwm.toFixed(1)).join(", ")})`,
+    `${label}: median VmHWM ${median("hwm").toFixed(1)} MiB (${rows.map((r) => r.hwm.toFixed(1)).join(", ")}), CPU ${median("cpu").toFixed(2)} s (${rows.map((r) => r.cpu.toFixed(2)).join(", ")})`,
   );
 }
