@@ -135,7 +135,13 @@ describe("what `up` of quiet services loads", { timeout: 60_000 }, () => {
     assert.match(out, /once .*\| hi/);
     const modules = readFileSync(trace, "utf8").split("\n");
     assert.ok(modules.includes("node:net"), "the trace lists Node's modules");
-    for (const unwanted of ["node:http", "node:internal/fs/streams", "node:internal/fs/promises"])
+    for (const unwanted of [
+      "node:http",
+      "node:internal/fs/streams",
+      "node:internal/fs/promises",
+      "node:internal/readline/interface",
+      "node:internal/fs/watchers",
+    ])
       assert.equal(modules.includes(unwanted), false, unwanted);
   });
 });

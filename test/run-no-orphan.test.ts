@@ -141,6 +141,39 @@ describe("no orphan at any moment", { timeout: 900_000 }, () => {
     await nothingLeft(run.marker, 60_000);
   });
 
+  it("a process that runs unheld (mirrord ui) is recorded at once, not with the pass's batch", async () => {
+    // The owner records a running sleep, then never yields to the event loop again (a long
+    // synchronous pass); SIGKILLed there, its watchdog must still stop the sleep.
+    const script = [
+      'import { spawn } from "node:child_process";',
+      'import { writeSync } from "node:fs";',
+      'import { WatchdogClient } from "./src/run/watchdog-client.ts";',
+      'const watchdog = new WatchdogClient(1000, "", "", process.env);',
+      'const app = spawn("sleep", ["300"], { detached: true, stdio: "ignore" });',
+      "watchdog.registerRunning(app.pid);",
+      'writeSync(1, String(app.pid) + "\\n");',
+      "for (;;) {}",
+    ].join("\n");
+    const owner = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    owner.stdout.on("data", (c: Buffer) => {
+      out += c;
+    });
+    const pid = await waitFor(
+      () => Number(/^(\d+)\n/.exec(out)?.[1]) || undefined,
+      30_000,
+      "the owner's pid line",
+    );
+    try {
+      owner.kill("SIGKILL");
+      await waitFor(() => !isAlive(pid), 30_000, "the watchdog to stop the unheld process");
+    } finally {
+      if (isAlive(pid)) process.kill(pid, "SIGKILL");
+    }
+  });
+
   it("the watchdog takes no orders from TMPDIR: a newline in it cannot make it kill a group", async () => {
     const victim = bystander();
     const base = tempDir();

@@ -118,7 +118,7 @@ async function runSessions(
     if (flags.ui) {
       const pgid = startUi(mirrord, childEnv, io.cwd, mux);
       if (pgid !== undefined) {
-        watchdog.register(pgid, () => {});
+        watchdog.registerRunning(pgid);
         extraGroups.push(pgid);
       }
     }

@@ -105,7 +105,9 @@ export async function claimSocketPath(socketPath: string, file: string): Promise
 /**
  * A claimed control socket: answers `info` until `serve()`, then the whole API. The socket is a
  * plain `net` server; the first connection creates the HTTP server that its connections are
- * handed to.
+ * handed to. That server never listens itself, so Node's header and request timeouts (checked by a
+ * timer it starts on `listening`) do not apply: a client of this user's that sends half a request
+ * keeps its connection until the run ends.
  */
 export class ControlSocket {
   private handler?: ControlHandler;

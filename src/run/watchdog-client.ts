@@ -115,14 +115,33 @@ export class WatchdogClient implements GroupRegistry {
   }
 
   /**
+   * Records the group of a process that runs already (not held by a launcher, e.g. `mirrord ui`)
+   * at once, with whatever is waiting: no moment of the pass goes by with it unrecorded.
+   */
+  registerRunning(pgid: number): void {
+    this.register(pgid, () => {});
+    this.flush();
+  }
+
+  /**
    * One write for every group of a pass: each write wakes the watchdog (it reads a byte at a time),
    * and on a busy machine each wake-up cost the start of 100 sessions ~1.7 ms (bench/README.md).
    */
   private flush(): void {
+    if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
+    // Every held program is released or aborted, even if one callback throws (rethrown after).
     const settle = (error?: Error) => {
-      for (const { then } of batch) then(error);
+      let thrown: unknown;
+      for (const { then } of batch) {
+        try {
+          then(error);
+        } catch (caught) {
+          thrown ??= caught;
+        }
+      }
+      if (thrown !== undefined) throw thrown;
     };
     const stdin = this.child.stdin;
     if (this.gone || !stdin?.writable) {
