@@ -22,7 +22,7 @@ import {
 import { join, resolve } from "node:path";
 import { type Diagnostic, UserError } from "../config/diagnostics.js";
 import { describeErrno, describeFileType } from "../config/regular-file.js";
-import { randomHex } from "../text/lazy-crypto.js";
+import { randomHex } from "../text/lazy-builtins.js";
 
 export interface OutputFile {
   /** The file name inside the directory (`api.json`). */

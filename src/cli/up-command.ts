@@ -16,7 +16,7 @@ import { SESSION_MARKER_VAR, sessionMarker } from "../run/process-groups.js";
 import { Session } from "../run/session.js";
 import { type Planner, type SessionFactory, Supervisor } from "../run/supervisor.js";
 import { WatchdogClient } from "../run/watchdog-client.js";
-import { randomHex } from "../text/lazy-crypto.js";
+import { randomHex } from "../text/lazy-builtins.js";
 import { colorsFor, wantsColor } from "./colors.js";
 import type { CliIO } from "./io.js";
 import { type Prepared, prepare } from "./prepare.js";

@@ -8,7 +8,7 @@ import { createConnection } from "node:net";
 import { relative } from "node:path";
 import { DEFAULT_CONFIG_FILE } from "../config/default-file.js";
 import { type Diagnostic, ExitCode, UserError } from "../config/diagnostics.js";
-import { nodeHttp } from "./node-http.js";
+import { nodeHttp } from "../text/lazy-builtins.js";
 import { type EndFrame, type ErrorResponse, isEndFrame } from "./protocol.js";
 import { configFileIdentity, existingRuntimeDir, socketPathFor } from "./runtime-dir.js";
 

@@ -23,10 +23,9 @@ import { describeErrno } from "../config/regular-file.js";
 import type { SessionPlan } from "../plan/assemble.js";
 import { localAddress, shellQuote } from "../run/banner.js";
 import type { RunControl } from "../run/control-types.js";
-import { nodeCrypto } from "../text/lazy-crypto.js";
+import { nodeCrypto, nodeHttp } from "../text/lazy-builtins.js";
 import { type DashboardAssets, dashboardAssets } from "./dashboard-assets.js";
 import { type ControlHandler, createControlHandler } from "./handler.js";
-import { nodeHttp } from "./node-http.js";
 import type { DashboardResponse } from "./protocol.js";
 
 const HOST = "127.0.0.1";

@@ -18,8 +18,8 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { UserError } from "../config/diagnostics.js";
 import { describeErrno } from "../config/regular-file.js";
 import type { RunControl } from "../run/control-types.js";
+import { nodeHttp } from "../text/lazy-builtins.js";
 import { type ControlHandler, type ControlHandlerOptions, createControlHandler } from "./handler.js";
-import { nodeHttp } from "./node-http.js";
 import { API_VERSION, type InfoResponse } from "./protocol.js";
 import { configFileIdentity, ensureRuntimeDir, socketPathFor } from "./runtime-dir.js";
 
@@ -165,10 +165,6 @@ export class ControlSocket {
   }
 
   private accept(connection: Socket): void {
-    if (this.closing) {
-      connection.destroy();
-      return;
-    }
     this.connections.set(connection, 0);
     connection.once("close", () => this.connections.delete(connection));
     this.http ??= nodeHttp().createServer((req, res) => {

@@ -9,7 +9,7 @@
 import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import { FileReadError, readRegularFile } from "../config/regular-file.js";
-import { nodeCrypto } from "../text/lazy-crypto.js";
+import { nodeCrypto } from "../text/lazy-builtins.js";
 
 /** Bigger files are compared by their size alone: the config and env files are at most 1 MiB. */
 const MAX_COMPARED_BYTES = 4 * 1024 * 1024;
