@@ -4,7 +4,8 @@
  * keeping up with a chatty service, and peak memory with 50 chatty services against the build
  * of an earlier commit (`--baseline DIR`: a checkout of it with `npm run build` done).
  *
- *   node --import tsx bench/dev-loop.ts [--reps 5] [--baseline /tmp/old] [--only ps,logs] [--write]
+ *   node --import tsx bench/dev-loop.ts [--reps 5] [--baseline /tmp/old [--baseline-name TEXT]]
+ *     [--only ps,logs] [--write]
  *
  * Never run by CI. The stand-in mirrord waits 2 s before `Ready!`, like an agent starting.
  */
@@ -29,6 +30,10 @@ import {
 const args = process.argv.slice(2);
 const reps = args.includes("--reps") ? Number(args[args.indexOf("--reps") + 1]) : 5;
 const baseline = args.includes("--baseline") ? args[args.indexOf("--baseline") + 1] : undefined;
+/** What the baseline build is, for the notes (`--baseline-name "commit abc1234"`). */
+const baselineName = args.includes("--baseline-name")
+  ? args[args.indexOf("--baseline-name") + 1]
+  : `the build in ${baseline ?? "(none)"}`;
 const dir = join(OUT, "dev-loop");
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
@@ -221,8 +226,10 @@ async function memory50(): Promise<void> {
   }
   const ours = median(results["this commit"] ?? []);
   const theirs = results.baseline ? median(results.baseline) : undefined;
+  const change = theirs !== undefined ? Math.round((ours / theirs - 1) * 100) : undefined;
+  const compared = change === undefined ? "" : change >= 0 ? `${change} % above` : `${-change} % below`;
   say(
-    `| 50 chatty services (10 lines/s each), 20 s | peak RSS of up | ${ours.toFixed(1)} MiB | ${theirs !== undefined ? `baseline ${theirs.toFixed(1)} MiB` : "no baseline"} | ${theirs !== undefined ? `${((ours / theirs - 1) * 100).toFixed(0)} % above` : ""} |`,
+    `| 50 chatty services (10 lines/s each), 20 s | peak RSS of up | ${ours.toFixed(1)} MiB | ${theirs !== undefined ? `baseline ${theirs.toFixed(1)} MiB` : "no baseline"} | ${compared} |`,
   );
 }
 
@@ -231,16 +238,16 @@ const NOTES = `Notes:
   2 s of it are the stand-in's readiness delay. The alternative is Ctrl-C of the whole \`up\` and a new
   \`up\`, until all ten are ready. "Signalled or re-spawned" counts the other nine sessions' SIGTERM
   traps and pid changes.
-- \`ps\` is a new Node process each time. It loads the CLI bundle only (dist/mirrord-up.cjs, ~175 KB:
-  commander, the client, the table); the config reader and runner (dist/mirrord-up-heavy.cjs, ~1.5 MB)
+- \`ps\` is a new Node process each time. It loads the CLI bundle only (dist/mirrord-up.cjs, ~94 KB:
+  commander, the client, the table); the config reader and runner (dist/mirrord-up-heavy.cjs, ~0.65 MB)
   is never loaded by the control commands (test/lazy-loading.test.ts). What is left above Node's own
   start-up is loading node:http/net/tty, compiling the bundle, building the commander tree and one
   request over the socket (the answer itself takes ~2 ms: \`curl --unix-socket\`). Node reads the file
   named by NODE_EXTRA_CA_CERTS at every start-up; this VM sets it, which costs every Node process
   ~40 ms, so both are shown. On a busy moment of this VM the same scenario has measured up to ~200 ms
   (with Node's floor at ~130 ms in the same loop): compare the two columns, not runs.
-- The baseline for memory is the build of commit cfbc324 (before the control socket, log buffers
-  and lifecycles), same file, same machine, alternating order.
+- The baseline for memory is ${baselineName}, same file, same machine, alternating order; both are
+  run as their bin file is (mirrord-up's \`sh\` line applies where the build has one).
 `;
 
 function fmt(ms: number): string {
@@ -267,7 +274,7 @@ for (const [name, scenario] of scenarios) if (!only || only.includes(name)) awai
 if (args.includes("--write") && !only) {
   writeFileSync(
     join(ROOT, "bench", "DEV-LOOP.md"),
-    `# The dev loop, measured\n\nReproduce with \`npm run build && node --import tsx bench/dev-loop.ts --baseline DIR --write\` (never run by CI).\n\n${lines.join("\n")}\n\n${NOTES}`,
+    `# The dev loop, measured\n\nReproduce with \`npm run build && node --import tsx bench/dev-loop.ts --baseline DIR --baseline-name TEXT --write\` (never run by CI).\n\n${lines.join("\n")}\n\n${NOTES}`,
   );
 }
 if (existsSync(join(dir, "go"))) rmSync(join(dir, "go"));

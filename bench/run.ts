@@ -26,16 +26,7 @@
  */
 
 import { execFileSync } from "node:child_process";
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import {
@@ -601,6 +592,15 @@ function parentOf(pid: number): number {
   }
 }
 
+/** Whether an app has written its start time (the file exists and is not empty). */
+function wrote(file: string): boolean {
+  try {
+    return statSync(file).size > 0;
+  } catch {
+    return false;
+  }
+}
+
 // ---------------------------------------------------------------- 4. start and stop of 100 local services
 
 async function hundred(reps: number, measure: { start: boolean; stop: boolean }) {
@@ -623,7 +623,10 @@ async function hundred(reps: number, measure: { start: boolean; stop: boolean })
   const stopRow = measure.stop
     ? newRow("stop100", `ms from Ctrl-C until every process of ${n} services is gone`, "lower")
     : undefined;
-  const started = () => readdirSync(dir).filter((f) => f.startsWith("started-")).length;
+  // An app's file exists once its shell opened it for `date`'s output; it has run when the time is
+  // in it (on a busy machine the `date` of many apps is still to come when the last file appears).
+  const started = () =>
+    Array.from({ length: n }, (_, i) => wrote(join(dir, `started-${i}`))).filter(Boolean).length;
   for (let rep = 0; rep < reps; rep++) {
     for (const tool of order(TOOLS, rep)) {
       for (let i = 0; i < n; i++) rmSync(join(dir, `started-${i}`), { force: true });
@@ -697,7 +700,7 @@ async function startMirrord(reps: number) {
           ? launch(MIRRORD_UP, ["-f", yaml, "-k", "bench"], { cwd: dir, env })
           : launch(CONCURRENTLY, commands, { cwd: dir, env });
       const ok = await until(
-        () => Array.from({ length: n }, (_, i) => existsSync(join(dir, `started-${i}`))).every(Boolean),
+        () => Array.from({ length: n }, (_, i) => wrote(join(dir, `started-${i}`))).every(Boolean),
         30_000,
       );
       if (!ok) {

@@ -47,6 +47,8 @@ describe("the launcher", { timeout: 60_000 }, () => {
     ["-c", "echo $LINENO; exit 7"],
     ["-c", "ls /proc/self/fd | wc -l"],
     ["-c", ""],
+    ["-c", "-x"],
+    ["-c", "+x", "echo no"],
   ];
   for (const args of scripts) {
     it(`sh ${JSON.stringify(args)} behaves as it does without the launcher`, async () => {

@@ -5,9 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { RECORDS_PER_WRITE } from "../src/run/watchdog-client.js";
 import { isAlive, processesWithMarker, waitFor } from "./helpers/processes.js";
 import { tempDir } from "./helpers/tmp.js";
 import { nothingLeft, startUp } from "./helpers/up.js";
@@ -172,6 +174,45 @@ describe("no orphan at any moment", { timeout: 900_000 }, () => {
     } finally {
       if (isAlive(pid)) process.kill(pid, "SIGKILL");
     }
+  });
+
+  it("a pass that registers many groups records them RECORDS_PER_WRITE at a time: the first programs are released within the pass", async () => {
+    // An owner registers RECORDS_PER_WRITE + 1 running sleeps in one synchronous pass and prints
+    // when each is released and when the pass ends: the first RECORDS_PER_WRITE before the end,
+    // the last one after it. Then it releases its watchdog and stops the sleeps itself.
+    const script = [
+      'import { spawn } from "node:child_process";',
+      'import { writeSync } from "node:fs";',
+      'import { RECORDS_PER_WRITE, WatchdogClient } from "./src/run/watchdog-client.ts";',
+      'const watchdog = new WatchdogClient(1000, "", "", process.env);',
+      "const apps = [];",
+      "for (let i = 0; i <= RECORDS_PER_WRITE; i++) {",
+      '  const app = spawn("sleep", ["300"], { detached: true, stdio: "ignore" });',
+      "  apps.push(app);",
+      '  watchdog.register(app.pid, (error) => writeSync(1, "released " + i + (error ? " " + error.message : "") + "\\n"));',
+      "}",
+      'writeSync(1, "pass over\\n");',
+      "setTimeout(() => {",
+      "  watchdog.release();",
+      '  for (const app of apps) app.kill("SIGKILL");',
+      "}, 100);",
+    ].join("\n");
+    const owner = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    owner.stdout.on("data", (c: Buffer) => {
+      out += c;
+    });
+    const [code] = (await once(owner, "close")) as [number | null];
+    assert.equal(code, 0);
+    const lines = out.trim().split("\n");
+    const expected = [
+      ...Array.from({ length: RECORDS_PER_WRITE }, (_, i) => `released ${i}`),
+      "pass over",
+      `released ${RECORDS_PER_WRITE}`,
+    ];
+    assert.deepEqual(lines, expected);
   });
 
   it("the watchdog takes no orders from TMPDIR: a newline in it cannot make it kill a group", async () => {

@@ -2,19 +2,19 @@
  * How a session's program is started so that no moment exists in which it runs unrecorded.
  *
  * The session's process group is created by a tiny `/bin/sh` launcher that first blocks reading a
- * pipe from mirrord-up (fd 3). mirrord-up records the new group with the watchdog, waits for its
- * acknowledgement, and only then writes `go`: the launcher `exec`s the real program in the same
- * process (same pid, same group). If mirrord-up dies before that, the launcher reads end-of-file
+ * pipe from mirrord-up (fd 3). mirrord-up records the new group with the watchdog (the record is in
+ * the watchdog's pipe, see watchdog-client.ts), and only then writes `go`: the launcher `exec`s the
+ * real program in the same process (same pid, same group). If mirrord-up dies before that, the launcher reads end-of-file
  * and exits without running anything; if it dies after, the watchdog knows the group. Either way
  * nothing is left running.
  *
  * The program and its arguments are passed as positional parameters, never as shell text.
  *
  * When the program is this same shell running a script (`sh -c SCRIPT [NAME [ARG...]]`, where `sh`
- * is /bin/sh), the gate goes in front of the script instead and that shell runs it: one shell
- * starts instead of two, as when concurrently or a terminal runs `sh -c`. The script sees the same
- * `$0`, `$@` and line numbers (test/launcher.test.ts compares it with `sh -c` run directly); `ps`
- * shows the gate in front of it.
+ * is /bin/sh and SCRIPT does not look like an option), the gate goes in front of the script
+ * instead and that shell runs it: one shell starts instead of two, as when concurrently or a
+ * terminal runs `sh -c`. The script sees the same `$0`, `$@` and line numbers
+ * (test/launcher.test.ts compares it with `sh -c` run directly); `ps` shows the gate in front of it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { statSync } from "node:fs";
@@ -43,7 +43,9 @@ export function launchHeld(
   options: { cwd: string; env: NodeJS.ProcessEnv },
 ): Launched {
   const [flag, script, ...rest] = args;
-  const folded = flag === "-c" && script !== undefined && isLauncherShell(file, options);
+  // A SCRIPT starting with - or + is an option to sh (`sh -c -x` runs nothing): left to sh itself.
+  const folded =
+    flag === "-c" && script !== undefined && !/^[-+]/.test(script) && isLauncherShell(file, options);
   const argv = folded
     ? // `sh -c SCRIPT` without a name gives the script `$0` = the word it was started as.
       ["-c", `${GATE} ${script}`, ...(rest.length > 0 ? rest : [file])]

@@ -62,14 +62,22 @@ for p in $strays; do kill -KILL $p 2>/dev/null; done
 exit 0
 `;
 
+/**
+ * How many groups one write records while a pass starts many sessions. One write per pass left
+ * half a core idle while the launchers were spawned (the spawning waits for each child's `exec`),
+ * and released every program at the end; one write per group woke the watchdog each time
+ * (bench/README.md, fourth and fifth passes).
+ */
+export const RECORDS_PER_WRITE = 16;
+
 /** Records process groups somewhere that outlives mirrord-up. */
 export interface GroupRegistry {
   /**
    * Records `pgid`, then calls `then`: without an argument once the record can no longer be lost,
    * with the reason when it cannot be made (the watchdog is gone). The groups registered in one
-   * synchronous pass (a start of many sessions) are recorded together when the pass is over, in a
-   * microtask: their programs are released without a turn of the event loop, after the last
-   * launcher of the pass is spawned.
+   * synchronous pass (a start of many sessions) are recorded together, RECORDS_PER_WRITE at a time
+   * and the rest when the pass is over, in a microtask: their programs are released without a turn
+   * of the event loop, the first ones while the launchers of the rest are still being spawned.
    */
   register(pgid: number, then: (error?: Error) => void): void;
   /** The group is empty: stop tracking it (its id may be reused by an unrelated process). */
@@ -111,7 +119,8 @@ export class WatchdogClient implements GroupRegistry {
 
   register(pgid: number, then: (error?: Error) => void): void {
     this.pending.push({ pgid, then });
-    if (this.pending.length === 1) queueMicrotask(() => this.flush());
+    if (this.pending.length >= RECORDS_PER_WRITE) this.flush();
+    else if (this.pending.length === 1) queueMicrotask(() => this.flush());
   }
 
   /**
@@ -124,8 +133,9 @@ export class WatchdogClient implements GroupRegistry {
   }
 
   /**
-   * One write for every group of a pass: each write wakes the watchdog (it reads a byte at a time),
-   * and on a busy machine each wake-up cost the start of 100 sessions ~1.7 ms (bench/README.md).
+   * One write for the groups waiting (up to RECORDS_PER_WRITE): each write wakes the watchdog (it
+   * reads a byte at a time), and on a busy machine each wake-up cost the start of 100 sessions
+   * ~1.7 ms (bench/README.md).
    */
   private flush(): void {
     if (this.pending.length === 0) return;
