@@ -70,6 +70,21 @@ function canChoosePids(): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A Node process running `lines` as an ES module (this repository's sources through tsx), its
+ * stdout collected: a stand-in owner of a watchdog, killed or left to end by the test.
+ */
+function startOwner(lines: string[]): { child: ChildProcess; stdout: () => string } {
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", lines.join("\n")], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout?.on("data", (c: Buffer) => {
+    out += c;
+  });
+  return { child, stdout: () => out };
+}
+
 describe("no orphan at any moment", { timeout: 900_000 }, () => {
   it("SIGKILL of mirrord-up at 120 random moments of its start leaves no process behind", async () => {
     // 100 moments spread over the first 500 ms, and 20 just after "starting" is printed, where
@@ -155,16 +170,10 @@ describe("no orphan at any moment", { timeout: 900_000 }, () => {
       "watchdog.registerRunning(app.pid);",
       'writeSync(1, String(app.pid) + "\\n");',
       "for (;;) {}",
-    ].join("\n");
-    const owner = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    owner.stdout.on("data", (c: Buffer) => {
-      out += c;
-    });
+    ];
+    const { child: owner, stdout } = startOwner(script);
     const pid = await waitFor(
-      () => Number(/^(\d+)\n/.exec(out)?.[1]) || undefined,
+      () => Number(/^(\d+)\n/.exec(stdout())?.[1]) || undefined,
       30_000,
       "the owner's pid line",
     );
@@ -196,17 +205,11 @@ describe("no orphan at any moment", { timeout: 900_000 }, () => {
       "  watchdog.release();",
       '  for (const app of apps) app.kill("SIGKILL");',
       "}, 100);",
-    ].join("\n");
-    const owner = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    owner.stdout.on("data", (c: Buffer) => {
-      out += c;
-    });
+    ];
+    const { child: owner, stdout } = startOwner(script);
     const [code] = (await once(owner, "close")) as [number | null];
     assert.equal(code, 0);
-    const lines = out.trim().split("\n");
+    const lines = stdout().trim().split("\n");
     const expected = [
       ...Array.from({ length: RECORDS_PER_WRITE }, (_, i) => `released ${i}`),
       "pass over",
