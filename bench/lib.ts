@@ -142,6 +142,52 @@ export function killMarked(marker: string): void {
   }
 }
 
+/**
+ * Ctrl-C to a launch's process group (as a terminal sends it); the ms until no process of the
+ * launch is left, or NaN if some were still there after 20 s (they are killed then).
+ */
+export async function stopGroup(run: Launched): Promise<number> {
+  const t0 = nowMs();
+  process.kill(-(run.child.pid as number), "SIGINT");
+  const gone = await until(() => markedPids(run.marker).length === 0, 20_000, 1);
+  const ms = nowMs() - t0;
+  if (!gone) {
+    killMarked(run.marker);
+    return Number.NaN;
+  }
+  await run.exited;
+  return ms;
+}
+
+/** Whether a file exists and is not empty (an app has written its start time into it). */
+export function wrote(file: string): boolean {
+  try {
+    return statSync(file).size > 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A launch given on the command line of a bench script as `label|WORD ...`, split on spaces. Leading
+ * `NAME=value` words set environment variables; every other word passes through `expand` (which
+ * turns a placeholder such as `YAML` or `CONC` into the words it stands for).
+ */
+export function launchVariant(
+  variant: string,
+  expand: (word: string) => string[],
+): { label: string; run: Launched } {
+  const [label = "", command = ""] = variant.split("|");
+  const words = command.split(" ").filter(Boolean);
+  const env: NodeJS.ProcessEnv = {};
+  while (/^[A-Z_]+=/.test(words[0] ?? "")) {
+    const [key = "", ...value] = (words.shift() as string).split("=");
+    env[key] = value.join("=");
+  }
+  const [file = "", ...args] = words.flatMap(expand);
+  return { label, run: launch(file, args, { cwd: ROOT, env }) };
+}
+
 export async function until(probe: () => boolean, timeoutMs: number, intervalMs = 5): Promise<boolean> {
   const deadline = nowMs() + timeoutMs;
   while (nowMs() < deadline) {

@@ -26,7 +26,7 @@
  */
 
 import { execFileSync } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import {
@@ -57,9 +57,11 @@ import {
   record,
   STAND_IN_MIRRORD,
   sleep,
+  stopGroup,
   TOOLS,
   type Tool,
   until,
+  wrote,
 } from "./lib.js";
 
 const args = process.argv.slice(2);
@@ -592,15 +594,6 @@ function parentOf(pid: number): number {
   }
 }
 
-/** Whether an app has written its start time (the file exists and is not empty). */
-function wrote(file: string): boolean {
-  try {
-    return statSync(file).size > 0;
-  } catch {
-    return false;
-  }
-}
-
 // ---------------------------------------------------------------- 4. start and stop of 100 local services
 
 async function hundred(reps: number, measure: { start: boolean; stop: boolean }) {
@@ -722,19 +715,6 @@ async function startMirrord(reps: number) {
 }
 
 /** Ctrl-C as a terminal sends it (to the whole foreground process group), then waits for all to go. */
-async function stopGroup(run: Launched): Promise<number> {
-  const t0 = nowMs();
-  process.kill(-(run.child.pid as number), "SIGINT");
-  const gone = await until(() => markedPids(run.marker).length === 0, 20_000, 1);
-  const ms = nowMs() - t0;
-  if (!gone) {
-    killMarked(run.marker);
-    return Number.NaN;
-  }
-  await run.exited;
-  return ms;
-}
-
 // ---------------------------------------------------------------- report
 
 function fmt(v: number): string {

@@ -4,9 +4,9 @@
  * The session's process group is created by a tiny `/bin/sh` launcher that first blocks reading a
  * pipe from mirrord-up (fd 3). mirrord-up records the new group with the watchdog (the record is in
  * the watchdog's pipe, see watchdog-client.ts), and only then writes `go`: the launcher `exec`s the
- * real program in the same process (same pid, same group). If mirrord-up dies before that, the launcher reads end-of-file
- * and exits without running anything; if it dies after, the watchdog knows the group. Either way
- * nothing is left running.
+ * real program in the same process (same pid, same group). If mirrord-up dies before that, the
+ * launcher reads end-of-file and exits without running anything; if it dies after, the watchdog
+ * knows the group. Either way nothing is left running.
  *
  * The program and its arguments are passed as positional parameters, never as shell text.
  *
