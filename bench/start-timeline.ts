@@ -5,7 +5,8 @@
  *
  * Each command is split on spaces; YAML stands for a file of N local services, each `sh -c
  * 'date +%s%N > started-I; exec sleep 3600'` (written to bench/out/timeline/), CONC for
- * concurrently's bin file with the same N commands and names; a leading NAME=value sets an
+ * concurrently's bin file with the same N commands and names, COMMANDS for the N commands alone (for
+ * the bounds in bench/apps: `floor.mjs raw`, `helper-launch.mjs`); a leading NAME=value sets an
  * environment variable. Every 100 ms until the last app has run, one line: the whole machine's busy
  * CPU (/proc/stat, 200 % = both cores), the launched process's own CPU in that interval, and how many
  * apps have run. Then, per variant, the median of REPS runs: own CPU until the last app ran, and
@@ -48,7 +49,9 @@ const expand = (word: string): string[] =>
     ? [yaml]
     : word === "CONC"
       ? [CONCURRENTLY, "--names", names.join(","), ...commands]
-      : [word];
+      : word === "COMMANDS"
+        ? commands
+        : [word];
 const startFile = (i: number) => join(dir, `started-${i}`);
 const started = () => Array.from({ length: count }, (_, i) => wrote(startFile(i))).filter(Boolean).length;
 /** Busy and all jiffies of the whole machine (user nice system irq softirq are busy). */

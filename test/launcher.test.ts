@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { launchHeld, NOT_RELEASED_STATUS } from "../src/run/launcher.js";
@@ -77,6 +77,18 @@ describe("the launcher", { timeout: 60_000 }, () => {
     });
   }
 
+  // The gate is the launcher's stdout (a socket pair carries data both ways): each held program
+  // costs mirrord-up the descriptors of its stdout and stderr, and no third one.
+  it("holds a launcher with two descriptors, its stdout and stderr", async () => {
+    const open = () => readdirSync("/proc/self/fd").length;
+    const before = open();
+    const runs = Array.from({ length: 5 }, () => held("sh", ["-c", "echo released"]));
+    const opened = open() - before;
+    for (const run of runs) run.release();
+    assert.equal(opened, 10);
+    for (const run of runs) assert.deepEqual(await run.ended, { code: 0, stdout: "released\n", stderr: "" });
+  });
+
   // One shell instead of two: the script runs in the shell that waited at the gate (its command
   // line holds the gate), not in a second `sh` the launcher exec'd (whose command line would not).
   for (const file of ["sh", "/bin/sh"]) {
@@ -87,7 +99,7 @@ describe("the launcher", { timeout: 60_000 }, () => {
       assert.equal(run.child.spawnargs[0], file);
       assert.equal(ended.code, 0);
       const [cmdline, name] = ended.stdout.split("\n");
-      assert.match(cmdline as string, /^\S+ -c IFS= read -r mirrord_up_gate <&3 /);
+      assert.match(cmdline as string, /^\S+ -c IFS= read -r mirrord_up_gate <&1 /);
       assert.equal(name, file);
     });
   }

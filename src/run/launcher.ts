@@ -1,12 +1,17 @@
 /**
  * How a session's program is started so that no moment exists in which it runs unrecorded.
  *
- * The session's process group is created by a tiny `/bin/sh` launcher that first blocks reading a
- * pipe from mirrord-up (fd 3). mirrord-up records the new group with the watchdog (the record is in
- * the watchdog's pipe, see watchdog-client.ts), and only then writes `go`: the launcher `exec`s the
+ * The session's process group is created by a tiny `/bin/sh` launcher that first blocks reading
+ * from mirrord-up. mirrord-up records the new group with the watchdog (the record is in the
+ * watchdog's pipe, see watchdog-client.ts), and only then writes `go`: the launcher `exec`s the
  * real program in the same process (same pid, same group). If mirrord-up dies before that, the
  * launcher reads end-of-file and exits without running anything; if it dies after, the watchdog
  * knows the group. Either way nothing is left running.
+ *
+ * The gate is the launcher's stdout. Node's pipes to a child are socket pairs, which carry data
+ * both ways: mirrord-up writes `go` into the socket it reads the output from, and the launcher
+ * reads it from fd 1 before anything is written there. A fourth pipe per session cost a socket
+ * pair and a stream object in every spawn (bench/README.md, sixth pass).
  *
  * The program and its arguments are passed as positional parameters, never as shell text.
  *
@@ -18,14 +23,14 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { statSync } from "node:fs";
-import type { Writable } from "node:stream";
+import type { Socket } from "node:net";
 import { findExecutable } from "./find-executable.js";
 
 /** Exit status of a launcher that was never released (mirrord-up or its watchdog went away). */
 export const NOT_RELEASED_STATUS = 125;
 
-/** Waits for `go` on fd 3, or exits with NOT_RELEASED_STATUS; closes fd 3 and leaves no variable. */
-const GATE = `IFS= read -r mirrord_up_gate <&3 && [ "$mirrord_up_gate" = go ] || exit ${NOT_RELEASED_STATUS}; exec 3<&-; unset mirrord_up_gate;`;
+/** Waits for `go` on its stdout (fd 1), or exits with NOT_RELEASED_STATUS; leaves no variable. */
+const GATE = `IFS= read -r mirrord_up_gate <&1 && [ "$mirrord_up_gate" = go ] || exit ${NOT_RELEASED_STATUS}; unset mirrord_up_gate;`;
 const LAUNCH_SCRIPT = `${GATE} exec "$@"`;
 
 export interface Launched {
@@ -58,13 +63,14 @@ export function launchHeld(
     // Own process group: the terminal's Ctrl-C reaches mirrord-up only, which then stops each
     // group as a whole (grandchildren included).
     detached: true,
-    stdio: ["ignore", "pipe", "pipe", "pipe"],
+    stdio: ["ignore", "pipe", "pipe"],
   });
-  const gate = child.stdio[3] as Writable | null;
-  gate?.on("error", () => {}); // a launcher already gone is reported by its exit
+  // A write to a launcher already gone fails like a read would: the session sees its stdout end.
+  const gate = child.stdout as Socket | null;
   return {
     child,
-    release: () => gate?.end("go\n"),
+    release: () => gate?.write("go\n"),
+    // End-of-file on the launcher's side only: its output, if any, is still read.
     abort: () => gate?.end(),
   };
 }
