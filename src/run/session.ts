@@ -160,9 +160,9 @@ export class Session {
     this.attach(child.stderr, this.stderrSink);
     child.on("exit", (code, signal) => this.handleExit(code, signal));
     // The program runs only once its group is recorded by the watchdog: there is no moment in
-    // which a SIGKILL of mirrord-up could leave it running unrecorded. The records of every
-    // session started in the same pass go to the watchdog in one write once the pass is over, and
-    // their programs are released then: none of them competes with the spawning of the next.
+    // which a SIGKILL of mirrord-up could leave it running unrecorded. The records of the sessions
+    // started in one pass go to the watchdog a batch to a write (watchdog-client.ts), and each
+    // batch's programs are released once its write is done.
     this.groups.register(pid, (error) => {
       if (error) {
         this.startError = `cannot start: ${error.message}`;
