@@ -168,6 +168,11 @@ export function wrote(file: string): boolean {
   }
 }
 
+/** How many of the apps 0..n-1 have written their start time into `dir`/started-<i>. */
+export function appsStarted(dir: string, n: number): number {
+  return Array.from({ length: n }, (_, i) => wrote(join(dir, `started-${i}`))).filter(Boolean).length;
+}
+
 /**
  * A launch given on the command line of a bench script as `label|WORD ...`, split on spaces. Leading
  * `NAME=value` words set environment variables; every other word passes through `expand` (which
@@ -245,6 +250,13 @@ export function ownCpuMs(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Busy and all jiffies of the whole machine since boot (/proc/stat; user nice system irq softirq are busy). */
+export function machineJiffies(): { busy: number; all: number } {
+  const f = (readFileSync("/proc/stat", "latin1").split("\n")[0] ?? "").split(/\s+/).slice(1).map(Number);
+  const at = (i: number) => f[i] ?? 0;
+  return { busy: at(0) + at(1) + at(2) + at(5) + at(6), all: f.reduce((x, y) => x + y, 0) };
 }
 
 /** VmHWM (peak) and VmRSS (now) of a process in MiB; undefined once it is gone. */

@@ -30,6 +30,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } f
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import {
+  appsStarted,
   broken,
   CLK_TCK,
   CONCURRENTLY,
@@ -61,7 +62,6 @@ import {
   TOOLS,
   type Tool,
   until,
-  wrote,
 } from "./lib.js";
 
 const args = process.argv.slice(2);
@@ -618,8 +618,7 @@ async function hundred(reps: number, measure: { start: boolean; stop: boolean })
     : undefined;
   // An app's file exists once its shell opened it for `date`'s output; it has run when the time is
   // in it (on a busy machine the `date` of many apps is still to come when the last file appears).
-  const started = () =>
-    Array.from({ length: n }, (_, i) => wrote(join(dir, `started-${i}`))).filter(Boolean).length;
+  const started = () => appsStarted(dir, n);
   for (let rep = 0; rep < reps; rep++) {
     for (const tool of order(TOOLS, rep)) {
       for (let i = 0; i < n; i++) rmSync(join(dir, `started-${i}`), { force: true });
@@ -692,10 +691,7 @@ async function startMirrord(reps: number) {
         tool === "mirrord-up"
           ? launch(MIRRORD_UP, ["-f", yaml, "-k", "bench"], { cwd: dir, env })
           : launch(CONCURRENTLY, commands, { cwd: dir, env });
-      const ok = await until(
-        () => Array.from({ length: n }, (_, i) => wrote(join(dir, `started-${i}`))).every(Boolean),
-        30_000,
-      );
+      const ok = await until(() => appsStarted(dir, n) === n, 30_000);
       if (!ok) {
         killMarked(run.marker);
         throw new Error(`${tool}: not all apps started`);
@@ -714,7 +710,6 @@ async function startMirrord(reps: number) {
   }
 }
 
-/** Ctrl-C as a terminal sends it (to the whole foreground process group), then waits for all to go. */
 // ---------------------------------------------------------------- report
 
 function fmt(v: number): string {

@@ -7,6 +7,9 @@
 // Last, whether this machine starts processes in parallel at all (bench/README.md, sixth pass).
 //
 //   node bench/spawn-cost.mjs [MiB]
+//
+// Plain JavaScript without tsx or bench/lib.ts: the process that spawns is Node and the ballast
+// alone (under tsx it would start ~30 MiB larger). Hence its own reading of /proc/stat.
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 

@@ -17,8 +17,10 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  appsStarted,
   CONCURRENTLY,
   launchVariant,
+  machineJiffies,
   median,
   nowMs,
   OUT,
@@ -26,7 +28,6 @@ import {
   record,
   sleep,
   stopGroup,
-  wrote,
 } from "./lib.js";
 
 const [n, reps, ...variants] = process.argv.slice(2);
@@ -53,13 +54,7 @@ const expand = (word: string): string[] =>
         ? commands
         : [word];
 const startFile = (i: number) => join(dir, `started-${i}`);
-const started = () => Array.from({ length: count }, (_, i) => wrote(startFile(i))).filter(Boolean).length;
-/** Busy and all jiffies of the whole machine (user nice system irq softirq are busy). */
-function machine(): { busy: number; all: number } {
-  const f = (readFileSync("/proc/stat", "latin1").split("\n")[0] ?? "").split(/\s+/).slice(1).map(Number);
-  const at = (i: number) => f[i] ?? 0;
-  return { busy: at(0) + at(1) + at(2) + at(5) + at(6), all: f.reduce((a, b) => a + b, 0) };
-}
+const started = () => appsStarted(dir, count);
 const results: Record<string, { cpu: number; mid: number; last: number }[]> = {};
 for (let rep = 0; rep < Number(reps); rep++) {
   for (const variant of rep % 2 ? [...variants].reverse() : variants) {
@@ -67,11 +62,11 @@ for (let rep = 0; rep < Number(reps); rep++) {
     const { label, run } = launchVariant(variant, expand);
     const pid = run.child.pid as number;
     const lines: string[] = [];
-    let before = machine();
+    let before = machineJiffies();
     let ownBefore = 0;
     while (started() < count && nowMs() - run.launchedAt < 60_000) {
       await sleep(100);
-      const now = machine();
+      const now = machineJiffies();
       const own = ownCpuMs(pid) ?? Number.NaN;
       const busy = ((now.busy - before.busy) / Math.max(1, now.all - before.all)) * 200;
       lines.push(
