@@ -84,7 +84,9 @@ describe("the dashboard in a browser", { timeout: 240_000, skip }, () => {
     d = await (shared as Promise<Dashboard>);
     await d.run.waitForOutput("all 3 sessions ready");
     browser = (await launchChromium()) as Browser;
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // A context of its own, like a browser window, so that a test can open a second tab in it.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     after(() => assert.deepEqual(errors, [], "errors in the page"));
@@ -110,6 +112,39 @@ describe("the dashboard in a browser", { timeout: 240_000, skip }, () => {
     assert.equal(await page.locator("#header").textContent(), "baggage: mirrord-session=tester");
     await until(async () => (await logLines(page)).length > 5, "some log lines");
     await page.screenshot({ path: screenshotPath("dashboard-main") });
+  });
+
+  it("keeps the token out of the address and the tab's history, and through a reload", async () => {
+    const page = await open();
+    await cell(page, "api", "PID").waitFor({ timeout: WAIT });
+    assert.equal(await page.evaluate<string>("location.href"), `${d.origin}/`);
+    assert.equal(page.url(), `${d.origin}/`);
+    assert.equal(await page.evaluate<string>("document.referrer"), "");
+    // The entry the address was opened in is the current one, rewritten in place.
+    assert.equal(await page.evaluate<number>("history.length"), 2, "about:blank, then the dashboard");
+    await page.reload();
+    assert.equal(page.url(), `${d.origin}/`);
+    for (const s of await ps(d.run)) {
+      await until(async () => (await stateOf(page, s.name)) === s.state, `${s.name} shown after a reload`);
+    }
+    await until(async () => (await logLines(page)).length > 5, "the log after a reload");
+  });
+
+  it("needs the printed address in a new tab, and sends nothing before", async () => {
+    const page = await open();
+    // A new tab of the same browser window: same cookies and storage, its own sessionStorage.
+    const tab = await page.context().newPage();
+    const requests: string[] = [];
+    tab.on("request", (r) => requests.push(r.url()));
+    await tab.goto(`${d.origin}/`);
+    await tab.getByText("This page needs its address").waitFor({ timeout: WAIT });
+    assert.equal(await tab.locator("#app").isVisible(), false);
+    assert.deepEqual(
+      requests.filter((url) => url.includes("/v1/")),
+      [],
+      "no API request without the token",
+    );
+    await tab.close();
   });
 
   it("restarts only the service whose Restart button is pressed (from the keyboard)", async () => {
@@ -267,9 +302,18 @@ describe("the dashboard in a browser", { timeout: 240_000, skip }, () => {
     assert.equal(await bare.locator("#app").isVisible(), false);
     assert.equal(await bare.locator("tr[data-service]").count(), 0);
     await bare.screenshot({ path: screenshotPath("dashboard-no-token") });
+    // The printed address pasted into the same tab (only the fragment changes).
+    await bare.goto(d.url);
+    await bare.locator('tr[data-service="api"]').waitFor({ timeout: WAIT });
+    assert.equal(bare.url(), `${d.origin}/`);
+    // An old run's address: its token wins over the stored one, is refused, and is forgotten.
     await bare.goto(`${d.origin}/#token=${"A".repeat(43)}`);
-    await bare.reload();
     await bare.getByText("This address is out of date").waitFor({ timeout: WAIT });
+    assert.equal(bare.url(), `${d.origin}/`);
+    assert.equal(await bare.locator("#app").isVisible(), false);
+    assert.equal(await bare.evaluate<number>("sessionStorage.length"), 0);
+    await bare.reload();
+    await bare.getByText("This page needs its address").waitFor({ timeout: WAIT });
     await bare.close();
   });
 });

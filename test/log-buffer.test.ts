@@ -1,6 +1,7 @@
 /**
  * The log buffer keeps bytes in a ring per service; checked against a plain list of entries with
- * the same limits (the last N lines or M bytes, newest entry always kept, never split).
+ * the same limits (the last N lines or M bytes, newest entry always kept, never split unless it
+ * alone is larger than M bytes: then only its end is kept).
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -11,7 +12,16 @@ class ListModel {
   private readonly entries: { service: string; text: string; lines: number }[] = [];
   constructor(private readonly limits: LogBufferLimits) {}
 
-  append(service: string, text: string): void {
+  append(service: string, whole: string): void {
+    let text = whole;
+    if (text.length > this.limits.bytes) {
+      // Its last lines that fit; else the end of its last line.
+      const lines = text.slice(0, -1).split("\n");
+      let kept = "";
+      while (lines.length > 0 && kept.length + (lines.at(-1) as string).length + 1 <= this.limits.bytes)
+        kept = `${lines.pop()}\n${kept}`;
+      text = kept || text.slice(-this.limits.bytes);
+    }
     const mine = () => this.entries.filter((e) => e.service === service);
     const lines = text.split("\n").length - 1;
     for (;;) {
@@ -110,6 +120,20 @@ describe("log buffer", () => {
         ["b", "stderr", "b1\n"],
         ["a", "stdout", "a4\n"],
       ],
+    );
+  });
+
+  it("keeps only the end of a read larger than the byte limit: its last whole lines, else the end of its line", () => {
+    const buffer = new LogBuffer({ lines: 100, bytes: 10 });
+    buffer.append("a", "stdout", Buffer.from("first line\nab\ncd\n"));
+    assert.deepEqual(
+      buffer.tail(["a"], 100).map((e) => e.text),
+      ["ab\ncd\n"],
+    );
+    buffer.append("a", "stdout", Buffer.from(`${"x".repeat(4 * 1024 * 1024)}y\n`));
+    assert.deepEqual(
+      buffer.tail(["a"], 100).map((e) => e.text),
+      ["xxxxxxxxy\n"],
     );
   });
 

@@ -54,6 +54,64 @@ describe("LineSink", () => {
     assert.equal(lines[0]!.length, "svc   | ".length + MAX_LINE_BYTES);
   });
 
+  it("passes a line of exactly MAX_LINE_BYTES whole, and a longer one in pieces of exactly MAX_LINE_BYTES", () => {
+    const { sink, text } = setup();
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const pushLine = (bytes: number) => {
+      for (let done = 0; done < bytes; done += chunk.length)
+        sink.push(chunk.subarray(0, Math.min(chunk.length, bytes - done)));
+      sink.push(Buffer.from("\nnext"));
+    };
+    pushLine(MAX_LINE_BYTES);
+    pushLine(2 * MAX_LINE_BYTES + 100);
+    sink.end();
+    const lengths = text()
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => line.length - "svc   | ".length);
+    assert.deepEqual(lengths, [MAX_LINE_BYTES, MAX_LINE_BYTES, MAX_LINE_BYTES, 104, 4]);
+  });
+
+  it("holds at most MAX_LINE_BYTES per service: the larger held line of stdout and stderr goes out as a piece", () => {
+    const { mux, text } = setup();
+    const out = new LineSink(mux, mux.linePrefix("svc", "stdout"));
+    const err = new LineSink(mux, mux.linePrefix("svc", "stderr"));
+    LineSink.pair(out, err);
+    const MiB = 1024 * 1024;
+    const bytes = (n: number, c: string) => Buffer.alloc(n, c);
+    err.push(bytes(3 * MiB, "e"));
+    // One more byte than both may hold: stderr's 3 MiB is the larger, and goes out.
+    out.push(bytes(MiB + 1, "o"));
+    // Now stdout's 3 MiB + 1 is the larger, and goes out when stderr's last byte comes; its
+    // newline then ends an empty rest.
+    out.push(bytes(2 * MiB, "o"));
+    err.push(bytes(MiB, "e"));
+    out.push(Buffer.from("\n"));
+    err.push(Buffer.from("\n"));
+    const lines = text()
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => `${line.slice(0, "svc   | ".length + 1)}${line.length - "svc   | ".length}`);
+    assert.deepEqual(lines, [
+      `svc   | e${3 * MiB}`,
+      `svc   | o${3 * MiB + 1}`,
+      "svc   | 0",
+      `svc   | e${MiB}`,
+    ]);
+  });
+
+  it("asks the source to pause when a piece of a long line fills the output", () => {
+    // Nobody reads this stream: a piece of MAX_LINE_BYTES is beyond its high-water mark.
+    const mux = new OutputMux(new PassThrough(), ["svc"], {
+      colors: picocolors.createColors(false),
+      prefix: true,
+      timestamps: false,
+    });
+    const sink = new LineSink(mux, mux.linePrefix("svc", "stdout"));
+    assert.equal(sink.push(Buffer.alloc(MAX_LINE_BYTES, 0x61)), true);
+    assert.equal(sink.push(Buffer.from("a")), false);
+  });
+
   it("passes bytes through untouched, invalid UTF-8 included", () => {
     const stream = new PassThrough();
     const got: Buffer[] = [];

@@ -103,7 +103,8 @@ export function formatAge(ms: number): string {
 export interface LogsFlags extends ControlFlags {
   follow: boolean;
   /** Lines per service; undefined = everything buffered. */
-  tail?: number;
+  /** Lines per service; absent or `all`: everything kept. */
+  tail?: number | "all";
   color: boolean;
   logPrefix: boolean;
   timestamps: boolean;
@@ -120,7 +121,7 @@ export async function runLogsCommand(flags: LogsFlags, services: string[], io: C
   });
   const query = new URLSearchParams();
   for (const name of services) query.append("service", name);
-  if (flags.tail !== undefined) query.set("tail", String(flags.tail));
+  if (flags.tail !== undefined && flags.tail !== "all") query.set("tail", String(flags.tail));
   if (flags.follow) query.set("follow", "1");
 
   const abort = new AbortController();

@@ -110,14 +110,13 @@ function readEnvFile(
   }
   const parsed = parseEnvFile(text, io.env);
   if (parsed.problems.length === 0) return parsed.vars;
-  const lines = text.split(/\r?\n/);
   for (const problem of parsed.problems) {
+    // No source line under the message: the file's lines are its secrets (see env-file.ts).
     report({
       file: shown(path, io.cwd),
       line: problem.line,
       col: problem.col,
-      sourceLine: lines[problem.line - 1],
-      message: `${problem.message}`,
+      message: problem.message,
       hint: "env files are KEY=VALUE lines, as mirrord reads them (dotenv)",
     });
   }

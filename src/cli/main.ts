@@ -124,8 +124,9 @@ function parseSeconds(value: string): number {
   return seconds;
 }
 
-function parseTail(value: string): number | undefined {
-  if (value === "all") return undefined;
+/** `all` stays a word: a parser's `undefined` would make commander store an empty string. */
+function parseTail(value: string): number | "all" {
+  if (value === "all") return "all";
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a number of lines, or "all"');
   return Number(value);
 }
@@ -323,7 +324,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         raw: {
           configFile: string;
           follow: boolean;
-          tail?: number;
+          tail?: number | "all";
           color: boolean;
           logPrefix: boolean;
           timestamps: boolean;

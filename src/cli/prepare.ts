@@ -4,7 +4,7 @@
  */
 
 import { type Diagnostic, UserError } from "../config/diagnostics.js";
-import { type LoadedConfig, loadConfig } from "../config/load.js";
+import { type LoadedConfig, loadConfig, loadConfigOffThread } from "../config/load.js";
 import { buildRunPlan, type Mode, type RunPlan } from "../plan/assemble.js";
 import { selectWithDependencies } from "../plan/dependencies.js";
 import { keyKind, resolveKey } from "../plan/key.js";
@@ -29,6 +29,28 @@ export interface Prepared {
 export function prepare(flags: ConfigFlags, services: readonly string[], io: CliIO): Prepared {
   const { key, source } = planStep(() => resolveKey(flags.key, io.env, io.username));
   const loaded = loadConfig({ file: flags.configFile, cwd: io.cwd, key, env: io.env });
+  return planned(loaded, flags, key, source, services, io);
+}
+
+/** `prepare` for a running `up` (reload, --watch): the template renders off the main thread. */
+export async function prepareOffThread(
+  flags: ConfigFlags,
+  services: readonly string[],
+  io: CliIO,
+): Promise<Prepared> {
+  const { key, source } = planStep(() => resolveKey(flags.key, io.env, io.username));
+  const loaded = await loadConfigOffThread({ file: flags.configFile, cwd: io.cwd, key, env: io.env });
+  return planned(loaded, flags, key, source, services, io);
+}
+
+function planned(
+  loaded: LoadedConfig,
+  flags: ConfigFlags,
+  key: string,
+  source: ReturnType<typeof resolveKey>["source"],
+  services: readonly string[],
+  io: CliIO,
+): Prepared {
   // depends_on is checked first; the selection then also runs what it depends on.
   const selected = planStep(() => selectWithDependencies(loaded.config, services), loaded);
   const plan = planStep(

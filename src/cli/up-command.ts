@@ -1,5 +1,6 @@
 /** `mirrord-up [up] [SERVICE...]`: validate, check, then hand the sessions to the supervisor. */
 import { formatDiagnostic, sortDiagnostics, UserError } from "../config/diagnostics.js";
+import { stopRenders } from "../config/render-worker.js";
 import { DashboardHost } from "../control/dashboard-server.js";
 import { alreadyRunningError, type ControlSocket, claimControlSocket } from "../control/server.js";
 import { sessionArgv } from "../plan/argv.js";
@@ -12,14 +13,19 @@ import { findExecutable } from "../run/find-executable.js";
 import { DEFAULT_LOG_LIMITS, LogBuffer } from "../run/log-buffer.js";
 import { startUi } from "../run/mirrord-ui.js";
 import { OutputMux } from "../run/output.js";
-import { SESSION_MARKER_VAR, sessionMarker } from "../run/process-groups.js";
+import {
+  keepDescriptorReserve,
+  ranOutOfDescriptors,
+  SESSION_MARKER_VAR,
+  sessionMarker,
+} from "../run/process-groups.js";
 import { Session } from "../run/session.js";
 import { type Planner, type SessionFactory, Supervisor } from "../run/supervisor.js";
 import { WatchdogClient } from "../run/watchdog-client.js";
 import { randomHex } from "../text/lazy-builtins.js";
 import { colorsFor, wantsColor } from "./colors.js";
 import type { CliIO } from "./io.js";
-import { type Prepared, prepare } from "./prepare.js";
+import { type Prepared, prepare, prepareOffThread } from "./prepare.js";
 import { type ResolveFlags, resolveInferredTargets } from "./resolve-targets.js";
 
 export const MIRRORD_INSTALL_URL = "https://github.com/metalbear-co/mirrord#installation";
@@ -57,7 +63,7 @@ export async function runUpCommand(flags: UpFlags, services: string[], io: CliIO
   try {
     // Claimed before anything starts: a second `up` for the same file is refused with nothing started.
     const claim = await claimControlSocket(flags.configFile, io.env, io.cwd);
-    if (claim.kind === "running") throw alreadyRunningError(claim);
+    if (claim.kind !== "claimed") throw alreadyRunningError(claim);
     const control = claim.socket;
     try {
       await resolveInferredTargets(prepared, flags, io);
@@ -103,8 +109,18 @@ async function runSessions(
   // Marks every process of this run (see `markedProcesses`), so that one that left its process
   // group is still found and stopped.
   const runId = randomHex(8);
-  const watchdog = new WatchdogClient(timeoutMs, configDir.path, runId, io.env);
+  // Stopping reads /proc: it must find a descriptor even when others have taken every one.
+  keepDescriptorReserve();
+  control.onTrouble = (text) => mux.notice(`mirrord-up: warning: ${text}`, "warn");
+  let supervisor: Supervisor | undefined;
+  const watchdog = new WatchdogClient(timeoutMs, configDir.path, runId, io.env, {
+    replaced: (reason) => mux.notice(`mirrord-up: warning: ${reason}`, "warn"),
+    lost: (reason) => supervisor?.fail(reason),
+  });
   let dashboard: DashboardHost | undefined;
+  // The watchdog may stand down only after a stop that completed.
+  let stopped = false;
+  const coreFailure = failRunOnUncaught(watchdog, configDir, io);
   try {
     const childEnv = sessionBaseEnv(io, flags);
     const removed = removedVariables(plan.sessions, childEnv);
@@ -131,7 +147,7 @@ async function runSessions(
       const cwd = s.lifecycle.workingDir?.path ?? io.cwd;
       return new Session(s, sessionArgv(s, mirrord, file, plan.key), env, cwd, mux, hooks, watchdog);
     };
-    const supervisor = new Supervisor(
+    supervisor = new Supervisor(
       plan.sessions,
       mux,
       logBuffer,
@@ -150,7 +166,12 @@ async function runSessions(
     const names = plan.sessions.map((s) => s.name).join(", ");
     const n = plan.sessions.length;
     // Served with --dashboard, or when `mirrord-up dashboard` asks; its address is printed once.
-    const host = new DashboardHost(supervisor, (url) => mux.notice(`dashboard: ${url}`));
+    const running = supervisor;
+    const host = new DashboardHost(
+      running,
+      (url) => mux.notice(`dashboard: ${url}`),
+      (text) => mux.notice(`mirrord-up: ${text}`, "warn"),
+    );
     dashboard = host;
     if (flags.dashboard) await host.open(flags.dashboardPort);
     mux.notice(`mirrord-up: starting ${n} service${n === 1 ? "" : "s"} (${names}), key ${plan.key}`, "dim");
@@ -159,16 +180,74 @@ async function runSessions(
     let code: number;
     try {
       code = await supervisor.run();
+      stopped = supervisor.stoppedEverything && !coreFailure.failed;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      io.stderr.write(`mirrord-up: stopping failed (${message}); the watchdog stops every session\n`);
+      code = 1;
     } finally {
       watch?.close();
+      stopRenders();
     }
     reportOutputTrouble(mux, supervisor.outputCut(), io);
+    if (ranOutOfDescriptors()) {
+      io.stderr.write(
+        "mirrord-up: warning: mirrord-up ran out of file descriptors (EMFILE) during this run; its reserve kept /proc readable\n",
+      );
+    }
+    // The run's core failed meanwhile: the sessions are the watchdog's, and the exit code is 1.
+    if (coreFailure.failed) {
+      await coreFailure.failed;
+      return 1;
+    }
     return code;
   } finally {
+    coreFailure.dispose();
     await dashboard?.close();
-    configDir.remove();
-    watchdog.release();
+    if (stopped) {
+      configDir.remove();
+      watchdog.release();
+    } else {
+      await watchdog.abandon();
+      configDir.remove();
+    }
   }
+}
+
+/**
+ * An exception that escapes the run's own code (the scheduler, a session's callbacks) ends the
+ * run: it is said with its cause, the watchdog stops every session (its pipe closed without
+ * `done`), and mirrord-up exits 1. What one request, client or file causes never gets here:
+ * each is answered or reported where it is served.
+ */
+function failRunOnUncaught(
+  watchdog: WatchdogClient,
+  configDir: PrivateConfigDir,
+  io: CliIO,
+): { dispose(): void; readonly failed: Promise<void> | undefined } {
+  let failed: Promise<void> | undefined;
+  const fail = (error: unknown) => {
+    if (failed) return;
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`mirrord-up: internal error: ${message}; the watchdog stops every session\n`);
+    if (io.env.MIRRORD_UP_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    else io.stderr.write("(set MIRRORD_UP_DEBUG=1 for details, and please report this)\n");
+    failed = watchdog.abandon().then(() => {
+      configDir.remove();
+      process.exit(1);
+    });
+  };
+  process.on("uncaughtException", fail);
+  process.on("unhandledRejection", fail);
+  return {
+    get failed() {
+      return failed;
+    },
+    dispose() {
+      process.off("uncaughtException", fail);
+      process.off("unhandledRejection", fail);
+    },
+  };
 }
 
 /**
@@ -179,7 +258,7 @@ async function runSessions(
 function replanner(flags: UpFlags, selection: readonly string[], io: CliIO): Planner {
   return async (names) => {
     try {
-      const prepared = prepare(flags, names ?? selection, io);
+      const prepared = await prepareOffThread(flags, names ?? selection, io);
       checkPrograms(prepared, io);
       await resolveInferredTargets(prepared, { ...flags, interactive: false }, io);
       return { ok: true, sessions: prepared.plan.sessions };

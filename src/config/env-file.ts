@@ -6,12 +6,17 @@
  * then the lines above, as dotenvy does; `$NAME` takes letters and digits only, `${NAME}` anything).
  * mirrord sessions get the file through mirrord's own `feature.env.env_file`; this module loads it
  * for local services and to notice when a file changed.
+ *
+ * An env file holds secrets, and may be a link to any file (`.env -> /etc/shadow`): a problem's
+ * message quotes at most the variable name of a line that has one, never a value, never a line
+ * without `=`. Its line and column say where.
  */
 
 /** A line dotenvy would refuse: 1-based line and column in the file. */
 export interface EnvFileProblem {
   line: number;
   col: number;
+  /** Fixed words, and at most the line's variable name: never text after `=`. */
   message: string;
 }
 
@@ -64,7 +69,12 @@ function parseLine(
     if ("error" in keyed) return keyed;
     pos = skipWhitespace(line, keyed.end);
   }
-  if (line[pos] !== "=") return { error: `expected "=" after ${keyed.key} (lines are KEY=VALUE)`, at: pos };
+  if (line[pos] !== "=") {
+    // The name is not quoted: without its "=" the line may be anything (a password, a shadow line).
+    return line.includes("=", pos)
+      ? { error: "a variable name has only letters, digits, _ and .", at: pos }
+      : { error: 'a line without "="', at: pos };
+  }
   pos = skipWhitespace(line, pos + 1);
   const key = keyed.key;
   if (pos >= line.length || line[pos] === "#") {
@@ -72,14 +82,14 @@ function parseLine(
     return { key, value: "" };
   }
   const value = parseValue(line, pos, env, known);
-  if (typeof value !== "string") return value;
+  if (typeof value !== "string") return { error: `${key}: ${value.error}`, at: value.at };
   known.set(key, value);
   return { key, value };
 }
 
 function parseKey(line: string, pos: number): { key: string; end: number } | { error: string; at: number } {
   if (!/[A-Za-z_]/.test(line[pos] ?? "")) {
-    return { error: "a variable name starts with a letter or _ (lines are KEY=VALUE)", at: pos };
+    return { error: "a variable name starts with a letter or _", at: pos };
   }
   let end = pos;
   while (end < line.length && /[A-Za-z0-9_.]/.test(line[end] as string)) end++;
@@ -103,6 +113,9 @@ function parseValue(
   let escaped = false;
   let expectingEnd = false;
   let substitution: "none" | "plain" | "braced" = "none";
+  // Where the last quote and `${` opened, for the error when one is never closed.
+  let quoteAt = start;
+  let braceAt = start;
   let name = "";
   let output = "";
   const substitute = () => {
@@ -119,7 +132,8 @@ function parseValue(
     if (escaped) {
       if (c === "\\" || c === "'" || c === '"' || c === "$" || c === " ") output += c;
       else if (c === "n") output += "\n";
-      else return { error: `unknown escape \\${c}`, at: index };
+      // The column points at the character: it is part of the value, so it is not quoted.
+      else return { error: "unknown escape sequence", at: index };
       escaped = false;
     } else if (strong) {
       if (c === "'") strong = false;
@@ -127,8 +141,10 @@ function parseValue(
     } else if (substitution !== "none") {
       if (/^[\p{L}\p{N}]$/u.test(c)) name += c;
       else if (substitution === "plain") {
-        if (c === "{" && name === "") substitution = "braced";
-        else {
+        if (c === "{" && name === "") {
+          substitution = "braced";
+          braceAt = index - 1;
+        } else {
           substitute();
           if (c === "$") substitution = "plain";
           else {
@@ -146,14 +162,17 @@ function parseValue(
       if (c === '"') weak = false;
       else if (c === "\\") escaped = true;
       else output += c;
-    } else if (c === "'") strong = true;
-    else if (c === '"') weak = true;
-    else if (c === "\\") escaped = true;
+    } else if (c === "'" || c === '"') {
+      strong = c === "'";
+      weak = c === '"';
+      quoteAt = index;
+    } else if (c === "\\") escaped = true;
     else if (c === " " || c === "\t") expectingEnd = true;
     else output += c;
   }
-  if (substitution === "braced") return { error: "unclosed ${", at: line.length - 1 };
-  if (strong || weak) return { error: `unclosed ${strong ? "'" : '"'} quote`, at: line.length - 1 };
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dotenv syntax, not a template
+  if (substitution === "braced") return { error: "${ is never closed by }", at: braceAt };
+  if (strong || weak) return { error: `the ${strong ? "'" : '"'} quote is never closed`, at: quoteAt };
   substitute();
   return output;
 }

@@ -2,17 +2,18 @@
  * read -> template -> parse YAML -> validate. Every problem found on the way becomes a
  * diagnostic located in the file the user wrote; all of them are reported together.
  */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 import type * as z from "zod/v4";
 import { type Diagnostic, UserError } from "./diagnostics.js";
 import { allowedKeysAt } from "./json-schema-walk.js";
 import { FileReadError, readRegularFile } from "./regular-file.js";
+import { renderInWorker } from "./render-worker.js";
 import { type UpConfig, upConfigJsonSchema, upConfigSchema } from "./schema.js";
 import { createPositionMapper } from "./source-map.js";
 import { suggest } from "./suggest.js";
-import { renderTemplate, type TemplateContext } from "./template.js";
+import { hasTemplateSyntax, type RenderResult, renderTemplate, type TemplateContext } from "./template.js";
 import { AliasLimitExceeded, type DocumentData, documentToData, keyText } from "./yaml-data.js";
 
 /** Files larger than this are refused before parsing: a config this big is a mistake. */
@@ -66,9 +67,30 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     const branch = detectGitBranch(env, cwd);
     if (branch) context.git_branch = branch;
   }
-  const rendered = renderTemplate(source, context, file, env);
-  if (!rendered.ok) throw new UserError(rendered.diagnostics);
+  return validated(file, absolutePath, source, renderTemplate(source, context, file, env));
+}
 
+/**
+ * `loadConfig` for a running `up`: the template is rendered on a worker thread (render-worker.ts),
+ * so that the run's output, control socket and signals go on while it renders.
+ */
+export async function loadConfigOffThread(options: LoadOptions): Promise<LoadedConfig> {
+  const { file, cwd, env } = options;
+  const absolutePath = resolve(cwd, file);
+  const source = readConfigText(file, absolutePath);
+  const context: TemplateContext = { key: options.key };
+  if (source.includes("git_branch")) {
+    const branch = await gitBranchOffThread(env, cwd);
+    if (branch) context.git_branch = branch;
+  }
+  const rendered = hasTemplateSyntax(source)
+    ? await renderInWorker(source, context, file, env)
+    : ({ ok: true, text: source } as const);
+  return validated(file, absolutePath, source, rendered);
+}
+
+function validated(file: string, absolutePath: string, source: string, rendered: RenderResult): LoadedConfig {
+  if (!rendered.ok) throw new UserError(rendered.diagnostics);
   return parseAndValidate(file, absolutePath, source, rendered.text);
 }
 
@@ -205,6 +227,17 @@ export function detectGitBranch(env: NodeJS.ProcessEnv, cwd: string): string | u
   const git = spawnSync("git", ["branch", "--show-current"], { cwd, encoding: "utf8", timeout: 5000 });
   const branch = git.status === 0 ? git.stdout.trim() : "";
   return branch || undefined;
+}
+
+/** `detectGitBranch` without waiting for git on the main thread. */
+function gitBranchOffThread(env: NodeJS.ProcessEnv, cwd: string): Promise<string | undefined> {
+  const fromEnv = env.MIRRORD_BRANCH_NAME?.trim();
+  if (fromEnv) return Promise.resolve(fromEnv);
+  return new Promise((resolve) => {
+    execFile("git", ["branch", "--show-current"], { cwd, encoding: "utf8", timeout: 5000 }, (error, stdout) =>
+      resolve((error ? "" : stdout.trim()) || undefined),
+    );
+  });
 }
 
 const YAML_MESSAGES: Record<string, string> = {

@@ -10,8 +10,10 @@
  * - every API request and stream needs the run's token (256 random bits, fresh per run) in a
  *   header (`Authorization: Bearer` or `X-Mirrord-Up-Token`), compared in constant time. A
  *   header, not a cookie: a foreign page cannot make the browser send it, and it never appears
- *   in a URL the server sees (the page keeps it in the fragment). The page, script and style
- *   sheet hold nothing secret and need no token;
+ *   in a URL the server sees (it travels in the fragment, which the page moves into the tab's
+ *   sessionStorage). The page, script and style sheet hold nothing secret and need no token;
+ * - connecting needs no token, so connections are few (MAX_DASHBOARD_CONNECTIONS) and must send
+ *   their request in time: one local user cannot take the run's descriptors;
  * - no CORS headers, and a request with a foreign `Origin` is refused; state changes are POSTs
  *   with `Content-Type: application/json` (the handler's rule), which a form cannot send;
  * - a strict Content-Security-Policy (no inline script or style), nosniff, no referrer, no framing.
@@ -26,11 +28,22 @@ import type { RunControl } from "../run/control-types.js";
 import { nodeCrypto, nodeHttp } from "../text/lazy-builtins.js";
 import { type DashboardAssets, dashboardAssets } from "./dashboard-assets.js";
 import { type ControlHandler, createControlHandler } from "./handler.js";
+import { refuseBadTarget, requestUrl, sendJson, serveContained } from "./http-answer.js";
 import type { DashboardResponse } from "./protocol.js";
 
 const HOST = "127.0.0.1";
 /** After closing, how long open connections (streams) get before they are cut. */
 const CLOSE_GRACE_MS = 500;
+/**
+ * Open connections at most: a page uses a handful (a browser opens up to six per host), and
+ * any local user can connect without the token, so more would let one take every descriptor.
+ */
+export const MAX_DASHBOARD_CONNECTIONS = 32;
+/** A client gets this long to send a request's headers, and then its body. */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 20_000;
+/** An idle kept-alive connection is closed after this long. */
+const KEEP_ALIVE_MS = 5_000;
 /** What stands for a hidden value in the config view. */
 export const MASK = "••••••";
 
@@ -73,7 +86,27 @@ export class DashboardServer {
   ) {
     this.handler = createControlHandler(control);
     this.tokenDigest = digest(token);
-    server.on("request", (req: IncomingMessage, res: ServerResponse) => this.route(req, res));
+    server.on("request", (req: IncomingMessage, res: ServerResponse) =>
+      serveContained(req, res, (q, r) => this.route(q, r)),
+    );
+    // Node closes a connection over the limit as soon as it is accepted.
+    server.on("drop", () =>
+      this.trouble(`more than ${MAX_DASHBOARD_CONNECTIONS} connections at once; further ones are refused`),
+    );
+    // Accepting failed (EMFILE): the connections it has are served, new ones wait.
+    server.on("error", (error: NodeJS.ErrnoException) =>
+      this.trouble(`cannot accept a connection: ${describeErrno(error.code)}`),
+    );
+  }
+
+  private readonly said = new Set<string>();
+  /** Told once per kind of trouble: connections refused over the limit, or that cannot be accepted. */
+  onTrouble?: (text: string) => void;
+
+  private trouble(text: string): void {
+    if (this.said.has(text)) return;
+    this.said.add(text);
+    this.onTrouble?.(text);
   }
 
   /**
@@ -81,7 +114,14 @@ export class DashboardServer {
    */
   static async listen(control: RunControl, port = 0): Promise<DashboardServer> {
     const assets = await dashboardAssets();
-    const server = nodeHttp().createServer();
+    const server = nodeHttp().createServer({
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      // Checks the two timeouts above; Node's default looks every 30 s.
+      connectionsCheckingInterval: 1_000,
+    });
+    server.maxConnections = MAX_DASHBOARD_CONNECTIONS;
     await new Promise<void>((resolve, reject) => {
       server.once("error", (error: NodeJS.ErrnoException) =>
         reject(
@@ -132,7 +172,12 @@ export class DashboardServer {
       refuse(req, res, 403, "requests from other sites are refused");
       return;
     }
-    const path = new URL(req.url ?? "/", "http://dashboard").pathname;
+    const url = requestUrl(req);
+    if (!url) {
+      refuseBadTarget(req, res);
+      return;
+    }
+    const path = url.pathname;
     if (path.startsWith("/v1/")) {
       if (!this.authorized(req)) {
         res.setHeader("www-authenticate", 'Bearer realm="mirrord-up"');
@@ -141,7 +186,7 @@ export class DashboardServer {
       }
       // The dashboard starts dashboards through the socket only (this one is already there).
       if (path === "/v1/dashboard") refuse(req, res, 404, "no such endpoint: /v1/dashboard");
-      else if (path === "/v1/configs") this.configs(req, res);
+      else if (path === "/v1/configs") this.configs(req, res, url);
       else this.handler.handle(req, res);
       return;
     }
@@ -190,14 +235,14 @@ export class DashboardServer {
   }
 
   /** `GET /v1/configs[?reveal=1]`: each service's command and mirrord.json, values masked. */
-  private configs(req: IncomingMessage, res: ServerResponse): void {
+  private configs(req: IncomingMessage, res: ServerResponse, url: URL): void {
     req.resume();
     if (req.method !== "GET") {
       res.setHeader("allow", "GET");
       refuse(req, res, 405, "/v1/configs takes GET only");
       return;
     }
-    const reveal = new URL(req.url ?? "/", "http://dashboard").searchParams.get("reveal") === "1";
+    const reveal = url.searchParams.get("reveal") === "1";
     const header = this.control.info().sessionHeader;
     const services = (this.control.plans?.() ?? []).map((plan) => describeForDashboard(plan, header, reveal));
     sendJson(res, 200, { services });
@@ -252,16 +297,6 @@ function refuse(req: IncomingMessage, res: ServerResponse, status: number, error
   sendJson(res, status, { error });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(text),
-    "cache-control": "no-store",
-  });
-  res.end(text);
-}
-
 /**
  * The dashboard of one run: started on the first request (`up --dashboard`, or `mirrord-up
  * dashboard` through the socket), then the same one for every later request.
@@ -270,9 +305,11 @@ export class DashboardHost {
   private serving?: Promise<DashboardServer>;
 
   /** `announce` is called once, with the address, when the dashboard starts. */
+  /** `warn` is told of trouble with connections (over the limit, or not accepted). */
   constructor(
     private readonly control: RunControl,
     private readonly announce: (url: string) => void,
+    private readonly warn: (text: string) => void = () => {},
   ) {}
 
   /** Serves the dashboard if it is not yet (on `port`, default a free one). */
@@ -282,6 +319,7 @@ export class DashboardHost {
     this.serving = serving;
     try {
       const server = await serving;
+      server.onTrouble = (text) => this.warn(`dashboard: ${text}`);
       this.announce(server.url);
       return { url: server.url, started: true };
     } catch (error) {

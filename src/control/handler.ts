@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { UserError } from "../config/diagnostics.js";
 import { suggest } from "../config/suggest.js";
 import type { ActionResult, RunControl } from "../run/control-types.js";
+import { answerFailure, requestUrl, sendJson } from "./http-answer.js";
 import {
   API_VERSION,
   type DashboardResponse,
@@ -16,6 +17,10 @@ import {
   MAX_REQUEST_BODY_BYTES,
   MAX_STREAM_BACKLOG_BYTES,
 } from "./protocol.js";
+
+const TOO_SLOW = `the reader fell ${MAX_STREAM_BACKLOG_BYTES / 1024 / 1024} MiB behind and was cut off`;
+/** How long a reader that was cut off gets to read its last line before its connection is closed. */
+const CUT_READER_GRACE_MS = 10_000;
 
 /** A request handler and the means to end what it still has open. */
 export interface ControlHandler {
@@ -200,13 +205,19 @@ export function createControlHandler(
 
   /**
    * Sends `initial`, then (with `follow`) every new item until the run ends, the reader goes
-   * away, or the reader falls too far behind. Subscribing happens in the same tick as reading
-   * `initial`, so nothing falls between the two.
+   * away, or the reader falls too far behind. Subscribing happens in the same tick as starting on
+   * `initial`, so nothing falls between the two; what comes while `initial` is still being sent
+   * waits behind it.
+   *
+   * What is queued for one reader stays bounded whatever it asked for: `initial` is taken (and
+   * serialised) only as fast as the reader reads, so a reader that pauses (`logs | less`) costs
+   * little and is never cut; followed items that pile up for it count against
+   * MAX_STREAM_BACKLOG_BYTES, and past that it gets a last `too-slow` line and is closed.
    */
   function openStream<T>(
     req: IncomingMessage,
     res: ServerResponse,
-    initial: readonly T[],
+    initial: Iterable<T>,
     follow: boolean,
     subscribe: (push: (item: T) => void) => () => void,
   ): void {
@@ -214,37 +225,80 @@ export function createControlHandler(
       "content-type": "application/x-ndjson; charset=utf-8",
       "cache-control": "no-store",
     });
-    for (const item of initial) res.write(`${JSON.stringify(item)}\n`);
-    if (!follow || ended) {
-      res.end(`${JSON.stringify({ end: ended && follow ? "run-ended" : "complete" } satisfies EndFrame)}\n`);
-      return;
-    }
+    req.resume();
+    const following = follow && !ended;
     let finished = false;
+    let unsubscribe = () => {};
+    let pending: Iterator<T> | undefined = initial[Symbol.iterator]();
+    /** Followed items that came while `initial` was still being sent, as lines. */
+    const waiting: string[] = [];
+    let waitingBytes = 0;
+    const stop = () => {
+      finished = true;
+      streams.delete(finish);
+      unsubscribe();
+      waiting.length = 0;
+      pending = undefined;
+    };
     const finish = (reason: EndFrame["end"]) => {
       if (finished) return;
-      finished = true;
-      streams.delete(finish);
-      unsubscribe();
-      if (!res.writableEnded && !res.destroyed)
+      stop();
+      if (res.writableEnded || res.destroyed) return;
+      if (reason !== "too-slow") {
         res.end(`${JSON.stringify({ end: reason } satisfies EndFrame)}\n`);
+        return;
+      }
+      res.end(`${JSON.stringify({ end: reason, error: TOO_SLOW } satisfies EndFrame)}\n`);
+      // Closed once it has read what is queued, or after a grace period if it never does.
+      res.once("finish", () => req.socket.end());
+      setTimeout(() => res.destroy(), CUT_READER_GRACE_MS).unref();
     };
-    const unsubscribe = subscribe((item) => {
-      if (finished) return;
-      // A reader that does not keep up is cut off rather than buffered for without limit.
-      if (res.writableLength > MAX_STREAM_BACKLOG_BYTES) finish("too-slow");
-      else res.write(`${JSON.stringify(item)}\n`);
-    });
-    streams.add(finish);
-    res.on("close", () => {
-      finished = true;
-      streams.delete(finish);
-      unsubscribe();
-    });
-    req.resume();
+    /** Would queueing `line` take this reader past the bound? One line alone always fits. */
+    const overBound = (line: string) => {
+      const queued = res.writableLength + waitingBytes;
+      return queued > 0 && queued + line.length > MAX_STREAM_BACKLOG_BYTES;
+    };
+    /** Writes `initial`, then what waited, as fast as the reader takes it. */
+    const pump = (): void => {
+      while (!finished) {
+        let line: string | undefined;
+        const item = pending?.next();
+        if (item && !item.done) line = `${JSON.stringify(item.value)}\n`;
+        else if (waiting.length > 0) {
+          pending = undefined;
+          line = waiting.shift() as string;
+          waitingBytes -= line.length;
+        } else {
+          pending = undefined;
+          if (!following) finish(ended && follow ? "run-ended" : "complete");
+          return;
+        }
+        if (!res.write(line)) return;
+      }
+    };
+    res.on("drain", pump);
+    res.on("close", stop);
+    if (following) {
+      unsubscribe = subscribe((item) => {
+        if (finished) return;
+        const line = `${JSON.stringify(item)}\n`;
+        if (overBound(line)) finish("too-slow");
+        else if (pending || waiting.length > 0) {
+          waiting.push(line);
+          waitingBytes += line.length;
+        } else res.write(line);
+      });
+      streams.add(finish);
+    }
+    pump();
   }
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://mirrord-up");
+    const url = requestUrl(req);
+    if (!url) {
+      req.resume();
+      throw new HttpProblem(400, { error: "the request target is not a valid path" });
+    }
     const entry = routes[url.pathname];
     if (!entry) {
       const close = suggest(url.pathname, Object.keys(routes));
@@ -266,16 +320,12 @@ export function createControlHandler(
   return {
     handle(req, res) {
       dispatch(req, res).catch((error: unknown) => {
-        if (res.headersSent) {
-          res.destroy();
-          return;
-        }
-        if (error instanceof HttpProblem) {
+        if (error instanceof HttpProblem && !res.headersSent) {
+          req.resume();
           sendJson(res, error.status, error.body, error.headers);
-          return;
+        } else {
+          answerFailure(req, res, error);
         }
-        const message = error instanceof Error ? error.message : String(error);
-        sendJson(res, 500, { error: `internal error in mirrord-up: ${message}` });
       });
     },
     endStreams(reason) {
@@ -283,22 +333,6 @@ export function createControlHandler(
       for (const answer of [...downWaiters]) answer();
     },
   };
-}
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(text),
-    "cache-control": "no-store",
-    ...headers,
-  });
-  res.end(text);
 }
 
 function sendActionResult(res: ServerResponse, result: ActionResult): void {

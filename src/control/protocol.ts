@@ -68,13 +68,15 @@ export interface ErrorResponse {
  * - `complete`: everything asked for was sent (no `follow`);
  * - `run-ended`: the run is over, nothing more will come;
  * - `closing`: mirrord-up is closing its control socket;
- * - `too-slow`: the reader fell more than `MAX_STREAM_BACKLOG_BYTES` behind and was cut off.
+ * - `too-slow`: the reader fell more than `MAX_STREAM_BACKLOG_BYTES` behind and was cut off
+ *   (`error` says so); its connection closes once it has read this line.
  */
 export interface EndFrame {
   end: "complete" | "run-ended" | "closing" | "too-slow";
+  error?: string;
 }
 
-/** How far a stream's reader may fall behind before it is cut off (memory stays bounded). */
+/** How much may be queued for one stream's reader before it is cut off (memory stays bounded). */
 export const MAX_STREAM_BACKLOG_BYTES = 16 * 1024 * 1024;
 
 /** Request bodies are tiny; anything larger is refused. */

@@ -12,7 +12,17 @@
  * 503 for everything else until `serve()` hands the requests to the run.
  */
 
-import { chmodSync, lstatSync, mkdirSync, rmdirSync, statSync, unlinkSync } from "node:fs";
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmdirSync,
+  statSync,
+  unlinkSync,
+} from "node:fs";
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { UserError } from "../config/diagnostics.js";
@@ -20,6 +30,7 @@ import { describeErrno } from "../config/regular-file.js";
 import type { RunControl } from "../run/control-types.js";
 import { nodeHttp } from "../text/lazy-builtins.js";
 import { type ControlHandler, type ControlHandlerOptions, createControlHandler } from "./handler.js";
+import { refuseBadTarget, requestUrl, sendJson, serveContained } from "./http-answer.js";
 import { API_VERSION, type InfoResponse } from "./protocol.js";
 import { configFileIdentity, ensureRuntimeDir, socketPathFor } from "./runtime-dir.js";
 
@@ -30,6 +41,8 @@ const LOCK_RETRY_MS = 20;
 const PROBE_TIMEOUT_MS = 2_000;
 /** After closing, how long open connections get to finish before they are cut. */
 const CLOSE_GRACE_MS = 1_000;
+/** Open connections at most (each costs a descriptor); more are closed as soon as accepted. */
+export const MAX_SOCKET_CONNECTIONS = 128;
 
 /** Another `up` is running for the same file. */
 export interface RunningInstance {
@@ -41,7 +54,15 @@ export interface RunningInstance {
   socketPath: string;
 }
 
-export type ClaimResult = { kind: "claimed"; socket: ControlSocket } | RunningInstance;
+/** Something that is not mirrord-up holds the socket's path. */
+export interface ForeignHolder {
+  kind: "foreign";
+  socketPath: string;
+  /** What is there, as far as can be told: "pid 12 (python3), which answered HTTP 404". */
+  what: string;
+}
+
+export type ClaimResult = { kind: "claimed"; socket: ControlSocket } | RunningInstance | ForeignHolder;
 
 /**
  * Claims the control socket for `configFile` (the `-f` value, default `mirrord-up.yaml`,
@@ -58,7 +79,13 @@ export async function claimControlSocket(
 }
 
 /** The message for a second `up`: who is running, and what to use instead. */
-export function alreadyRunningError(running: RunningInstance): UserError {
+export function alreadyRunningError(running: RunningInstance | ForeignHolder): UserError {
+  if (running.kind === "foreign") {
+    return new UserError({
+      message: `the control socket ${running.socketPath} is held by ${running.what}, which is not mirrord-up`,
+      hint: "stop that program, or point mirrord-up elsewhere with XDG_RUNTIME_DIR; it is left alone",
+    });
+  }
   return new UserError({
     message: `mirrord-up is already running for ${running.file}${running.pid ? ` (pid ${running.pid})` : ""}`,
     hint: "use `mirrord-up ps`, `logs`, `restart`, `stop` or `down` to steer it",
@@ -75,7 +102,7 @@ export async function startControlServer(
   file = socketPath,
 ): Promise<ControlSocket> {
   const claim = await claimSocketPath(socketPath, file);
-  if (claim.kind === "running") throw alreadyRunningError(claim);
+  if (claim.kind !== "claimed") throw alreadyRunningError(claim);
   claim.socket.serve(control);
   return claim.socket;
 }
@@ -86,7 +113,17 @@ export async function claimSocketPath(socketPath: string, file: string): Promise
   try {
     for (let attempt = 0; ; attempt++) {
       const state = await probe(socketPath);
-      if (state === "answers") return { kind: "running", pid: await askPid(socketPath), file, socketPath };
+      if (state === "answers") {
+        const answer = await askInfo(socketPath);
+        if (answer.kind === "mirrord-up") return { kind: "running", pid: answer.pid, file, socketPath };
+        const holder = describeHolder(socketPath);
+        // Silent: a mirrord-up too busy or stopped to answer, or something else that never will.
+        if (answer.kind === "silent" && (!holder.known || holder.mirrordUp))
+          return { kind: "running", pid: holder.pid, file, socketPath };
+        const said =
+          answer.kind === "silent" ? `did not answer within ${PROBE_TIMEOUT_MS / 1000} s` : answer.said;
+        return { kind: "foreign", socketPath, what: `${holder.text}, which ${said}` };
+      }
       if (state === "stale") removeStale(socketPath);
       try {
         const socket = await ControlSocket.listen(socketPath, file);
@@ -124,13 +161,28 @@ export class ControlSocket {
     server.on("connection", (connection: Socket) => this.accept(connection));
   }
 
+  private troubleSaid = false;
+  /**
+   * Told once when a connection cannot be accepted (EMFILE: the process is out of descriptors);
+   * the socket goes on serving the connections it has, and accepts again once it can.
+   */
+  onTrouble?: (text: string) => void;
+
+  private acceptFailed(error: NodeJS.ErrnoException): void {
+    if (this.troubleSaid) return;
+    this.troubleSaid = true;
+    this.onTrouble?.(`the control socket cannot accept a connection: ${describeErrno(error.code)}`);
+  }
+
   static listen(socketPath: string, file: string): Promise<ControlSocket> {
     const server = createServer();
+    server.maxConnections = MAX_SOCKET_CONNECTIONS;
     const socket = new ControlSocket(server, socketPath, file);
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(socketPath, () => {
         server.off("error", reject);
+        server.on("error", (error: NodeJS.ErrnoException) => socket.acceptFailed(error));
         // The directory (0700) is what keeps others out; the mode says the same on the socket.
         try {
           chmodSync(socketPath, 0o600);
@@ -175,7 +227,7 @@ export class ControlSocket {
         if (this.connections.has(socket)) this.connections.set(socket, pending);
         if (this.closing && pending === 0) socket.destroy();
       });
-      this.route(req, res);
+      serveContained(req, res, (q, r) => this.route(q, r));
     });
     this.http.emit("connection", connection);
   }
@@ -185,24 +237,19 @@ export class ControlSocket {
       this.handler.handle(req, res);
       return;
     }
-    const path = new URL(req.url ?? "/", "http://mirrord-up").pathname;
+    const url = requestUrl(req);
+    if (!url) {
+      refuseBadTarget(req, res);
+      return;
+    }
     req.resume();
-    if (path === "/v1/info" && req.method === "GET") {
+    if (url.pathname === "/v1/info" && req.method === "GET") {
       const info: InfoResponse = { api: API_VERSION, pid: process.pid, file: this.file, starting: true };
-      respond(res, 200, info);
+      sendJson(res, 200, info);
     } else {
-      respond(res, 503, { error: "mirrord-up is still starting", hint: "try again in a moment" });
+      sendJson(res, 503, { error: "mirrord-up is still starting", hint: "try again in a moment" });
     }
   }
-}
-
-function respond(res: ServerResponse, status: number, body: unknown): void {
-  const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(text),
-  });
-  res.end(text);
 }
 
 /**
@@ -237,30 +284,97 @@ async function probe(socketPath: string): Promise<"answers" | "stale" | "absent"
   });
 }
 
-/** Asks a running `up` for its pid, for the message; undefined when it does not say in time. */
-async function askPid(socketPath: string): Promise<number | undefined> {
+type InfoAnswer = { kind: "mirrord-up"; pid: number } | { kind: "other"; said: string } | { kind: "silent" };
+
+/**
+ * Asks whoever holds the socket for `/v1/info`: a mirrord-up says its API version and pid;
+ * anything else answered otherwise; `silent` when nothing came in time (a busy or stopped up).
+ */
+async function askInfo(socketPath: string): Promise<InfoAnswer> {
   return new Promise((resolve) => {
     const options = { socketPath, path: "/v1/info", agent: false, timeout: PROBE_TIMEOUT_MS };
     const req = nodeHttp().request(options, (res) => {
       let text = "";
       res.setEncoding("utf8");
       res.on("data", (c: string) => {
-        text += c;
+        if (text.length < 64 * 1024) text += c;
       });
       res.on("end", () => {
         try {
-          const pid = (JSON.parse(text) as Partial<InfoResponse>).pid;
-          resolve(typeof pid === "number" ? pid : undefined);
+          const info = JSON.parse(text) as Partial<InfoResponse>;
+          if (typeof info.api === "number" && typeof info.pid === "number" && typeof info.file === "string") {
+            resolve({ kind: "mirrord-up", pid: info.pid });
+            return;
+          }
         } catch {
-          resolve(undefined);
+          // not JSON: not ours
         }
+        resolve({ kind: "other", said: `answered HTTP ${res.statusCode} without mirrord-up's information` });
       });
-      res.on("error", () => resolve(undefined));
+      res.on("error", () => resolve({ kind: "other", said: "cut its answer short" }));
     });
-    req.on("timeout", () => req.destroy());
-    req.on("error", () => resolve(undefined));
+    req.on("timeout", () => {
+      req.destroy();
+      resolve({ kind: "silent" });
+    });
+    req.on("error", () => resolve({ kind: "other", said: "does not speak HTTP" }));
     req.end();
   });
+}
+
+interface Holder {
+  /** "pid 12 (python3)", or why it cannot be told. */
+  text: string;
+  known: boolean;
+  pid?: number;
+  /** Its program or script is mirrord-up. */
+  mirrordUp?: boolean;
+}
+
+/**
+ * The process listening on `socketPath`, as well as this user can see it (Linux: the socket's
+ * inode in /proc/net/unix, then the descriptor that points at it).
+ */
+function describeHolder(socketPath: string): Holder {
+  try {
+    const inode = readFileSync("/proc/net/unix", "latin1")
+      .split("\n")
+      .map((line) => line.trim().split(/\s+/))
+      .find((fields) => fields[7] === socketPath)?.[6];
+    if (inode) {
+      const link = `socket:[${inode}]`;
+      for (const pid of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+        let fds: string[];
+        try {
+          fds = readdirSync(`/proc/${pid}/fd`);
+        } catch {
+          continue;
+        }
+        for (const fd of fds) {
+          try {
+            if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== link) continue;
+          } catch {
+            continue;
+          }
+          const comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+          const cmdline = readFileSync(`/proc/${pid}/cmdline`, "latin1");
+          return {
+            text: `pid ${pid} (${comm})`,
+            known: true,
+            pid: Number(pid),
+            // Its program or script is mirrord-up (`node …/bin/mirrord-up.js up`).
+            mirrordUp: cmdline
+              .split("\0")
+              .slice(0, 2)
+              .some((arg) => /(^|\/)mirrord-up(\.js)?$/.test(arg)),
+          };
+        }
+      }
+    }
+  } catch {
+    // not Linux, or /proc unreadable: say less
+  }
+  return { text: "a program of another user, or one that cannot be identified", known: false };
 }
 
 function removeStale(socketPath: string): void {

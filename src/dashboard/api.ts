@@ -1,6 +1,7 @@
 /**
  * The control API, from the page: every request carries the run's token in a header (never in a
- * URL). Streams are read with fetch(), since EventSource cannot send headers.
+ * URL). Streams are read with fetch(), since EventSource cannot send headers. Once the server
+ * refuses the token, `onRefused` is called (once) and no further request is sent.
  */
 import type { ActionResult } from "../run/control-types.js";
 
@@ -11,7 +12,12 @@ export class Unauthorized extends Error {}
 export type StreamEnd = "complete" | "run-ended" | "closing" | "too-slow" | "cut";
 
 export class Api {
-  constructor(private readonly token: string) {}
+  private refused = false;
+
+  constructor(
+    private readonly token: string,
+    private readonly onRefused: () => void,
+  ) {}
 
   async get<T>(path: string): Promise<T> {
     const res = await fetch(path, { headers: this.headers(), cache: "no-store" });
@@ -25,7 +31,7 @@ export class Api {
       headers: this.headers({ "content-type": "application/json" }),
       body: JSON.stringify(body),
     });
-    if (res.status === 401) throw new Unauthorized();
+    this.checkRefused(res);
     const answer = (await res.json()) as ActionResult | { error: string; hint?: string };
     if ("ok" in answer) return answer;
     return { ok: false, errors: [answer.hint ? `${answer.error} (${answer.hint})` : answer.error] };
@@ -66,12 +72,23 @@ export class Api {
     }
   }
 
+  /** The headers of a request; throws instead once the token was refused. */
   private headers(extra: Record<string, string> = {}): Record<string, string> {
+    if (this.refused) throw new Unauthorized();
     return { authorization: `Bearer ${this.token}`, ...extra };
   }
 
+  private checkRefused(res: Response): void {
+    if (res.status !== 401) return;
+    if (!this.refused) {
+      this.refused = true;
+      this.onRefused();
+    }
+    throw new Unauthorized();
+  }
+
   private accept(res: Response): Response {
-    if (res.status === 401) throw new Unauthorized();
+    this.checkRefused(res);
     if (!res.ok) throw new Error(`${res.url}: status ${res.status}`);
     return res;
   }

@@ -1,8 +1,8 @@
 /**
  * The dashboard page: takes the run's token from the address's fragment (which browsers never
- * send), shows the services, the log and the events live, and steers the run through the same
- * API as `mirrord-up ps`, `logs`, `restart`. Opened without a valid token, it explains how to
- * get the address.
+ * send) into the tab's sessionStorage, shows the services, the log and the events live, and steers
+ * the run through the same API as `mirrord-up ps`, `logs`, `restart`. Opened without a valid
+ * token, it explains how to get the address.
  */
 import type { InfoResponse, ServicesResponse } from "../control/protocol.js";
 import type { ActionResult, LogEntry, RunEvent } from "../run/control-types.js";
@@ -12,6 +12,7 @@ import { byId, copy, setText } from "./dom.js";
 import { EventsView } from "./events-view.js";
 import { LogView } from "./log-view.js";
 import { type ServiceAction, ServicesView } from "./services-view.js";
+import { forgetToken, fragmentToken, takeToken } from "./token.js";
 
 /** How often the table is read even without events (a safety net; events trigger it at once). */
 const POLL_MS = 5000;
@@ -20,14 +21,25 @@ const RETRY_MS = [500, 1000, 2000, 5000];
 type Connection = "connecting" | "live" | "reconnecting" | "ended";
 
 function main(): void {
-  const token = new URLSearchParams(location.hash.slice(1)).get("token");
+  // First of all: the token leaves the address before anything else can fail or wait.
+  const token = takeToken();
+  // A printed address pasted into this tab changes only the fragment, which loads nothing.
+  window.addEventListener("hashchange", () => {
+    if (fragmentToken() === null) return;
+    takeToken();
+    location.reload();
+  });
   if (!token) {
     showNoToken(false);
     return;
   }
-  start(new Api(token)).catch((error: unknown) => {
-    if (error instanceof Unauthorized) showNoToken(true);
-    else setText(byId("connection"), `cannot reach mirrord-up: ${String(error)}`);
+  const refused = () => {
+    forgetToken();
+    showNoToken(true);
+  };
+  start(new Api(token, refused)).catch((error: unknown) => {
+    if (!(error instanceof Unauthorized))
+      setText(byId("connection"), `cannot reach mirrord-up: ${String(error)}`);
   });
 }
 
@@ -39,7 +51,7 @@ function showNoToken(stale: boolean): void {
     setText(byId("no-token-title"), "This address is out of date");
     setText(
       byId("no-token-why"),
-      "Its token was not accepted: every run of mirrord-up has a new one, so an address from an earlier run no longer works.",
+      "Its token was not accepted: every run of mirrord-up has a new one, so the address of an earlier run no longer works, nor does a tab opened with it.",
     );
   }
 }
@@ -191,10 +203,7 @@ async function start(api: Api): Promise<void> {
           };
           end = await api.stream(path, opened, onItem, new AbortController().signal);
         } catch (error) {
-          if (error instanceof Unauthorized) {
-            showNoToken(true);
-            return;
-          }
+          if (error instanceof Unauthorized) return;
         }
         setConnection(name, false);
         if (end === "run-ended" || end === "closing") {

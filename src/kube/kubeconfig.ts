@@ -53,11 +53,12 @@ export async function loadKubeconfig(env: NodeJS.ProcessEnv): Promise<MergedKube
     const text = readKubeconfigText(file);
     try {
       kc.loadFromString(text);
+      // As loadFromFile does: certificate and token files are relative to the kubeconfig. A
+      // wrong shape fails here too (`certificate-authority: 123`: a TypeError quoting the value).
+      kc.makePathsAbsolute(dirname(file));
     } catch (error) {
       throw new KubeError(`cannot read kubeconfig ${describeKubeconfigProblem(file, error)}`);
     }
-    // As loadFromFile does: certificate and token files are relative to the kubeconfig.
-    kc.makePathsAbsolute(dirname(file));
     addFirstWins(merged.clusters, kc.clusters);
     addFirstWins(merged.users, kc.users);
     addFirstWins(merged.contexts, kc.contexts);

@@ -83,7 +83,7 @@ export interface RunControl {
   info(): { pid: number; file: string; key: string; started: string; sessionHeader?: string };
   status(): ServiceStatus[];
   /** The buffered output of `services` (all when empty), at most the last `tail` lines of each. */
-  logs(services: readonly string[], tail: number): LogEntry[];
+  logs(services: readonly string[], tail: number): Iterable<LogEntry>;
   /** Calls `listener` for every new entry until the returned function is called. */
   followLogs(listener: (entry: LogEntry) => void): () => void;
   events(): RunEvent[];

@@ -2,7 +2,7 @@
  * The recent output of every service, for `mirrord-up logs` and the dashboard: per service the
  * last N lines or M bytes, whichever is smaller (10,000 lines / 8 MiB by default). Entries are
  * whole lines as they were read (a chunk of lines per entry, never split), so what `logs` prints
- * is exactly what `up` printed.
+ * is exactly what `up` printed; only a read larger than the byte limit keeps just its end.
  *
  * The bytes are copied into one ring per service, which grows (doubling, from 16 KiB) up to the
  * byte limit and is then reused. Keeping each chunk as its own string or Buffer instead made the
@@ -115,8 +115,14 @@ export class LogBuffer {
    * Records whole lines (bytes, or a latin1 string; every line ends with `\n`); `lines` is their
    * number when the caller has counted them already.
    */
-  append(service: string, stream: LogStream, data: Buffer | string, lines = countLines(data)): void {
+  append(service: string, stream: LogStream, data: Buffer | string, lines?: number): void {
     if (data.length === 0) return;
+    if (data.length > this.limits.bytes) {
+      // More than the whole buffer holds: only its end is kept (see lastBytes).
+      data = lastBytes(data, this.limits.bytes);
+      lines = undefined;
+    }
+    lines ??= countLines(data);
     let log = this.logs.get(service);
     if (!log) {
       log = {
@@ -172,8 +178,17 @@ export class LogBuffer {
    * line boundary).
    */
   tail(services: readonly string[], tail: number): LogEntry[] {
+    return [...this.tailLazily(services, tail)];
+  }
+
+  /**
+   * What `tail` returns, each entry's text copied out of the ring only when it is reached: a
+   * reader that takes its time holds no copy of the buffer. An entry dropped from the buffer
+   * before it is reached is skipped.
+   */
+  *tailLazily(services: readonly string[], tail: number): Generator<LogEntry> {
     const names = services.length > 0 ? services : [...this.logs.keys()];
-    const picked: LogEntry[] = [];
+    const picked: { service: string; log: ServiceLog; entry: StoredEntry; room: number }[] = [];
     for (const service of names) {
       const log = this.logs.get(service);
       if (!log) continue;
@@ -181,18 +196,39 @@ export class LogBuffer {
       for (let i = log.entries.length - 1; i >= log.head && lines < tail; i--) {
         const entry = log.entries[i] as StoredEntry;
         const room = tail - lines;
-        const text = log.ring.text(entry.at, entry.length);
-        picked.push({
-          seq: entry.seq,
-          service,
-          stream: entry.stream,
-          time: entry.time,
-          text: entry.lines <= room ? text : lastLines(text, room),
-        });
+        picked.push({ service, log, entry, room });
         lines += Math.min(entry.lines, room);
       }
     }
-    return picked.sort((a, b) => a.seq - b.seq);
+    picked.sort((a, b) => a.entry.seq - b.entry.seq);
+    /** Entries of a service dropped before they were reached, said once the gap ends. */
+    const skipped = new Map<string, { count: number; seq: number; time: number }>();
+    const gap = function* (service: string): Generator<LogEntry> {
+      const missed = skipped.get(service);
+      if (!missed) return;
+      skipped.delete(service);
+      const text = `${missed.count} entr${missed.count === 1 ? "y was" : "ies were"} dropped from the buffer before they could be sent\n`;
+      yield { seq: missed.seq, service, stream: "status", time: missed.time, text };
+    };
+    for (const { service, log, entry, room } of picked) {
+      // Positions only grow: an entry before the ring's start has been dropped (and overwritten).
+      if (entry.at < log.ring.start) {
+        const missed = skipped.get(service) ?? { count: 0, seq: entry.seq, time: entry.time };
+        missed.count++;
+        skipped.set(service, missed);
+        continue;
+      }
+      yield* gap(service);
+      const text = log.ring.text(entry.at, entry.length);
+      yield {
+        seq: entry.seq,
+        service,
+        stream: entry.stream,
+        time: entry.time,
+        text: entry.lines <= room ? text : lastLines(text, room),
+      };
+    }
+    for (const service of [...skipped.keys()]) yield* gap(service);
   }
 
   /** Calls `listener` with every entry appended from now on; returns the unsubscribe function. */
@@ -210,6 +246,20 @@ function countLines(data: string | Buffer): number {
     for (let at = data.indexOf(NEWLINE); at >= 0; at = data.indexOf(NEWLINE, at + 1)) n++;
   }
   return n;
+}
+
+/**
+ * The end of `data` that fits in `bytes`: its last whole lines that fit, or, when even its last line
+ * is longer, that line's last `bytes` bytes (newline included).
+ */
+function lastBytes(data: Buffer | string, bytes: number): Buffer | string {
+  const from = data.length - bytes;
+  if (typeof data === "string") {
+    const nl = data.indexOf("\n", from - 1);
+    return data.slice(nl >= 0 && nl < data.length - 1 ? nl + 1 : from);
+  }
+  const nl = data.indexOf(NEWLINE, from - 1);
+  return data.subarray(nl >= 0 && nl < data.length - 1 ? nl + 1 : from);
 }
 
 /** The last `n` lines of `text` (which ends with a newline). */

@@ -6,7 +6,7 @@
  * interleave. Work is per chunk, not per line: a chunk's whole lines are framed at once
  * (frame.ts), bytes as they are, so invalid UTF-8 passes through unchanged.
  */
-import { writeSync } from "node:fs";
+import { writeSync, writevSync } from "node:fs";
 import type { Colors } from "../cli/colors.js";
 import { escapeControlChars } from "../text/escape-control.js";
 import type { LogStream } from "./control-types.js";
@@ -16,11 +16,18 @@ import { frameLines } from "./frame.js";
 export const PARTIAL_LINE_IDLE_MS = 200;
 /** How long a partial line may wait beyond the idle time while its writer is runnable. */
 export const MAX_RUNNABLE_WAIT_MS = 2000;
-/** A line longer than this is emitted in pieces, so memory stays bounded. */
+/**
+ * A line longer than this is written in pieces of exactly this size (each with the prefix and a
+ * newline), so what is held of a line stays bounded.
+ */
 export const MAX_LINE_BYTES = 4 * 1024 * 1024;
 
 const NEWLINE = 10;
-const NEWLINE_BYTE = Buffer.from("\n");
+/** A held line up to this size is framed together with the chunk that completes it (one write). */
+const HELD_FRAMED_BYTES = 64 * 1024;
+/** The first buffer for a held line; one up to KEPT_PENDING_BYTES is kept for the next. */
+const FIRST_PENDING_BYTES = 1024;
+const KEPT_PENDING_BYTES = 16 * 1024;
 
 /** Write errors that mean "the reader went away" (`| head`, a closed terminal): the user ended it. */
 const READER_GONE = new Set(["EPIPE", "EIO", "ECONNRESET", "ERR_STREAM_DESTROYED"]);
@@ -128,6 +135,26 @@ export class OutputMux {
     }
   }
 
+  /**
+   * Writes one line, `prefix` (a `latin1` string) then `line` (ending with its newline), borrowed
+   * like in `write`. False = the caller should wait for drain.
+   */
+  writeLine(prefix: string, line: Buffer): boolean {
+    if (this.closed) return true;
+    if (prefix.length === 0) return this.write(line, true);
+    try {
+      if (this.fileFd !== undefined) {
+        writeAll(this.fileFd, [Buffer.from(prefix, "latin1"), line]);
+        return true;
+      }
+      this.stream.write(prefix, "latin1");
+      return this.stream.write(Buffer.from(line));
+    } catch (error) {
+      this.markClosed((error as NodeJS.ErrnoException).code ?? "EIO");
+      return true;
+    }
+  }
+
   /** Calls `listener` once the destination has room again (or at once if it is gone). */
   whenDrained(listener: () => void): void {
     if (this.closed) listener();
@@ -199,8 +226,23 @@ export class OutputMux {
   }
 }
 
-/** Writes all of `data` to a file descriptor (a string as latin1); a short write is continued. */
-function writeAll(fd: number, data: Buffer | string): void {
+/**
+ * Writes all of `data` to a file descriptor (a string as latin1, pieces with one writev); a short
+ * write is continued.
+ */
+function writeAll(fd: number, data: Buffer | string | Buffer[]): void {
+  if (Array.isArray(data)) {
+    let pieces = data;
+    for (;;) {
+      let written = writevSync(fd, pieces);
+      while (pieces.length > 0 && written >= (pieces[0] as Buffer).length) {
+        written -= (pieces[0] as Buffer).length;
+        pieces = pieces.slice(1);
+      }
+      if (pieces.length === 0) return;
+      pieces = [(pieces[0] as Buffer).subarray(written), ...pieces.slice(1)];
+    }
+  }
   let rest = data;
   for (;;) {
     const written = typeof rest === "string" ? writeSync(fd, rest, null, "latin1") : writeSync(fd, rest);
@@ -213,11 +255,17 @@ function writeAll(fd: number, data: Buffer | string): void {
  * Frames one child stream into whole lines and writes them with their prefix. A line is held
  * until its newline arrives, until the stream ends, or until it has been idle for
  * PARTIAL_LINE_IDLE_MS (a prompt without newline is then shown on its own line).
+ *
+ * What is held is copied into one buffer per stream that grows up to MAX_LINE_BYTES (plus one byte
+ * for the newline). A service's two streams (see `pair`) together hold at most MAX_LINE_BYTES: when
+ * more arrives, the larger held line goes out as a piece. So a lone long line goes out in pieces of
+ * exactly MAX_LINE_BYTES, and a flood without newlines holds no more than that, whatever its size.
  */
 export class LineSink {
   /** While set, every line is offered to it first (without its newline); true = consumed. */
   intercept?: (line: Buffer) => boolean;
-  private pending: Buffer[] = [];
+  /** The held start of a line is `pending[0, pendingLength)`. */
+  private pending?: Buffer;
   private pendingLength = 0;
   private idleTimer?: NodeJS.Timeout;
   private chunksSeen = 0;
@@ -226,13 +274,21 @@ export class LineSink {
   private quietSince?: number;
   /** True while the process writing this stream is runnable (it has more to say, given a CPU). */
   writerBusy?: () => boolean;
+  /** The service's other stream, with which the held bytes are shared. */
+  private partner?: LineSink;
+
+  /** Makes two streams of one service share the bound on held bytes (MAX_LINE_BYTES). */
+  static pair(a: LineSink, b: LineSink): void {
+    a.partner = b;
+    b.partner = a;
+  }
 
   constructor(
     private readonly mux: OutputMux,
     private readonly prefix: () => string,
     /**
      * Receives every whole line written, without prefix (newline-terminated), as read, and how
-     * many lines that is when it is known.
+     * many lines that is when it is known. The Buffer is only valid during the call.
      */
     private readonly record?: (data: Buffer, lines?: number) => void,
   ) {}
@@ -253,25 +309,23 @@ export class LineSink {
     this.quietSince = undefined;
     if (this.intercept) return this.pushLineByLine(chunk);
     const first = chunk.indexOf(NEWLINE);
-    if (first < 0) {
-      this.hold(chunk);
-      return true;
-    }
-    // A held start of a line is completed by this chunk and framed with it, in one write.
-    const held = this.pendingLength > 0 ? this.takePending() : [];
+    if (first < 0) return this.holdRest(chunk);
     const last = chunk.lastIndexOf(NEWLINE);
-    const framed = frameLines(chunk, 0, last + 1, this.prefix(), held);
-    // Written before anything else can frame (framed.data may be borrowed from the framer).
-    const ok = this.mux.write(framed.data, true);
-    if (this.record) {
-      if (held.length === 0) this.record(chunk.subarray(0, last + 1), framed.lines);
+    let ok: boolean;
+    if (this.pendingLength === 0) ok = this.frame(chunk, 0, last + 1);
+    else {
+      // A held start of a line is completed by this chunk. A short one is framed with the chunk,
+      // in one write; a long one is written on its own, so the framer never copies it.
+      ok = this.hold(chunk.subarray(0, first));
+      const line = this.takeLine();
+      if (line.length <= HELD_FRAMED_BYTES) ok = this.frame(chunk, first + 1, last + 1, line) && ok;
       else {
-        this.record(Buffer.concat([...held, chunk.subarray(0, first + 1)]), 1);
-        if (last > first) this.record(chunk.subarray(first + 1, last + 1), framed.lines - 1);
+        ok = this.writeLine(line) && ok;
+        if (last > first) ok = this.frame(chunk, first + 1, last + 1) && ok;
       }
     }
-    if (last + 1 < chunk.length) this.hold(chunk.subarray(last + 1));
-    else this.clearIdle();
+    if (last + 1 < chunk.length) return this.holdRest(chunk.subarray(last + 1)) && ok;
+    this.clearIdle();
     return ok;
   }
 
@@ -280,16 +334,37 @@ export class LineSink {
     this.flushPartial();
   }
 
+  /**
+   * Writes the whole lines `chunk[start, end)` with their prefix, after `held` (one whole line with
+   * its newline) when given, and records them.
+   */
+  private frame(chunk: Buffer, start: number, end: number, held?: Buffer): boolean {
+    const framed = frameLines(chunk, start, end, this.prefix(), held ? [held] : []);
+    // Written before anything else can frame (framed.data may be borrowed from the framer).
+    const ok = this.mux.write(framed.data, true);
+    if (this.record) {
+      if (!held) this.record(chunk.subarray(start, end), framed.lines);
+      else {
+        this.record(held, 1);
+        if (end > start) this.record(chunk.subarray(start, end), framed.lines - 1);
+      }
+    }
+    return ok;
+  }
+
   private pushLineByLine(chunk: Buffer): boolean {
     let start = 0;
     let ok = true;
     while (this.intercept) {
       const nl = chunk.indexOf(NEWLINE, start);
       if (nl < 0) break;
-      const piece = chunk.subarray(start, nl);
-      const line = this.pendingLength > 0 ? Buffer.concat([...this.takePending(), piece]) : piece;
+      let line = chunk.subarray(start, nl + 1);
+      if (this.pendingLength > 0) {
+        ok = this.hold(chunk.subarray(start, nl)) && ok;
+        line = this.takeLine();
+      }
       start = nl + 1;
-      if (!this.intercept(line)) ok = this.writeLine(line) && ok;
+      if (!this.intercept(line.subarray(0, -1))) ok = this.writeLine(line) && ok;
     }
     if (start >= chunk.length) {
       if (this.pendingLength === 0) this.clearIdle();
@@ -298,19 +373,78 @@ export class LineSink {
     // The interceptor let go mid-chunk (the session became ready): the rest takes the fast path.
     const rest = chunk.subarray(start);
     if (!this.intercept) return this.push(rest) && ok;
-    this.hold(rest);
+    return this.holdRest(rest) && ok;
+  }
+
+  /** Holds the start of a line that `bytes` ends with, and waits for the rest of it. */
+  private holdRest(bytes: Buffer): boolean {
+    const ok = this.hold(bytes);
+    this.armIdle();
     return ok;
   }
 
-  private hold(piece: Buffer): void {
-    this.pending.push(piece);
-    this.pendingLength += piece.length;
-    if (this.pendingLength >= MAX_LINE_BYTES) {
-      // Bounded memory beats an unbroken line of unbounded size.
-      this.flushPartial();
-      return;
+  /**
+   * Adds `bytes` (no newline among them) to the held line. Once this stream and its partner would
+   * hold more than MAX_LINE_BYTES together, the larger held line (this one on a tie) goes out as a
+   * line of its own: a line of exactly that size, with nothing held beside it, waits whole.
+   */
+  private hold(bytes: Buffer): boolean {
+    let ok = true;
+    for (let at = 0; at < bytes.length; ) {
+      const other = this.partner?.pendingLength ?? 0;
+      const room = MAX_LINE_BYTES - this.pendingLength - other;
+      if (room === 0) {
+        if (other > this.pendingLength) ok = (this.partner as LineSink).flushPiece() && ok;
+        else ok = this.flushPiece() && ok;
+        continue;
+      }
+      const n = Math.min(bytes.length - at, room);
+      const pending = this.reserve(this.pendingLength + n);
+      bytes.copy(pending, this.pendingLength, at, at + n);
+      this.pendingLength += n;
+      at += n;
     }
-    this.armIdle();
+    return ok;
+  }
+
+  /** A buffer with room for `length` held bytes and a newline after them (the held bytes kept). */
+  private reserve(length: number): Buffer {
+    const held = this.pending;
+    if (held && held.length > length) return held;
+    let size = Math.max(FIRST_PENDING_BYTES, (held?.length ?? 0) * 2);
+    while (size <= length) size *= 2;
+    // Past a pipe read's size a line is likely long: the full size at once, which costs only the
+    // pages written, rather than each doubling left behind as garbage.
+    if (size > HELD_FRAMED_BYTES) size = MAX_LINE_BYTES + 1;
+    const bigger = Buffer.allocUnsafe(Math.min(size, MAX_LINE_BYTES + 1));
+    held?.copy(bigger, 0, 0, this.pendingLength);
+    this.pending = bigger;
+    return bigger;
+  }
+
+  /**
+   * The held line with a newline after it, as a view of the held buffer (valid until the next
+   * hold); nothing is held any more. A large buffer is let go, as the next line is likely short.
+   */
+  private takeLine(keepBuffer = false): Buffer {
+    const pending = this.pending as Buffer;
+    pending[this.pendingLength] = NEWLINE;
+    const line = pending.subarray(0, this.pendingLength + 1);
+    this.pendingLength = 0;
+    if (!keepBuffer && pending.length > KEPT_PENDING_BYTES) this.pending = undefined;
+    return line;
+  }
+
+  /**
+   * A piece of a longer line (see hold); its buffer is reused for the rest of the line, unless the
+   * other stream holds a large one too (then at most one full-size buffer stays).
+   */
+  private flushPiece(): boolean {
+    this.clearIdle();
+    const partnerBuffer = this.partner?.pending?.length ?? 0;
+    const line = this.takeLine(partnerBuffer <= KEPT_PENDING_BYTES);
+    if (this.intercept?.(line.subarray(0, -1))) return true;
+    return this.writeLine(line);
   }
 
   /**
@@ -320,7 +454,7 @@ export class LineSink {
    * poll for I/O (`setImmediate` runs after it); if that poll delivered data, the line goes on.
    */
   private armIdle(): void {
-    if (!this.isReading) return;
+    if (!this.isReading || this.pendingLength === 0) return;
     if (this.idleTimer) {
       this.idleTimer.refresh();
       return;
@@ -345,22 +479,15 @@ export class LineSink {
   private flushPartial(): void {
     this.clearIdle();
     if (this.pendingLength === 0) return;
-    const line = Buffer.concat(this.takePending());
-    if (this.intercept?.(line)) return;
+    const line = this.takeLine();
+    if (this.intercept?.(line.subarray(0, -1))) return;
     this.writeLine(line);
   }
 
-  /** One line (without its newline) with its prefix. */
+  /** One line (with its newline, borrowed) with its prefix. */
   private writeLine(line: Buffer): boolean {
-    this.record?.(Buffer.concat([line, NEWLINE_BYTE]));
-    return this.mux.write(`${this.prefix()}${line.toString("latin1")}\n`);
-  }
-
-  private takePending(): Buffer[] {
-    const taken = this.pending;
-    this.pending = [];
-    this.pendingLength = 0;
-    return taken;
+    this.record?.(line, 1);
+    return this.mux.writeLine(this.prefix(), line);
   }
 
   private clearIdle(): void {

@@ -7,9 +7,55 @@
  * call the group alive. On Linux the group's members are read from /proc; elsewhere `kill(-pgid,
  * 0)` is the best available answer.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
 
 const HAS_PROC = process.platform === "linux";
+
+/**
+ * A descriptor kept open so that reading /proc never lacks one: when the process has run out
+ * (EMFILE, e.g. another local user holding connections), a read closes it, retries, and takes it
+ * back at once, all in one synchronous step, so nothing else can take the freed descriptor.
+ */
+let reserve: number | undefined;
+/** The reserve was needed at least once. */
+let ranOut = false;
+
+/** True once a /proc read found no descriptor and used the reserve's. */
+export function ranOutOfDescriptors(): boolean {
+  return ranOut;
+}
+
+/** Opens the reserve descriptor (once); stopping a run relies on it. */
+export function keepDescriptorReserve(): void {
+  if (reserve !== undefined || !HAS_PROC) return;
+  try {
+    reserve = openSync("/dev/null", "r");
+  } catch {
+    // none to spare now: reads retry without it
+  }
+}
+
+/**
+ * Runs `read` (which opens one descriptor at a time); when descriptors run out, once more with
+ * the reserve's. Throws when even that fails: the caller cannot know what it asked.
+ */
+function withDescriptor<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EMFILE" && code !== "ENFILE") throw error;
+    ranOut = true;
+    if (reserve === undefined) throw error;
+    closeSync(reserve);
+    reserve = undefined;
+    try {
+      return read();
+    } finally {
+      keepDescriptorReserve();
+    }
+  }
+}
 
 /** The subset of `groups` that still has a living (non-zombie) member. */
 export function livingGroups(groups: Iterable<number>): Set<number> {
@@ -69,7 +115,7 @@ interface ProcStat {
 
 /** The pids in /proc (its numeric entries), as strings. */
 function pids(): string[] {
-  return readdirSync("/proc").filter((entry) => {
+  return withDescriptor(() => readdirSync("/proc")).filter((entry) => {
     const code = entry.charCodeAt(0);
     return code >= 48 && code <= 57;
   });
@@ -82,12 +128,8 @@ function isRunning(stat: ProcStat): boolean {
 
 /** Parses /proc/<pid>/stat; the command name may contain spaces and parentheses. */
 function readStat(pid: string): ProcStat | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, "latin1");
-  } catch {
-    return undefined; // exited while we were looking
-  }
+  const text = readGone(() => readFileSync(`/proc/${pid}/stat`, "latin1"));
+  if (text === undefined) return undefined;
   const close = text.lastIndexOf(")");
   const fields = text.slice(close + 2).split(" ");
   // After "pid (comm) ": state ppid pgrp ...
@@ -113,12 +155,8 @@ export function markedProcesses(runId: string, service?: string): number[] {
   const needle = Buffer.from(`${SESSION_MARKER_VAR}=${runId}:${service === undefined ? "" : `${service}\0`}`);
   const found: number[] = [];
   for (const pid of pids()) {
-    let environ: Buffer;
-    try {
-      environ = readFileSync(`/proc/${pid}/environ`);
-    } catch {
-      continue; // gone, or not ours to read
-    }
+    const environ = readGone(() => readFileSync(`/proc/${pid}/environ`));
+    if (environ === undefined) continue;
     if (!holdsVariable(environ, needle)) continue;
     const stat = readStat(pid);
     if (stat && isRunning(stat)) found.push(Number(pid));
@@ -139,6 +177,20 @@ export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * A /proc file's content, or undefined when its process is gone or not ours to read. Running out
+ * of descriptors is not "gone": that throws (see `withDescriptor`).
+ */
+function readGone<T>(read: () => T): T | undefined {
+  try {
+    return withDescriptor(read);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EMFILE" || code === "ENFILE") throw error;
+    return undefined;
   }
 }
 

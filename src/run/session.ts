@@ -107,6 +107,8 @@ export class Session {
       mux.linePrefix(this.name, "stderr"),
       record && ((data, lines) => record(this.name, "stderr", data, lines)),
     );
+    // The bound on held partial lines is per service, stdout and stderr together.
+    LineSink.pair(this.stdoutSink, this.stderrSink);
     const writerBusy = () => this.pid !== undefined && groupHasRunnable(this.pid);
     this.stdoutSink.writerBusy = writerBusy;
     this.stderrSink.writerBusy = writerBusy;

@@ -74,6 +74,7 @@ type StopCause =
   | { kind: "output-closed" }
   | { kind: "request" }
   | { kind: "not-started" }
+  | { kind: "failure" }
   | { kind: "all-ended" };
 
 /** Why mirrord-up is stopping a service's current session. */
@@ -125,6 +126,8 @@ export class Supervisor implements RunControl {
   private readonly startedWall = new Date();
   private stopCause?: StopCause;
   private forced = false;
+  /** Process groups (or strays) that did not end even after SIGKILL: the stop did not complete. */
+  private stuckGroups: number[] = [];
   private bannerShown = false;
   /** The exit status of the first failure (a session's status; 1 for a readiness timeout). */
   private failureStatus?: number;
@@ -203,8 +206,8 @@ export class Supervisor implements RunControl {
     });
   }
 
-  logs(services: readonly string[], tail: number): LogEntry[] {
-    return this.logBuffer.tail(services, tail);
+  logs(services: readonly string[], tail: number): Iterable<LogEntry> {
+    return this.logBuffer.tailLazily(services, tail);
   }
 
   followLogs(listener: (entry: LogEntry) => void): () => void {
@@ -264,7 +267,7 @@ export class Supervisor implements RunControl {
         .map((name) => `${name}: already ${this.slots.get(name)?.waiting ? "waiting to start" : "running"}`);
       if (idle.length === 0) return { ok: true, messages };
       // The plan holds what they depend on too: those are started when they are not running.
-      const planned = await this.planner(idle);
+      const planned = await this.plan(idle);
       if (!planned.ok) return planned;
       const launched: ServiceSlot[] = [];
       for (const plan of planned.sessions) {
@@ -300,7 +303,7 @@ export class Supervisor implements RunControl {
       const unknown = this.unknownNames(services);
       if (unknown) return unknown;
       // The file first: an invalid file restarts nothing.
-      const planned = await this.planner(services);
+      const planned = await this.plan(services);
       if (!planned.ok) return planned;
       const plans = new Map(planned.sessions.map((p) => [p.name, p]));
       await this.replace(services, plans, "restart");
@@ -310,7 +313,8 @@ export class Supervisor implements RunControl {
 
   reload(): Promise<ActionResult> {
     return this.act(async () => {
-      const planned = await this.planner(undefined);
+      const planned = await this.plan(undefined);
+      if (!planned.ok && this.stopCause) return planned;
       if (!planned.ok) {
         this.mux.notice("mirrord-up: reload: the file is invalid, nothing changed", "error");
         for (const error of planned.errors) this.mux.notice(error, "error");
@@ -366,6 +370,18 @@ export class Supervisor implements RunControl {
 
   shutdown(): void {
     this.requestStop({ kind: "request" });
+  }
+
+  /** Something the run depends on broke (its watchdog): every session is stopped, exit 1. */
+  fail(reason: string): void {
+    this.mux.notice(`mirrord-up: ${reason}; stopping every session`, "error");
+    this.failureStatus ??= 1;
+    this.requestStop({ kind: "failure" });
+  }
+
+  /** True once the run's stop has ended every process group (nothing stuck in the kernel). */
+  get stoppedEverything(): boolean {
+    return this.stuckGroups.length === 0;
   }
 
   /** Services whose last output could not be read because our own output was blocked. */
@@ -763,6 +779,9 @@ export class Supervisor implements RunControl {
       if (killedAt !== undefined && performance.now() - killedAt >= AFTER_KILL_MS) {
         // SIGKILL did not end everything in time (a process stuck in the kernel): stop waiting.
         const stuck = [...livingGroups(groups())];
+        this.stuckGroups.push(...stuck);
+        // Strays that outlived SIGKILL too: the watchdog gets another go at them.
+        if ((leftGroup ?? []).some(isLiving)) this.stuckGroups.push(...(leftGroup ?? []));
         for (const session of sessions) session.abandon();
         if (stuck.length > 0) {
           this.mux.notice(
@@ -814,6 +833,16 @@ export class Supervisor implements RunControl {
       ok: false,
       errors: unknown.map((name) => `unknown service "${name}" (running services: ${known})`),
     };
+  }
+
+  /**
+   * The file planned again for an action; a stop that began while it was read (a render takes
+   * a while) wins: nothing of the action is applied.
+   */
+  private async plan(names: readonly string[] | undefined): ReturnType<Planner> {
+    const planned = await this.planner(names);
+    if (this.stopCause) return { ok: false, errors: ["mirrord-up is stopping"] };
+    return planned;
   }
 
   private act(action: () => Promise<ActionResult>): Promise<ActionResult> {

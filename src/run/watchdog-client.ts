@@ -70,6 +70,9 @@ exit 0
  */
 export const RECORDS_PER_WRITE = 16;
 
+/** Watchdogs started in one run at most: one that keeps dying is not chased for ever. */
+const MAX_WATCHDOG_STARTS = 10;
+
 /** Records process groups somewhere that outlives mirrord-up. */
 export interface GroupRegistry {
   /**
@@ -84,40 +87,107 @@ export interface GroupRegistry {
   forget(pgid: number): void;
 }
 
+/** What the run hears from its watchdog client. */
+export interface WatchdogEvents {
+  /** The watchdog died while the run goes on (`kill -9`); a new one has every live group. */
+  replaced?: (reason: string) => void;
+  /** No watchdog could be started again: the run must stop. */
+  lost?: (reason: string) => void;
+}
+
 export class WatchdogClient implements GroupRegistry {
-  private readonly child: ChildProcess;
+  private child!: ChildProcess;
   private gone?: Error;
+  /** Every group recorded and not forgotten: what a replacement watchdog is told at once. */
+  private readonly groups = new Set<number>();
+  /** `release` or `abandon` was called: the watchdog's exit is expected. */
+  private finished = false;
+  private exited?: Promise<void>;
 
   /**
    * @param runId lower-case hex; processes whose environment holds `MIRRORD_UP_SESSION=<runId>:...`
    *   are this run's, even after they left their process group.
    */
-  constructor(graceMs: number, configDir: string, runId: string, env: NodeJS.ProcessEnv) {
-    this.child = spawn(
+  constructor(
+    private readonly graceMs: number,
+    private readonly configDir: string,
+    private readonly runId: string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly events: WatchdogEvents = {},
+  ) {
+    this.start();
+  }
+
+  /** The watchdog process's pid (undefined when it could not start). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  private start(): void {
+    const child = spawn(
       "/bin/sh",
-      ["-c", WATCHDOG_SCRIPT, "mirrord-up-watchdog", String(Math.round(graceMs)), configDir, runId],
+      [
+        "-c",
+        WATCHDOG_SCRIPT,
+        "mirrord-up-watchdog",
+        String(Math.round(this.graceMs)),
+        this.configDir,
+        this.runId,
+      ],
       {
         // Its own group and no terminal: it must outlive a SIGKILL of mirrord-up's group.
         detached: true,
         stdio: ["pipe", "ignore", "ignore"],
-        env,
+        env: this.env,
       },
     );
-    this.child.unref();
-    this.child.stdin?.on("error", () => {}); // the watchdog gone is reported through `exit`
-    (this.child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-    this.child.on("error", (error) => {
+    this.child = child;
+    this.gone = undefined;
+    child.unref();
+    child.stdin?.on("error", () => {}); // the watchdog gone is reported through `exit`
+    (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    child.on("error", (error) => {
       this.gone ??= new Error(`the watchdog could not start: ${error.message}`);
+      this.onExit(child, this.gone.message);
     });
-    this.child.on("exit", () => {
+    this.exited = new Promise((resolve) => child.once("close", () => resolve()));
+    child.on("exit", (code, signal) => {
       this.gone ??= new Error("the watchdog exited");
+      this.onExit(child, signal ? `killed by ${signal}` : `exited with code ${code}`);
     });
+    // A new watchdog knows every group at once (one write, before anything else is sent).
+    if (this.groups.size > 0) this.send([...this.groups].map((g) => `group ${g}`).join("\n"));
   }
+
+  /**
+   * The watchdog ended while the run goes on: a new one is started and told every live group, so
+   * that the sessions stay covered; the run hears of it, and of a failure to start one.
+   */
+  private onExit(child: ChildProcess, how: string): void {
+    if (this.finished || child !== this.child) return;
+    if (child.pid === undefined || this.restarts >= MAX_WATCHDOG_STARTS) {
+      this.events.lost?.(`the watchdog ${how} and could not be started again`);
+      return;
+    }
+    this.restarts++;
+    try {
+      this.start();
+    } catch (error) {
+      this.gone = error as Error;
+      this.events.lost?.(`the watchdog ${how} and could not be started again: ${(error as Error).message}`);
+      return;
+    }
+    if (this.child.pid === undefined) return; // reported through its `error` event
+    this.events.replaced?.(`the watchdog ${how}; a new one (pid ${this.child.pid}) watches every session`);
+  }
+
+  private restarts = 0;
 
   /** Groups waiting for the write that records them all (see `register`). */
   private pending: { pgid: number; then: (error?: Error) => void }[] = [];
 
   register(pgid: number, then: (error?: Error) => void): void {
+    this.groups.add(pgid);
     this.pending.push({ pgid, then });
     if (this.pending.length >= RECORDS_PER_WRITE) this.flush();
     else if (this.pending.length === 1) queueMicrotask(() => this.flush());
@@ -153,7 +223,8 @@ export class WatchdogClient implements GroupRegistry {
       }
       if (thrown !== undefined) throw thrown;
     };
-    const stdin = this.child.stdin;
+    const child = this.child;
+    const stdin = child.stdin;
     if (this.gone || !stdin?.writable) {
       settle(this.gone ?? new Error("the watchdog exited"));
       return;
@@ -162,7 +233,20 @@ export class WatchdogClient implements GroupRegistry {
     const answer = (error?: Error | null) => {
       if (answered) return;
       answered = true;
-      settle(error ? (this.gone ?? new Error(`the watchdog exited (${error.message})`)) : undefined);
+      if (!error) {
+        settle();
+        return;
+      }
+      // The watchdog died under the write: once its end is handled, a replacement holds these
+      // groups (it is told every group when it starts), or there is none and they are aborted.
+      const decide = () =>
+        settle(
+          this.child !== child && !this.gone
+            ? undefined
+            : (this.gone ?? new Error(`the watchdog exited (${error.message})`)),
+        );
+      if (child.exitCode !== null || child.signalCode !== null) decide();
+      else child.once("exit", () => queueMicrotask(decide));
     };
     stdin.write(batch.map(({ pgid }) => `group ${pgid}\n`).join(""), answer);
     // Nothing left in Node's queue and no error: write(2) took the lines, they are in the pipe.
@@ -170,13 +254,30 @@ export class WatchdogClient implements GroupRegistry {
   }
 
   forget(pgid: number): void {
+    this.groups.delete(pgid);
     this.send(`forget ${pgid}`);
   }
 
-  /** Everything is stopped and cleaned up: the watchdog may exit without acting. */
+  /**
+   * Everything is stopped and cleaned up: the watchdog may exit without acting. Only after a stop
+   * that completed; otherwise `abandon`.
+   */
   release(): void {
+    this.finished = true;
     this.send("done");
     this.child.stdin?.end();
+  }
+
+  /**
+   * The stop did not complete (it threw, or something would not end): the pipe is closed without
+   * `done`, so the watchdog stops every recorded group and this run's marked processes, then
+   * removes the config directory. Resolves when it has, or after its grace period and a margin.
+   */
+  abandon(): Promise<void> {
+    this.finished = true;
+    this.child.stdin?.end();
+    const margin = new Promise<void>((resolve) => setTimeout(resolve, this.graceMs + 2_000).unref());
+    return Promise.race([this.exited ?? Promise.resolve(), margin]);
   }
 
   private send(line: string): void {

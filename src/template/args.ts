@@ -7,6 +7,14 @@ import { I64_MAX, I64_MIN, isArray, isObject, toJson, type Value } from "./value
 /** A failure inside a filter, test or function; located by the caller. */
 export class BuiltinError extends Error {}
 
+/** A filter's result would be longer than the text a render may make. */
+export class TooLarge extends BuiltinError {}
+
+/** Throws `TooLarge` when a result of `length` characters would exceed `maxChars`: checked before it is made. */
+export function checkLength(length: number, maxChars: number): void {
+  if (length > maxChars) throw new TooLarge("the result would be too large");
+}
+
 /** Named arguments of a call, already evaluated. */
 export type Args = ReadonlyMap<string, Value>;
 

@@ -6,6 +6,7 @@
 import {
   type Args,
   BuiltinError,
+  checkLength,
   debugValue,
   getArray,
   getBool,
@@ -34,8 +35,11 @@ import {
   valuesEqual,
 } from "./values.js";
 
-/** A filter: the value it is applied to and its keyword arguments. */
-export type Filter = (value: Value, args: Args) => Value;
+/**
+ * A filter: the value it is applied to, its keyword arguments, and the longest text it may make
+ * (the filters whose result can be many times their input check it before making it).
+ */
+export type Filter = (value: Value, args: Args, maxChars: number) => Value;
 
 /** Patterns read from a file keep `\n` and `\t` as two characters; Tera turns them back. */
 const unescapeControls = (s: string) => s.replaceAll("\\n", "\n").replaceAll("\\t", "\t");
@@ -194,12 +198,17 @@ export const filters: ReadonlyMap<string, Filter> = new Map<string, Filter>([
   ],
   [
     "replace",
-    (v, a) => {
+    (v, a, maxChars) => {
       const s = str("replace")(v);
       const from = requiredString("replace", a, "from");
       const to = requiredString("replace", a, "to");
-      if (from !== "") return s.split(from).join(to);
+      if (from !== "") {
+        const pieces = s.split(from);
+        checkLength(s.length + (pieces.length - 1) * (to.length - from.length), maxChars);
+        return pieces.join(to);
+      }
       const chars = Array.from(s);
+      checkLength(s.length + (chars.length + 1) * to.length, maxChars);
       return chars.length === 0 ? to : to + chars.join(to) + to;
     },
   ],
@@ -225,7 +234,7 @@ export const filters: ReadonlyMap<string, Filter> = new Map<string, Filter>([
   ["linebreaksbr", (v) => str("linebreaksbr")(v).replaceAll("\r\n", "<br>").replaceAll("\n", "<br>")],
   [
     "indent",
-    (v, a) => {
+    (v, a, maxChars) => {
       const s = str("indent")(v);
       const prefixArg = a.get("prefix");
       const prefix = prefixArg === undefined ? "    " : getString("indent", "prefix", prefixArg);
@@ -233,7 +242,9 @@ export const filters: ReadonlyMap<string, Filter> = new Map<string, Filter>([
       const first = firstArg === undefined ? false : getBool("indent", "first", firstArg);
       const blankArg = a.get("blank");
       const blank = blankArg === undefined ? false : getBool("indent", "blank", blankArg);
-      return lines(s)
+      const all = lines(s);
+      checkLength(s.length + all.length * prefix.length, maxChars);
+      return all
         .map((line, i) => {
           if (i === 0) return (first ? prefix : "") + line;
           return (blank || trimStart(line) !== "" ? prefix : "") + line;
@@ -302,11 +313,16 @@ export const filters: ReadonlyMap<string, Filter> = new Map<string, Filter>([
   ],
   [
     "join",
-    (v, a) => {
+    (v, a, maxChars) => {
       const arr = getArray("join", "value", v);
       const sepArg = a.get("sep");
       const sep = sepArg === undefined ? "" : unescapeControls(getString("truncate", "sep", sepArg));
-      return arr.map(renderValue).join(sep);
+      const parts = arr.map(renderValue);
+      checkLength(
+        parts.reduce((sum, part) => sum + part.length, 0) + Math.max(0, parts.length - 1) * sep.length,
+        maxChars,
+      );
+      return parts.join(sep);
     },
   ],
   [

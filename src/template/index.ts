@@ -38,9 +38,16 @@ export interface TeraOptions {
   now?: () => Date;
   /** The random source of `get_random`, in [0, 1); default: Math.random. */
   random?: () => number;
+  /** Other bounds than `TERA_LIMITS` (for tests). */
+  limits?: Partial<Limits>;
+  /** Filled in after the render: the work it was charged (see `Limits.maxWork`). */
+  stats?: { work: number };
 }
 
-/** The bounds every render stays within. */
+/**
+ * The bounds every render stays within (Tera has none of them). A value is counted as if nothing
+ * in it were shared, so that `{% set x = [x, x] %}` in a loop reaches a bound in ~20 turns.
+ */
 export const TERA_LIMITS: Readonly<Limits> = {
   maxOutput: 8 * 1024 * 1024,
   maxIterations: 1_000_000,
@@ -72,6 +79,7 @@ export function renderTera(
     throw error;
   }
   const data = fromJs(context);
+  const limits = { ...TERA_LIMITS, ...options.limits };
   const renderer = new Renderer(
     template,
     data instanceof Map ? data : new Map<string, Value>(),
@@ -79,11 +87,12 @@ export function renderTera(
       env: options.env ?? {},
       now: options.now ?? (() => new Date()),
       random: options.random ?? Math.random,
-      maxItems: TERA_LIMITS.maxItems,
+      maxItems: limits.maxItems,
     },
-    TERA_LIMITS,
+    limits,
   );
   const text = renderer.render();
+  if (options.stats) options.stats.work = renderer.workDone;
   if (renderer.errors.length > 0) return { ok: false, errors: renderer.errors.map(located) };
   return { ok: true, text };
 }

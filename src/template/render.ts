@@ -4,10 +4,13 @@
  * evaluation of each kind of expression (including Tera's quirks, so that output and errors
  * match), and the same filters, tests and functions. Every error carries the position of the
  * expression that caused it. Work is bounded (loop iterations, list and output sizes, macro
- * depth, total effort): exceeding a bound is an error, never a hang.
+ * depth, total effort): exceeding a bound is an error, never a hang. Values may share parts
+ * (`{% set x = [x, x] %}`), so sizes are counted as if unshared (size.ts): a value is bounded
+ * when it is made, and every walk over one (printing, serialising, comparing, a filter that reads
+ * it whole) is charged at that size before it runs.
  */
 
-import { type Args, BuiltinError, debugValue } from "./args.js";
+import { type Args, BuiltinError, debugValue, TooLarge } from "./args.js";
 import type { Call, Expr, ExprVal, Node, Path } from "./ast.js";
 import { TemplateError } from "./errors.js";
 import { filters } from "./filters.js";
@@ -15,6 +18,7 @@ import { type FunctionEnv, functions } from "./functions.js";
 import { f64AsI64 } from "./numbers.js";
 import type { Template } from "./parser.js";
 import { dottedPointer } from "./pointer.js";
+import { sizeOf, walkCost } from "./size.js";
 import { tests } from "./tests.js";
 import {
   asF64,
@@ -43,11 +47,11 @@ export interface Limits {
   maxOutput: number;
   /** Iterations of all for loops together. */
   maxIterations: number;
-  /** Items of any list built on the way (`range`, `concat`...). */
+  /** Items of any list built on the way (`range`, `concat`...), and items of any value in all, nested ones included. */
   maxItems: number;
   /** Nested macro calls. */
   maxMacroDepth: number;
-  /** Total effort: evaluations, iterations, and the sizes of the values filters produce. */
+  /** Total effort: evaluations, iterations, the sizes of the values made, and of every walk over one. */
   maxWork: number;
   /** Errors collected before giving up. */
   maxErrors: number;
@@ -74,6 +78,10 @@ interface Frame {
 
 const MATH_SYMBOL = { "*": "x", "+": "+", "-": "-" } as const;
 const SORTING_FILTERS = new Set(["sort", "unique", "group_by"]);
+/** Filters that read their value whole (print, serialise, compare or sort every item); the others look at its top level only. */
+const WALKING_FILTERS = new Set(["json_encode", "as_str", "join", "sort", "unique", "group_by", "filter"]);
+/** Filters that look up `attribute` in every item. */
+const ATTRIBUTE_FILTERS = new Set(["sort", "unique", "group_by", "filter", "map"]);
 
 class Output {
   private readonly parts: string[] = [];
@@ -121,12 +129,22 @@ export class Renderer {
     return out.text();
   }
 
-  limitExceeded(what: "output" | "iterations" | "items" | "macros" | "work", pos = this.site): never {
+  /** The work charged so far. */
+  get workDone(): number {
+    return this.work;
+  }
+
+  limitExceeded(
+    what: "output" | "iterations" | "items" | "value-items" | "value-text" | "macros" | "work",
+    pos = this.site,
+  ): never {
     const mib = (this.limits.maxOutput / 1024 / 1024).toFixed(0);
     const message = {
       output: `the rendered text would be larger than ${mib} MiB`,
       iterations: `the loops would run more than ${this.limits.maxIterations} times in total`,
       items: `a list would have more than ${this.limits.maxItems} items`,
+      "value-items": `a value would hold more than ${this.limits.maxItems} items in all (nested lists counted, each copy of a shared one too)`,
+      "value-text": `a value would hold more than ${mib} MiB of text in all (each copy of a shared string counted)`,
       macros: `macro calls nest more than ${this.limits.maxMacroDepth} deep (endless recursion?)`,
       work: "the template takes too much work to render (a loop or filter on very large data?)",
     }[what];
@@ -141,20 +159,32 @@ export class Renderer {
     if (this.errors.length >= this.limits.maxErrors) throw new StopRendering();
   }
 
-  private charge(amount: number): void {
+  private charge(amount: number, pos = this.site): void {
     this.work += amount;
-    if (this.work > this.limits.maxWork) this.limitExceeded("work");
+    if (this.work > this.limits.maxWork) this.limitExceeded("work", pos);
   }
 
-  /** Checks the size of a value a filter, function or operator produced. */
+  /** Checks the size of a value a filter, function or operator made, and charges for making it. */
   private checked(v: Value, pos: number): Value {
     if (typeof v === "string") {
       if (v.length > this.limits.maxOutput) this.limitExceeded("output", pos);
-      this.charge(v.length >> 4);
-    } else if (isArray(v)) {
+      this.charge(v.length >> 4, pos);
+      return v;
+    }
+    if (isArray(v)) {
       if (v.length > this.limits.maxItems) this.limitExceeded("items", pos);
-      this.charge(v.length);
-    } else if (isObject(v)) this.charge(v.size);
+      this.charge(v.length, pos);
+    } else if (isObject(v)) this.charge(v.size, pos);
+    else return v;
+    const { items, chars } = sizeOf(v);
+    if (items > this.limits.maxItems) this.limitExceeded("value-items", pos);
+    if (chars > this.limits.maxOutput) this.limitExceeded("value-text", pos);
+    return v;
+  }
+
+  /** Charges a walk over `v` (printing it, serialising it...) before it is made. */
+  private walked<T extends Value>(v: T, pos: number): T {
+    this.charge(walkCost(v), pos);
     return v;
   }
 
@@ -189,7 +219,7 @@ export class Renderer {
         return;
       case "var":
         this.site = node.expr.pos;
-        out.write(renderValue(this.evalExpression(node.expr)));
+        out.write(renderValue(this.walked(this.evalExpression(node.expr), node.expr.pos)));
         return;
       case "set": {
         this.site = node.pos;
@@ -204,7 +234,11 @@ export class Renderer {
           this.renderBody(node.body, inner);
           return inner.text();
         });
-        out.write(node.call.name === "safe" ? body : renderValue(this.evalFilter(body, node.call)));
+        out.write(
+          node.call.name === "safe"
+            ? body
+            : renderValue(this.walked(this.evalFilter(body, node.call), node.call.pos)),
+        );
         return;
       }
       case "if":
@@ -289,6 +323,8 @@ export class Renderer {
         `Tried to iterate using key value on variable \`${name}\`, but it isn't an object/map`,
         node.container.pos,
       );
+    // Looping over a string splits it, over an object lists its entries: once, before the first turn.
+    if (!isArray(container)) this.charge(shallowCost(container), node.container.pos);
     let loop: Loop;
     const base = { keyName: node.key, valueName: node.value, current: 0, state: "normal" as const };
     const noKey = () => "";
@@ -355,7 +391,10 @@ export class Renderer {
 
   /** Tera's `lookup_ident`: `a.b` as written, or with `[...]` evaluated into a dotted key. */
   private lookup(path: Path): Value {
-    if (path.text === "__tera_context") return toJson(this.contextDump(), true);
+    if (path.text === "__tera_context") {
+      const dump = this.walked(this.checked(this.contextDump(), path.pos), path.pos);
+      return toJson(dump, true);
+    }
     if (!path.text.includes("[")) {
       const found = this.lookupKey(path.text);
       if (found === undefined)
@@ -569,21 +608,24 @@ export class Renderer {
       }
       if (res.length > this.limits.maxOutput) this.limitExceeded("output", pos);
     }
-    return res;
+    return this.checked(res, pos);
   }
 
   private evalIn(v: Extract<ExprVal, { t: "in" }>): boolean {
     const lhs = this.evalExpression(v.lhs);
     const rhs = this.evalExpression(v.rhs);
     let present: boolean;
-    if (isArray(rhs)) present = rhs.some((item) => valuesEqual(item, lhs));
+    // Comparing lhs with every item walks at most the whole list.
+    if (isArray(rhs)) present = this.walked(rhs, v.rhs.pos).some((item) => valuesEqual(item, lhs));
     else if (typeof rhs === "string" || isObject(rhs)) {
       if (typeof lhs !== "string") {
+        this.walked(lhs, v.lhs.pos);
         throw new TemplateError(
           `Tried to check if ${debugValue(lhs)} is in a ${typeof rhs === "string" ? "string" : "object"}, but it isn't a string`,
           v.lhs.pos,
         );
       }
+      this.charge(shallowCost(lhs) + (typeof rhs === "string" ? shallowCost(rhs) : 0), v.rhs.pos);
       present = typeof rhs === "string" ? rhs.includes(lhs) : rhs.has(lhs);
     } else {
       throw new TemplateError("The `in` operator only supports strings, arrays and objects.", v.rhs.pos);
@@ -601,6 +643,8 @@ export class Renderer {
     } catch (error) {
       if (!(error instanceof TemplateError) || error instanceof LimitError) throw error;
     }
+    // Tests compare or match their value whole (`containing`, `matching`).
+    for (const value of [...args, found ?? null]) this.walked(value, v.pos);
     const result = this.builtin(v.pos, () => test(found, args));
     return v.negated ? !result : result;
   }
@@ -611,12 +655,18 @@ export class Renderer {
     return args;
   }
 
-  private builtin<T>(pos: number, f: () => T): T {
+  /**
+   * Runs a filter, test or function. Its error message may show its `inputs` whole: that walk is
+   * charged once the message is made, so that a loop of failing calls still runs out of budget.
+   */
+  private builtin<T>(pos: number, f: () => T, inputs: readonly Value[] = []): T {
     try {
       return f();
     } catch (error) {
-      if (error instanceof BuiltinError) throw new TemplateError(error.message, pos);
-      throw error;
+      if (error instanceof TooLarge) this.limitExceeded("output", pos);
+      if (!(error instanceof BuiltinError)) throw error;
+      for (const input of inputs) this.walked(input, pos);
+      throw new TemplateError(error.message, pos);
     }
   }
 
@@ -624,8 +674,9 @@ export class Renderer {
     const fn = functions.get(call.name);
     if (!fn) throw new TemplateError(`Function '${call.name}' not found`, call.pos);
     const args = this.evalArgs(call);
+    for (const arg of args.values()) this.charge(shallowCost(arg), call.pos);
     return this.checked(
-      this.builtin(call.pos, () => fn(args, this.env)),
+      this.builtin(call.pos, () => fn(args, this.env), [...args.values()]),
       call.pos,
     );
   }
@@ -634,11 +685,17 @@ export class Renderer {
     const filter = filters.get(call.name);
     if (!filter) throw new TemplateError(`Filter '${call.name}' not found`, call.pos);
     const args = this.evalArgs(call);
-    // Charged before running: the size of the input, times log n for the filters that sort.
-    const size = isArray(value) ? value.length : typeof value === "string" ? value.length >> 4 : 1;
-    this.charge(SORTING_FILTERS.has(call.name) ? size * Math.ceil(Math.log2(size + 1)) : size);
+    // Charged before running: the input (whole for the filters that walk it, else its top level),
+    // times log n for the filters that sort, plus a lookup of `attribute` in every item.
+    const length = isArray(value) ? value.length : 1;
+    const size = WALKING_FILTERS.has(call.name) ? walkCost(value) : shallowCost(value);
+    this.charge(SORTING_FILTERS.has(call.name) ? size * Math.ceil(Math.log2(length + 1)) : size, call.pos);
+    for (const [name, arg] of args) {
+      const perItem = name === "attribute" && ATTRIBUTE_FILTERS.has(call.name);
+      this.charge(perItem ? length * shallowCost(arg) : shallowCost(arg), call.pos);
+    }
     return this.checked(
-      this.builtin(call.pos, () => filter(value, args)),
+      this.builtin(call.pos, () => filter(value, args, this.limits.maxOutput), [value, ...args.values()]),
       call.pos,
     );
   }
@@ -761,6 +818,8 @@ export class Renderer {
           const equal = asF64(l) === asF64(r);
           return v.op === "==" ? equal : !equal;
         }
+        // Comparing stops at the end of the smaller one.
+        this.charge(Math.min(walkCost(l), walkCost(r)), v.pos);
         const equal = valuesEqual(l, r);
         return v.op === "==" ? equal : !equal;
       }
@@ -864,6 +923,14 @@ export class Renderer {
     if (op === "*") return null;
     throw outOfBounds("f64");
   }
+}
+
+/** The work of reading a value's top level: a unit per item, or per 16 characters of a string. */
+function shallowCost(v: Value): number {
+  if (typeof v === "string") return 1 + (v.length >> 4);
+  if (isArray(v)) return 1 + v.length;
+  if (isObject(v)) return 1 + v.size;
+  return 1;
 }
 
 /** Thrown to stop after too many errors. */
