@@ -336,45 +336,47 @@ interface Holder {
  * inode in /proc/net/unix, then the descriptor that points at it).
  */
 function describeHolder(socketPath: string): Holder {
+  const unknown = { text: "a program of another user, or one that cannot be identified", known: false };
+  let inodes: Set<string>;
   try {
-    const inode = readFileSync("/proc/net/unix", "latin1")
-      .split("\n")
-      .map((line) => line.trim().split(/\s+/))
-      .find((fields) => fields[7] === socketPath)?.[6];
-    if (inode) {
-      const link = `socket:[${inode}]`;
-      for (const pid of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
-        let fds: string[];
-        try {
-          fds = readdirSync(`/proc/${pid}/fd`);
-        } catch {
-          continue;
-        }
-        for (const fd of fds) {
-          try {
-            if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== link) continue;
-          } catch {
-            continue;
-          }
-          const comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-          const cmdline = readFileSync(`/proc/${pid}/cmdline`, "latin1");
-          return {
-            text: `pid ${pid} (${comm})`,
-            known: true,
-            pid: Number(pid),
-            // Its program or script is mirrord-up (`node …/bin/mirrord-up.js up`).
-            mirrordUp: cmdline
-              .split("\0")
-              .slice(0, 2)
-              .some((arg) => /(^|\/)mirrord-up(\.js)?$/.test(arg)),
-          };
-        }
-      }
-    }
+    // The listening socket and the connections it accepted all show the path.
+    inodes = new Set(
+      readFileSync("/proc/net/unix", "latin1")
+        .split("\n")
+        .map((line) => line.trim().split(/\s+/))
+        .filter((fields) => fields[7] === socketPath)
+        .map((fields) => `socket:[${fields[6]}]`),
+    );
   } catch {
-    // not Linux, or /proc unreadable: say less
+    return unknown; // not Linux
   }
-  return { text: "a program of another user, or one that cannot be identified", known: false };
+  for (const pid of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+    try {
+      if (pid === String(process.pid)) continue;
+      const fds = readdirSync(`/proc/${pid}/fd`);
+      if (!fds.some((fd) => inodes.has(readLink(`/proc/${pid}/fd/${fd}`)))) continue;
+      const comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+      const argv = readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0");
+      return {
+        text: `pid ${pid} (${comm})`,
+        known: true,
+        pid: Number(pid),
+        // Its program or script is mirrord-up (`node …/bin/mirrord-up.js up`).
+        mirrordUp: argv.slice(0, 2).some((arg) => /(^|\/)mirrord-up(\.js)?$/.test(arg)),
+      };
+    } catch {
+      // gone, or not ours to look into
+    }
+  }
+  return unknown;
+}
+
+function readLink(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return "";
+  }
 }
 
 function removeStale(socketPath: string): void {
