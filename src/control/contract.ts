@@ -362,8 +362,21 @@ export function routeAt(path: string): RouteContract | undefined {
   return Object.values(ROUTES).find((r) => r.path === path);
 }
 
-/** What a route answers with status 200 (for a stream: each item). */
-export type ResponseOf<R extends RouteName> = Infer<(typeof ROUTES)[R]["response"]>;
+type Route = (typeof ROUTES)[RouteName];
+type RouteAtPath<P> = Extract<Route, { path: P }>;
+/** Paths of GET routes answering one JSON value, of streams, and of POST routes (the socket's). */
+export type JsonGetPath = Extract<
+  Route,
+  { method: "GET"; stream?: undefined; listener: "both" | "socket" }
+>["path"];
+export type StreamPath = Extract<Route, { stream: true }>["path"];
+export type PostPath = Extract<Route, { method: "POST" }>["path"];
+/** What the route at `P` answers with status 200 (for a stream: each item). */
+export type ResponseAt<P> = Infer<RouteAtPath<P>["response"]>;
+/** What the route at `P` answers with status 422, if it can. */
+export type RefusedAt<P> = RouteAtPath<P> extends { refused: infer S } ? Infer<S> : never;
+/** The body a POST to `P` takes. */
+export type RequestAt<P> = RouteAtPath<P> extends { request: infer S } ? Infer<S> : never;
 
 // The run's own types (run/control-types.ts) and the schemas describe the same values: checked here.
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
