@@ -20,6 +20,7 @@ import {
 } from "../src/control/runtime-dir.js";
 import { type ControlSocket, claimSocketPath, startControlServer } from "../src/control/server.js";
 import type { LogEntry } from "../src/run/control-types.js";
+import { checkAnswer } from "./helpers/contract.js";
 import { killMarked, MARKER_VAR, newMarker } from "./helpers/processes.js";
 import { RunControlStub } from "./helpers/run-control-stub.js";
 import { tempDir } from "./helpers/tmp.js";
@@ -56,7 +57,7 @@ async function serve(
   return { path, client };
 }
 
-/** A raw request, for what the client never sends. */
+/** A raw request, for what the client never sends; its answer is checked against the contract. */
 function raw(
   path: string,
   method: string,
@@ -71,7 +72,14 @@ function raw(
       res.on("data", (c: string) => {
         text += c;
       });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers }));
+      res.on("end", () => {
+        try {
+          checkAnswer(method, url, res.statusCode ?? 0, res.headers["content-type"] ?? "", text);
+          resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers });
+        } catch (error) {
+          reject(error);
+        }
+      });
     });
     req.on("error", reject);
     req.end(body);
