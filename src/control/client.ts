@@ -107,8 +107,10 @@ export class ControlClient {
         }
         let end: EndFrame | undefined;
         let rest = "";
-        /** Stops reading and rejects with `error`, once. */
+        let failed = false;
+        /** Stops reading and rejects with `error` (what the cut connection then reports is not news). */
         const fail = (error: Promise<UserError> | UserError) => {
+          failed = true;
           res.removeAllListeners("data");
           res.destroy();
           Promise.resolve(error).then(reject, reject);
@@ -128,8 +130,14 @@ export class ControlClient {
             else onFrame(value as ResponseAt<P>);
           }
         });
-        res.on("end", () => (end ? resolve(end) : reject(this.lost())));
-        res.on("error", () => (options.signal?.aborted ? resolve(undefined) : reject(this.lost())));
+        res.on("end", () => {
+          if (end) resolve(end);
+          else if (!failed) reject(this.lost());
+        });
+        res.on("error", () => {
+          if (options.signal?.aborted) resolve(undefined);
+          else if (!failed) reject(this.lost());
+        });
       });
       req.on("error", (error: NodeJS.ErrnoException) => {
         if (options.signal?.aborted) resolve(undefined);
@@ -201,7 +209,7 @@ export class ControlClient {
           ? route.refused
           : SCHEMAS.ErrorResponse;
     const problem = schemaProblem(schema, body);
-    if (problem) throw await this.mismatch(route, `${problem} (status ${status})`);
+    if (problem) throw await this.mismatch(route, status === 200 ? problem : `${problem} (status ${status})`);
     if (status === 200 || schema === route.refused) return reply;
     const { error, hint } = body as ErrorResponse;
     // An `up` of another version may not have this route at all.
