@@ -11,7 +11,6 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { UserError } from "../src/config/diagnostics.js";
 import { ControlClient, locateInstance } from "../src/control/client.js";
-import type { InfoResponse, ServicesResponse } from "../src/control/protocol.js";
 import {
   configFileIdentity,
   ensureRuntimeDir,
@@ -21,6 +20,7 @@ import {
 } from "../src/control/runtime-dir.js";
 import { type ControlSocket, claimSocketPath, startControlServer } from "../src/control/server.js";
 import type { LogEntry } from "../src/run/control-types.js";
+import { checkAnswer } from "./helpers/contract.js";
 import { killMarked, MARKER_VAR, newMarker } from "./helpers/processes.js";
 import { RunControlStub } from "./helpers/run-control-stub.js";
 import { tempDir } from "./helpers/tmp.js";
@@ -57,7 +57,7 @@ async function serve(
   return { path, client };
 }
 
-/** A raw request, for what the client never sends. */
+/** A raw request, for what the client never sends; its answer is checked against the contract. */
 function raw(
   path: string,
   method: string,
@@ -72,7 +72,14 @@ function raw(
       res.on("data", (c: string) => {
         text += c;
       });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers }));
+      res.on("end", () => {
+        try {
+          checkAnswer(method, url, res.statusCode ?? 0, res.headers["content-type"] ?? "", text);
+          resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers });
+        } catch (error) {
+          reject(error);
+        }
+      });
     });
     req.on("error", reject);
     req.end(body);
@@ -231,7 +238,7 @@ describe("claiming the socket", () => {
     assert.ok(lstatSync(path).isSocket(), "the dead process left its socket behind");
 
     const { client } = await serve(new RunControlStub(), path);
-    const info = await client.get<InfoResponse>("/v1/info");
+    const info = await client.get("/v1/info");
     assert.equal(info.pid, process.pid);
   });
 
@@ -239,7 +246,7 @@ describe("claiming the socket", () => {
     const path = socketPath();
     writeFileSync(path, "not a socket");
     const { client } = await serve(new RunControlStub(), path);
-    assert.equal((await client.get<InfoResponse>("/v1/info")).key, "tester");
+    assert.equal((await client.get("/v1/info")).key, "tester");
   });
 
   it("lets exactly one of several simultaneous claims win, even over a stale socket", async () => {
@@ -257,7 +264,7 @@ describe("claiming the socket", () => {
     const control = new RunControlStub();
     const socket = await startControlServer(control, path);
     const client = new ControlClient({ file: "f", shownFile: "f", configFlag: undefined, socketPath: path });
-    const stream = client.stream("/v1/logs?follow=1", () => {});
+    const stream = client.stream("/v1/logs", "follow=1", () => {});
     await waitUntil(() => control.logFollowerCount === 1);
     await socket.close();
     assert.deepEqual(await stream.done, { end: "closing" });
@@ -319,7 +326,7 @@ describe("what the socket costs an up that nobody asks", () => {
       shownFile: "f",
       configFlag: undefined,
       socketPath: path,
-    }).stream("/v1/logs?follow=1", () => {});
+    }).stream("/v1/logs", "follow=1", () => {});
     await waitUntil(() => control.logFollowerCount === 1);
     await socket.close();
     await idleClosed;
@@ -333,7 +340,7 @@ describe("the control API", () => {
   it("services: what ps shows, field for field", async () => {
     const control = new RunControlStub();
     const { client } = await serve(control);
-    const { services } = await client.get<ServicesResponse>("/v1/services");
+    const { services } = await client.get("/v1/services");
     assert.deepEqual(services, control.services);
   });
 
@@ -345,7 +352,7 @@ describe("the control API", () => {
     control.emit("api", "stdout", bytes.toString("latin1"));
     const { client } = await serve(control);
     const got: LogEntry[] = [];
-    const end = await client.stream("/v1/logs", (f) => got.push(f as LogEntry)).done;
+    const end = await client.stream("/v1/logs", "", (f) => got.push(f)).done;
     assert.deepEqual(end, { end: "complete" });
     assert.equal(got.length, 1);
     assert.ok(Buffer.from(got[0]?.text ?? "", "latin1").equals(bytes));
@@ -360,7 +367,7 @@ describe("the control API", () => {
     const { client } = await serve(control);
     const texts = async (query: string) => {
       const got: string[] = [];
-      await client.stream(`/v1/logs?${query}`, (f) => got.push((f as LogEntry).text)).done;
+      await client.stream("/v1/logs", query, (f) => got.push(f.text)).done;
       return got.join("");
     };
     assert.equal(await texts("tail=2"), "a4\nw4\na5\nw5\n");
@@ -373,7 +380,7 @@ describe("the control API", () => {
     control.emit("api", "stdout", "before\n");
     const { client } = await serve(control);
     const got: string[] = [];
-    const stream = client.stream("/v1/logs?service=api&follow=1", (f) => got.push((f as LogEntry).text));
+    const stream = client.stream("/v1/logs", "service=api&follow=1", (f) => got.push(f.text));
     await waitUntil(() => control.logFollowerCount === 1);
     control.emit("web", "stdout", "not asked for\n");
     control.emit("api", "stdout", "after\n");
@@ -388,8 +395,8 @@ describe("the control API", () => {
     const { client } = await serve(control);
     const a: string[] = [];
     const b: string[] = [];
-    const sa = client.stream("/v1/logs?follow=1", (f) => a.push((f as LogEntry).text));
-    const sb = client.stream("/v1/logs?follow=1", (f) => b.push((f as LogEntry).text));
+    const sa = client.stream("/v1/logs", "follow=1", (f) => a.push(f.text));
+    const sb = client.stream("/v1/logs", "follow=1", (f) => b.push(f.text));
     await waitUntil(() => control.logFollowerCount === 2);
     for (let i = 0; i < 100; i++) control.emit(i % 2 ? "api" : "web", "stdout", `line ${i}\n`);
     control.end();
@@ -403,7 +410,7 @@ describe("the control API", () => {
     const control = new RunControlStub();
     const { client } = await serve(control);
     let received = 0;
-    const stream = client.stream("/v1/logs?follow=1", () => {
+    const stream = client.stream("/v1/logs", "follow=1", () => {
       received++;
     });
     stream.pause();
@@ -425,7 +432,7 @@ describe("the control API", () => {
     control.event({ time: 1, service: "api", kind: "started" });
     const { client } = await serve(control);
     const got: unknown[] = [];
-    const stream = client.stream("/v1/events?follow=1", (f) => got.push(f));
+    const stream = client.stream("/v1/events", "follow=1", (f) => got.push(f));
     await waitUntil(() => got.length === 1);
     control.event({ time: 2, service: "api", kind: "ready", detail: "ready in 2.1s" });
     await waitUntil(() => got.length === 2);

@@ -5,7 +5,6 @@
  */
 import { ExitCode, UserError } from "../config/diagnostics.js";
 import { ControlClient, locateInstance } from "../control/client.js";
-import type { ServicesResponse } from "../control/protocol.js";
 import type { ActionResult, LogEntry, ServiceStatus } from "../run/control-types.js";
 import { prefixText } from "../run/frame.js";
 import { OutputMux } from "../run/output.js";
@@ -29,7 +28,7 @@ export interface PsFlags extends ControlFlags {
 }
 
 export async function runPsCommand(flags: PsFlags, io: CliIO): Promise<number> {
-  const { services } = await clientFor(flags, io).get<ServicesResponse>("/v1/services");
+  const { services } = await clientFor(flags, io).get("/v1/services");
   if (flags.format === "json") {
     await writeOutput(io.stdout, `${JSON.stringify(services, null, 2)}\n`);
     return ExitCode.ok;
@@ -113,7 +112,7 @@ export interface LogsFlags extends ControlFlags {
 export async function runLogsCommand(flags: LogsFlags, services: string[], io: CliIO): Promise<number> {
   const client = clientFor(flags, io);
   // The names decide padding and colours; they must be the ones `up` uses, so they come from it.
-  const { services: status } = await client.get<ServicesResponse>("/v1/services");
+  const { services: status } = await client.get("/v1/services");
   const mux = new OutputMux(io.stdout, namesOfTheRun(status, services), {
     colors: colorsFor(io.stdout, io.env, flags.color ? undefined : false),
     prefix: flags.logPrefix,
@@ -131,9 +130,10 @@ export async function runLogsCommand(flags: LogsFlags, services: string[], io: C
   if (flags.follow) process.once("SIGINT", stopReading);
   try {
     const stream = client.stream(
-      `/v1/logs?${query}`,
-      (frame) => {
-        if (!writeEntry(mux, frame as LogEntry, flags)) {
+      "/v1/logs",
+      query,
+      (entry) => {
+        if (!writeEntry(mux, entry, flags)) {
           stream.pause();
           mux.whenDrained(() => stream.resume());
         }
@@ -185,24 +185,24 @@ export async function runServiceAction(
   services: string[],
   io: CliIO,
 ): Promise<number> {
-  const reply = await clientFor(flags, io).post<ActionResult>(`/v1/${action}`, { services });
+  const reply = await clientFor(flags, io).post(`/v1/${action}`, { services });
   return await printActionResult(reply.body, io);
 }
 
 export async function runReloadCommand(flags: ControlFlags, io: CliIO): Promise<number> {
-  const reply = await clientFor(flags, io).post<ActionResult>("/v1/reload", {});
+  const reply = await clientFor(flags, io).post("/v1/reload", {});
   return await printActionResult(reply.body, io);
 }
 
 /** `down`, or `stop` without services: ends the whole run like Ctrl-C, and waits until it is over. */
 export async function runDownCommand(flags: ControlFlags, io: CliIO): Promise<number> {
   const client = clientFor(flags, io);
-  const info = await client.get<{ pid: number }>("/v1/info");
+  const info = await client.get("/v1/info");
   await writeOutput(
     io.stdout,
     `mirrord-up: stopping every service of ${client.instance.shownFile} (pid ${info.pid})\n`,
   );
-  const reply = await client.post<ActionResult>("/v1/down", {});
+  const reply = await client.post("/v1/down", {});
   return await printActionResult(reply.body, io);
 }
 

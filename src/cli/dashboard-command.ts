@@ -1,7 +1,6 @@
 /** `mirrord-up dashboard`: asks the running `up` to serve its dashboard, and prints the address. */
 import { ExitCode } from "../config/diagnostics.js";
 import { ControlClient, locateInstance } from "../control/client.js";
-import type { DashboardResponse } from "../control/protocol.js";
 import { type CliIO, writeOutput } from "./io.js";
 
 export async function runDashboardCommand(
@@ -9,7 +8,7 @@ export async function runDashboardCommand(
   io: CliIO,
 ): Promise<number> {
   const client = new ControlClient(locateInstance(flags.configFile, io.env, io.cwd));
-  const { body } = await client.post<DashboardResponse>(
+  const { body } = await client.post(
     "/v1/dashboard",
     flags.dashboardPort === undefined ? {} : { port: flags.dashboardPort },
   );

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { UserError } from "../config/diagnostics.js";
 import { suggest } from "../config/suggest.js";
 import type { ActionResult, RunControl } from "../run/control-types.js";
+import { type HandlerPath, routeAt } from "./contract.js";
 import { answerFailure, requestUrl, sendJson } from "./http-answer.js";
 import {
   API_VERSION,
@@ -101,105 +102,74 @@ export function createControlHandler(
       sendActionResult(res, await run(services));
     };
 
-  const routes: Record<string, { method: "GET" | "POST"; route: Route }> = {
-    "/v1/info": {
-      method: "GET",
-      route: (_req, res) => {
-        const info: InfoResponse = { api: API_VERSION, ...control.info() };
-        sendJson(res, 200, info);
-      },
+  // Every route of the contract this handler serves, and no other (its methods come from there too).
+  const routes: Record<HandlerPath, Route> = {
+    "/v1/info": (_req, res) => {
+      const info: InfoResponse = { api: API_VERSION, ...control.info() };
+      sendJson(res, 200, info);
     },
-    "/v1/services": {
-      method: "GET",
-      route: (_req, res) => sendJson(res, 200, { services: control.status() }),
+    "/v1/services": (_req, res) => sendJson(res, 200, { services: control.status() }),
+    "/v1/logs": (req, res, url) => {
+      const services = url.searchParams.getAll("service");
+      checkServices(services);
+      const tail = tailParam(url);
+      const wanted = services.length > 0 ? new Set(services) : undefined;
+      const initial = tail === 0 ? [] : control.logs(services, tail);
+      openStream(req, res, initial, flagParam(url, "follow"), (push) =>
+        control.followLogs((entry) => {
+          if (!wanted || wanted.has(entry.service)) push(entry);
+        }),
+      );
     },
-    "/v1/logs": {
-      method: "GET",
-      route: (req, res, url) => {
-        const services = url.searchParams.getAll("service");
-        checkServices(services);
-        const tail = tailParam(url);
-        const wanted = services.length > 0 ? new Set(services) : undefined;
-        const initial = tail === 0 ? [] : control.logs(services, tail);
-        openStream(req, res, initial, flagParam(url, "follow"), (push) =>
-          control.followLogs((entry) => {
-            if (!wanted || wanted.has(entry.service)) push(entry);
-          }),
-        );
-      },
+    "/v1/events": (req, res, url) => {
+      openStream(req, res, control.events(), flagParam(url, "follow"), (push) => control.followEvents(push));
     },
-    "/v1/events": {
-      method: "GET",
-      route: (req, res, url) => {
-        openStream(req, res, control.events(), flagParam(url, "follow"), (push) =>
-          control.followEvents(push),
-        );
-      },
+    "/v1/restart": action((s) => control.restart(s), { needsServices: true }),
+    "/v1/stop": action((s) => control.stop(s), { needsServices: true }),
+    "/v1/start": action((s) => control.start(s), { needsServices: true }),
+    "/v1/reload": async (req, res) => {
+      await readJsonBody(req);
+      refuseWhenEnding();
+      sendActionResult(res, await control.reload());
     },
-    "/v1/restart": {
-      method: "POST",
-      route: action((s) => control.restart(s), { needsServices: true }),
+    "/v1/dashboard": async (req, res) => {
+      const body = await readJsonBody(req);
+      const port = body.port;
+      if (
+        port !== undefined &&
+        !(Number.isInteger(port) && (port as number) >= 0 && (port as number) <= 65535)
+      ) {
+        throw new HttpProblem(400, { error: '"port" must be a port number (0 to 65535)' });
+      }
+      if (!options.dashboard)
+        throw new HttpProblem(404, { error: "this listener does not serve a dashboard" });
+      refuseWhenEnding();
+      try {
+        sendJson(res, 200, await options.dashboard(port as number | undefined));
+      } catch (error) {
+        if (!(error instanceof UserError)) throw error;
+        const [first] = error.diagnostics;
+        throw new HttpProblem(409, { error: error.message, ...(first?.hint && { hint: first.hint }) });
+      }
     },
-    "/v1/stop": {
-      method: "POST",
-      route: action((s) => control.stop(s), { needsServices: true }),
-    },
-    "/v1/start": {
-      method: "POST",
-      route: action((s) => control.start(s), { needsServices: true }),
-    },
-    "/v1/reload": {
-      method: "POST",
-      route: async (req, res) => {
-        await readJsonBody(req);
-        refuseWhenEnding();
-        sendActionResult(res, await control.reload());
-      },
-    },
-    "/v1/dashboard": {
-      method: "POST",
-      route: async (req, res) => {
-        const body = await readJsonBody(req);
-        const port = body.port;
-        if (
-          port !== undefined &&
-          !(Number.isInteger(port) && (port as number) >= 0 && (port as number) <= 65535)
-        ) {
-          throw new HttpProblem(400, { error: '"port" must be a port number (0 to 65535)' });
-        }
-        if (!options.dashboard)
-          throw new HttpProblem(404, { error: "this listener does not serve a dashboard" });
-        refuseWhenEnding();
-        try {
-          sendJson(res, 200, await options.dashboard(port as number | undefined));
-        } catch (error) {
-          if (!(error instanceof UserError)) throw error;
-          const [first] = error.diagnostics;
-          throw new HttpProblem(409, { error: error.message, ...(first?.hint && { hint: first.hint }) });
-        }
-      },
-    },
-    "/v1/down": {
-      method: "POST",
-      route: async (req, res) => {
-        await readJsonBody(req);
-        const done = () => sendJson(res, 200, { ok: true, messages: ["every service has stopped"] });
-        if (ended) {
-          done();
-          return;
-        }
-        // Answered once every session has stopped, so that `mirrord-up down` returns when it is over.
-        const answer = () => {
-          downWaiters.delete(answer);
-          done();
-        };
-        downWaiters.add(answer);
-        res.on("close", () => downWaiters.delete(answer));
-        if (!stopping) {
-          stopping = true;
-          control.shutdown();
-        }
-      },
+    "/v1/down": async (req, res) => {
+      await readJsonBody(req);
+      const done = () => sendJson(res, 200, { ok: true, messages: ["every service has stopped"] });
+      if (ended) {
+        done();
+        return;
+      }
+      // Answered once every session has stopped, so that `mirrord-up down` returns when it is over.
+      const answer = () => {
+        downWaiters.delete(answer);
+        done();
+      };
+      downWaiters.add(answer);
+      res.on("close", () => downWaiters.delete(answer));
+      if (!stopping) {
+        stopping = true;
+        control.shutdown();
+      }
     },
   };
 
@@ -299,22 +269,19 @@ export function createControlHandler(
       req.resume();
       throw new HttpProblem(400, { error: "the request target is not a valid path" });
     }
-    const entry = routes[url.pathname];
-    if (!entry) {
+    const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname as HandlerPath] : undefined;
+    const method = routeAt(url.pathname)?.method;
+    if (!route || !method) {
       const close = suggest(url.pathname, Object.keys(routes));
       throw new HttpProblem(404, {
         error: `no such endpoint: ${url.pathname}`,
         ...(close ? { hint: `did you mean ${close}?` } : {}),
       });
     }
-    if (req.method !== entry.method) {
-      throw new HttpProblem(
-        405,
-        { error: `${url.pathname} takes ${entry.method} only` },
-        { allow: entry.method },
-      );
+    if (req.method !== method) {
+      throw new HttpProblem(405, { error: `${url.pathname} takes ${method} only` }, { allow: method });
     }
-    await entry.route(req, res, url);
+    await route(req, res, url);
   }
 
   return {

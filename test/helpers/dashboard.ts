@@ -11,6 +11,7 @@ import { after } from "node:test";
 import type { Browser } from "playwright-core";
 import type { ServiceStatus } from "../../src/run/control-types.js";
 import { CHROMIUM, chromiumOptions } from "./chromium.js";
+import { checkAnswer } from "./contract.js";
 import { REPO_ROOT } from "./paths.js";
 import { killMarked, MARKER_VAR, newMarker } from "./processes.js";
 import { client } from "./ps.js";
@@ -70,7 +71,10 @@ export interface Answer {
   body: string;
 }
 
-/** A raw request to 127.0.0.1:`port`, with whatever `Host` and headers the test wants. */
+/**
+ * A raw request to 127.0.0.1:`port`, with whatever `Host` and headers the test wants; an API
+ * answer is checked against the contract.
+ */
 export function http(
   port: number,
   path: string,
@@ -94,7 +98,23 @@ export function http(
           body += c;
           if (res.headers["content-type"]?.includes("ndjson")) res.destroy();
         });
-        const done = () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        const done = () => {
+          try {
+            // The API's answers (refusals included) are held to the contract; the page's are not part of it.
+            if (path.startsWith("/v1/")) {
+              checkAnswer(
+                options.method ?? "GET",
+                path,
+                res.statusCode ?? 0,
+                res.headers["content-type"] ?? "",
+                body,
+              );
+            }
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+          } catch (error) {
+            reject(error);
+          }
+        };
         res.on("end", done);
         res.on("close", done);
       },
