@@ -5,7 +5,7 @@ import { upConfigJsonSchema } from "../config/schema.js";
 import type { RunPlan, SessionPlan } from "../plan/assemble.js";
 import type { Lifecycle } from "../plan/lifecycle.js";
 import { renderMirrordJson } from "../plan/mirrord-json.js";
-import { formatSeconds } from "../run/readiness-probe.js";
+import { formatDuration } from "../text/duration.js";
 import { type CliIO, writeOutput } from "./io.js";
 import { writePrivateFiles } from "./output-dir.js";
 import { type ConfigFlags, prepare } from "./prepare.js";
@@ -70,8 +70,8 @@ export function describeLifecycle(lifecycle: Lifecycle): Record<string, unknown>
                 : check.kind === "log"
                   ? check.pattern
                   : check.command,
-          interval: formatSeconds(ready.intervalMs),
-          timeout: formatSeconds(ready.timeoutMs),
+          interval: formatDuration(ready.intervalMs),
+          timeout: formatDuration(ready.timeoutMs),
         },
       }),
     ...(lifecycle.workingDir && { working_dir: lifecycle.workingDir.path }),

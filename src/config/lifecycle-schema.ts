@@ -5,7 +5,7 @@
  * plain numbers.
  */
 import * as z from "zod/v4";
-import { plainRustRegexProblem } from "./regex-crate.js";
+import { plainRustRegexProblem } from "../core/regex-engine.js";
 
 /** A restart policy, parsed. `maxRetries` undefined = no limit. */
 export type RestartPolicy = { kind: "no" } | { kind: "always" } | { kind: "on-failure"; maxRetries?: number };

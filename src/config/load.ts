@@ -6,13 +6,13 @@ import { execFile, spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 import type * as z from "zod/v4";
-import { type Diagnostic, UserError } from "./diagnostics.js";
+import { type Diagnostic, UserError } from "../core/errors.js";
+import { FileReadError, readRegularFile } from "../core/files.js";
+import { suggest } from "../core/suggest.js";
 import { allowedKeysAt } from "./json-schema-walk.js";
-import { FileReadError, readRegularFile } from "./regular-file.js";
 import { renderInWorker } from "./render-worker.js";
 import { type UpConfig, upConfigJsonSchema, upConfigSchema } from "./schema.js";
 import { createPositionMapper } from "./source-map.js";
-import { suggest } from "./suggest.js";
 import { hasTemplateSyntax, type RenderResult, renderTemplate, type TemplateContext } from "./template.js";
 import { AliasLimitExceeded, type DocumentData, documentToData, keyText } from "./yaml-data.js";
 

@@ -5,9 +5,9 @@
  * file); otherwise it is an error naming what was searched, what is there, and the closest name.
  */
 
-import type { Choice, Prompter } from "../cli/prompter.js";
 import type { ConfigPath } from "../config/load.js";
-import { suggest } from "../config/suggest.js";
+import type { Choice, Prompter } from "../core/prompter.js";
+import { suggest } from "../core/suggest.js";
 import { PlanError, type PlanProblem } from "../plan/problems.js";
 import { byCodeUnit } from "../text/compare.js";
 import { ClusterClient, kubeTimeoutMs } from "./cluster.js";

@@ -8,8 +8,8 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, delimiter, dirname, join } from "node:path";
 import type { Cluster, Context, KubeConfig, User } from "@kubernetes/client-node";
-import { FileReadError, readRegularFile } from "../config/regular-file.js";
-import { suggest } from "../config/suggest.js";
+import { FileReadError, readRegularFile } from "../core/files.js";
+import { suggest } from "../core/suggest.js";
 import { KubeError, redactUrl } from "./errors.js";
 
 /** Kubeconfigs with embedded certificates are tens of KiB; anything near this is not one. */

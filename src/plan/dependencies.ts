@@ -3,7 +3,7 @@
  * selection pulls in, who is a job, and the order to stop in. Pure: plain data in and out.
  */
 import type { UpConfig } from "../config/schema.js";
-import { suggest } from "../config/suggest.js";
+import { suggest } from "../core/suggest.js";
 import { type Dependency, dependenciesOf } from "./lifecycle.js";
 import { PlanError, type PlanProblem } from "./problems.js";
 import { selectServices } from "./select.js";

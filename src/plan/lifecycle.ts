@@ -1,8 +1,8 @@
 /**
  * A service's lifecycle, as plain data: how it is restarted, what it waits for, when it counts
- * as ready, where it runs and which env file it reads. Pure: paths stay as written here; the CLI
- * resolves them against the config file's directory and reads the env file (`resolveLifecycle`
- * in src/cli/lifecycle-files.ts) before anything starts.
+ * as ready, where it runs and which env file it reads. Pure: paths stay as written here;
+ * `resolveLifecycleFiles` (lifecycle-files.ts, the one module of plan/ that reads files) resolves
+ * them against the config file's directory and reads the env file before anything starts.
  */
 import type { DependencyCondition, RestartPolicy } from "../config/lifecycle-schema.js";
 import type { ConfigPath } from "../config/load.js";

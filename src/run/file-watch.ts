@@ -8,7 +8,7 @@
  */
 import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
-import { FileReadError, readRegularFile } from "../config/regular-file.js";
+import { FileReadError, readRegularFile } from "../core/files.js";
 import { nodeCrypto } from "../text/lazy-builtins.js";
 
 /** Bigger files are compared by their size alone: the config and env files are at most 1 MiB. */

@@ -7,7 +7,7 @@
  * (frame.ts), bytes as they are, so invalid UTF-8 passes through unchanged.
  */
 import { writeSync, writevSync } from "node:fs";
-import type { Colors } from "../cli/colors.js";
+import type { Colors } from "../core/colors.js";
 import { escapeControlChars } from "../text/escape-control.js";
 import type { LogStream } from "./control-types.js";
 import { frameLines } from "./frame.js";
