@@ -2,6 +2,7 @@
  * The questions mirrord-up asks (target fallback, `init`), as an interface: the flows in kube/ and
  * init/ are written against it, and cli/prompter.ts implements it with real prompts.
  */
+import { UserError } from "./errors.js";
 
 export interface Choice<T> {
   name: string;
@@ -19,9 +20,9 @@ export interface Prompter {
 }
 
 /** Thrown when the user presses Ctrl-C in a prompt. */
-export class PromptCancelled extends Error {
+export class PromptCancelled extends UserError {
   constructor() {
-    super("cancelled");
+    super({ message: "cancelled" });
     this.name = "PromptCancelled";
   }
 }
