@@ -19,7 +19,7 @@ export interface ConfigCommandFlags extends ResolveFlags {
 }
 
 /** The document `config` prints: one entry per selected service. */
-export function describePlan(plan: RunPlan): Record<string, unknown> {
+function describePlan(plan: RunPlan): Record<string, unknown> {
   const services: Record<string, unknown> = {};
   for (const session of plan.sessions) services[session.name] = describeSession(session);
   return { key: plan.key, services };
@@ -50,7 +50,7 @@ function describeSession(session: SessionPlan): Record<string, unknown> {
  * The lifecycle in the file's own words, defaults left out (`restart: no`, no dependencies);
  * paths resolved; `depends_on` always in its mapping form. An env file's values are not shown.
  */
-export function describeLifecycle(lifecycle: Lifecycle): Record<string, unknown> {
+function describeLifecycle(lifecycle: Lifecycle): Record<string, unknown> {
   const ready = lifecycle.readyWhen;
   const check = ready?.check;
   return {

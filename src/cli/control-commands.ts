@@ -43,7 +43,7 @@ export async function runPsCommand(flags: PsFlags, io: CliIO): Promise<number> {
 const PS_COLUMNS = ["NAME", "TYPE", "STATE", "PID", "RESTARTS", "STARTED", "READY AFTER", "EXIT", "TARGET"];
 
 /** One row per service, columns padded; the state coloured on a terminal. */
-export function renderPsTable(services: readonly ServiceStatus[], now: number, c: Colors): string {
+function renderPsTable(services: readonly ServiceStatus[], now: number, c: Colors): string {
   const rows = services.map((s) => [
     s.name,
     s.type,

@@ -29,7 +29,7 @@ import type { CliIO } from "./io.js";
 import { type Prepared, prepare, prepareOffThread } from "./prepare.js";
 import { type ResolveFlags, resolveInferredTargets } from "./resolve-targets.js";
 
-export const MIRRORD_INSTALL_URL = "https://github.com/metalbear-co/mirrord#installation";
+const MIRRORD_INSTALL_URL = "https://github.com/metalbear-co/mirrord#installation";
 
 export interface UpFlags extends ResolveFlags {
   mirrordBin?: string;

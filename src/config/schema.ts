@@ -91,7 +91,7 @@ const envMap = z.record(envName, envValue);
 const envMappingMap = z.record(z.string(), envValue);
 
 /** `services.<name>.env`, written 1:1 to `feature.env` (mirrord's EnvFileConfig). */
-export const envSchema = z
+const envSchema = z
   .strictObject({
     include: envNames.optional().describe("feature.env.include: remote variables to load (globs)"),
     exclude: envNames.optional().describe("feature.env.exclude: remote variables not to load (globs)"),
@@ -143,7 +143,7 @@ export const HTTP_FILTER_KINDS = [
 ] as const;
 
 /** `services.<name>.http_filter`, written 1:1 to `feature.network.incoming.http_filter`. */
-export const httpFilterSchema = z
+const httpFilterSchema = z
   .strictObject({
     header_filter: rustRegex.optional().describe("Regex on 'name: value' of each request header"),
     path_filter: rustRegex.optional().describe("Regex on the request path"),
@@ -189,7 +189,7 @@ const targetPath = z
   );
 
 /** `services.<name>.target`: `none`, a mapping, or omitted (inferred from the cluster). */
-export const targetSchema = z.union(
+const targetSchema = z.union(
   [
     z.literal("none").describe("No target (targetless): outgoing traffic only"),
     z.strictObject({
@@ -256,7 +256,7 @@ const queueSplitEntry = z.union(
 );
 
 /** `services.<name>.messages`: queue splitting, opt-in. */
-export const messagesSchema = z
+const messagesSchema = z
   .union(
     [
       z.literal("auto").describe("Every queue kind, filtered on the session key (upstream's wildcard)"),
@@ -268,7 +268,7 @@ export const messagesSchema = z
   .describe("Queue splitting (feature.split_queues); absent = none");
 
 /** `services.<name>.run`: what to run and how. */
-export const runSchema = z
+const runSchema = z
   .strictObject({
     type: z
       .enum(["exec", "container", "local"], { error: "run.type is exec, container or local" })
@@ -284,7 +284,7 @@ export const runSchema = z
   .describe("The command to run");
 
 /** Fields that only make sense under mirrord; a `run.type: local` service may not set them. */
-export const MIRRORD_ONLY_FIELDS = [
+const MIRRORD_ONLY_FIELDS = [
   "target",
   "default_mode",
   "http_filter",
@@ -294,7 +294,7 @@ export const MIRRORD_ONLY_FIELDS = [
 ] as const;
 
 /** `services.<name>`. */
-export const serviceSchema = z
+const serviceSchema = z
   .strictObject({
     target: targetSchema.optional().describe("The workload to connect to (target in mirrord.json)"),
     env: envSchema.optional(),
@@ -362,7 +362,7 @@ export const serviceSchema = z
   .describe("One mirrord session");
 
 /** `common`: options applied to every service. */
-export const commonSchema = z
+const commonSchema = z
   .strictObject({
     accept_invalid_certificates: z
       .boolean()
@@ -409,7 +409,6 @@ export type UpConfig = z.output<typeof upConfigSchema>;
 export type ServiceConfig = z.output<typeof serviceSchema>;
 export type CommonConfig = z.output<typeof commonSchema>;
 export type HttpFilterConfig = z.output<typeof httpFilterSchema>;
-export type MessagesConfig = z.output<typeof messagesSchema>;
 
 let cachedJsonSchema: Record<string, unknown> | undefined;
 

@@ -19,7 +19,7 @@ import { UserError } from "../core/errors.js";
 import { expandSchema, type JsonSchema } from "./json-schema-walk.js";
 
 /** A problem found while reading the document, at an offset in the text the parser saw. */
-export interface DataProblem {
+interface DataProblem {
   /** Where in the data (for the `services.api.env: ` prefix of the message). */
   path: (string | number)[];
   offset: number;

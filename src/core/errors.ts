@@ -75,7 +75,7 @@ export interface DiagnosticStyle {
   dim(text: string): string;
 }
 
-export const plainStyle: DiagnosticStyle = {
+const plainStyle: DiagnosticStyle = {
   location: (t) => t,
   error: (t) => t,
   hint: (t) => t,

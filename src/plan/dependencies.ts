@@ -22,7 +22,7 @@ function graphOf(config: UpConfig): Map<string, Dependency[]> {
  * Every problem with `depends_on`, each at its entry: names that are no service (with the closest
  * one), a service that depends on itself, and each cycle, named `a → b → a`.
  */
-export function dependencyProblems(config: UpConfig): PlanProblem[] {
+function dependencyProblems(config: UpConfig): PlanProblem[] {
   const graph = graphOf(config);
   const names = [...graph.keys()].sort();
   const problems: PlanProblem[] = [];

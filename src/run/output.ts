@@ -15,7 +15,7 @@ import { frameLines } from "./frame.js";
 /** A partial line (no newline yet) is shown after this much silence. */
 export const PARTIAL_LINE_IDLE_MS = 200;
 /** How long a partial line may wait beyond the idle time while its writer is runnable. */
-export const MAX_RUNNABLE_WAIT_MS = 2000;
+const MAX_RUNNABLE_WAIT_MS = 2000;
 /**
  * A line longer than this is written in pieces of exactly this size (each with the prefix and a
  * newline), so what is held of a line stays bounded.
