@@ -15,7 +15,7 @@ import {
   restartPolicySchema,
   workingDirSchema,
 } from "./lifecycle-schema.js";
-import { checkRustRegex } from "./rust-regex.js";
+import { checkFancyRegex, checkRustRegex } from "./rust-regex.js";
 import { parseTargetPath } from "./target-path.js";
 
 /** Characters allowed in service names: they become file names and output prefixes. */
@@ -38,6 +38,12 @@ const port = z
 /** A regex as mirrord compiles it (fancy-regex, case-insensitive). */
 const rustRegex = z.string().superRefine((pattern, ctx) => {
   const problem = checkRustRegex(pattern);
+  if (problem) ctx.addIssue({ code: "custom", message: `invalid regular expression: ${problem}` });
+});
+
+/** A regex mirrord compiles as written, without `(?i)` (fancy-regex): a body filter's `matches`. */
+const fancyRegex = z.string().superRefine((pattern, ctx) => {
+  const problem = checkFancyRegex(pattern);
   if (problem) ctx.addIssue({ code: "custom", message: `invalid regular expression: ${problem}` });
 });
 
@@ -87,8 +93,22 @@ const envValue = z
   .union([z.string(), z.number(), z.boolean()], { error: "expected a string" })
   .transform(String);
 const envMap = z.record(envName, envValue);
-/** `mapping` keys are regexes over names, not names: `=` may appear in them. */
-const envMappingMap = z.record(z.string(), envValue);
+/**
+ * `mapping` keys are regexes over names, not names: `=` may appear in them. mirrord compiles each
+ * as written (fancy-regex, no `(?i)`), so one that does not compile is reported at its key.
+ */
+const envMappingMap = z.record(z.string(), envValue).superRefine((mapping, ctx) => {
+  for (const pattern of Object.keys(mapping)) {
+    const problem = checkFancyRegex(pattern);
+    if (!problem) continue;
+    ctx.addIssue({
+      code: "custom",
+      path: [pattern],
+      message: `invalid regular expression: ${problem}`,
+      params: { at: "key" },
+    });
+  }
+});
 
 /** `services.<name>.env`, written 1:1 to `feature.env` (mirrord's EnvFileConfig). */
 const envSchema = z
@@ -114,22 +134,31 @@ const envSchema = z
   }, ALWAYS)
   .describe("Maps 1:1 to feature.env in mirrord.json");
 
-const innerFilter = z.union(
-  [
-    z.strictObject({ header: rustRegex }),
-    z.strictObject({ path: rustRegex }),
-    z.strictObject({ method: z.string() }),
-    z.strictObject({ query: z.string() }),
-    z.strictObject({ body: z.literal("json"), query: z.string(), matches: z.string() }),
-  ],
-  {
-    error:
-      "each all_of/any_of entry is one of {header: REGEX}, {path: REGEX}, {method: M}, {query: Q} " +
-      "or {body: json, query: Q, matches: M}",
-  },
-);
+const innerFilter = z
+  .union(
+    [
+      z.strictObject({ header: rustRegex }),
+      z.strictObject({ path: rustRegex }),
+      z.strictObject({ method: z.string() }),
+      z.strictObject({ query: z.string() }),
+      z.strictObject({ body: z.literal("json"), query: z.string(), matches: z.string() }),
+    ],
+    {
+      error:
+        "each all_of/any_of entry is one of {header: REGEX}, {path: REGEX}, {method: M}, {query: Q} " +
+        "or {body: json, query: Q, matches: M}",
+    },
+  )
+  .superRefine((entry, ctx) => {
+    // Checked once the entry is known to be a body filter: inside the union, a failed `matches`
+    // would read as "not one of the entry kinds" (the `{query}` kind half-matches it too).
+    if (!("matches" in entry)) return;
+    const problem = checkFancyRegex(entry.matches);
+    if (problem)
+      ctx.addIssue({ code: "custom", path: ["matches"], message: `invalid regular expression: ${problem}` });
+  });
 
-const bodyFilter = z.strictObject({ body: z.literal("json"), query: z.string(), matches: z.string() });
+const bodyFilter = z.strictObject({ body: z.literal("json"), query: z.string(), matches: fancyRegex });
 
 /** The keys of `http_filter` that each select a kind of filter; mirrord accepts one at a time. */
 export const HTTP_FILTER_KINDS = [
