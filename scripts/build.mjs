@@ -6,7 +6,7 @@
 // becomes a require of it), so `ps` parses ~200 KB instead of ~1.7 MB. CommonJS, because Node
 // 20 starts a CommonJS program ~15 ms faster than an ES module one (bench/DEV-LOOP.md). The two
 // bundles share no module instances: UserError, the one class thrown across, is recognised by
-// a mark (src/config/diagnostics.ts). Dependencies that are big or rarely needed stay external,
+// a mark (src/core/errors.ts). Dependencies that are big or rarely needed stay external,
 // loaded on demand from node_modules.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";

@@ -1,8 +1,8 @@
 /** Parsing `mirrord-up.yaml` (upstream `up/config.rs` parsing tests, ported, and strictness). */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { UserError } from "../src/config/diagnostics.js";
 import { loadConfig } from "../src/config/load.js";
+import { UserError } from "../src/core/errors.js";
 import { withConfig } from "./helpers/tmp.js";
 
 function load(text: string) {

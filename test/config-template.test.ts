@@ -2,9 +2,9 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { describe, it } from "node:test";
-import { UserError } from "../src/config/diagnostics.js";
 import { loadConfig } from "../src/config/load.js";
 import { renderTemplate } from "../src/config/template.js";
+import { UserError } from "../src/core/errors.js";
 import { tempDir, withConfig } from "./helpers/tmp.js";
 
 function load(text: string, env: NodeJS.ProcessEnv = {}, key = "alice", cwd?: string) {

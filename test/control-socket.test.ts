@@ -9,7 +9,6 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, symlinkSync, wr
 import { Agent, request } from "node:http";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { UserError } from "../src/config/diagnostics.js";
 import { ControlClient, locateInstance } from "../src/control/client.js";
 import {
   configFileIdentity,
@@ -19,6 +18,7 @@ import {
   socketPathFor,
 } from "../src/control/runtime-dir.js";
 import { type ControlSocket, claimSocketPath, startControlServer } from "../src/control/server.js";
+import { UserError } from "../src/core/errors.js";
 import type { LogEntry } from "../src/run/control-types.js";
 import { checkAnswer } from "./helpers/contract.js";
 import { killMarked, MARKER_VAR, newMarker } from "./helpers/processes.js";

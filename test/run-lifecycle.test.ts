@@ -63,7 +63,7 @@ describe("stopping leaves nothing behind", { timeout: 120_000 }, () => {
     run.child.kill("SIGINT");
     const { code } = await run.exited;
     assert.equal(code, 0);
-    assert.match(run.stdout().toString(), /still running after 1\.0s, sending SIGKILL/);
+    assert.match(run.stdout().toString(), /still running after 1s, sending SIGKILL/);
     assert.match(run.stdout().toString(), /stubborn +stopped \(killed by SIGKILL\)/);
     await assertAllGone(run);
   });

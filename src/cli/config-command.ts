@@ -5,7 +5,7 @@ import { upConfigJsonSchema } from "../config/schema.js";
 import type { RunPlan, SessionPlan } from "../plan/assemble.js";
 import type { Lifecycle } from "../plan/lifecycle.js";
 import { renderMirrordJson } from "../plan/mirrord-json.js";
-import { formatSeconds } from "../run/readiness-probe.js";
+import { formatDuration } from "../text/duration.js";
 import { type CliIO, writeOutput } from "./io.js";
 import { writePrivateFiles } from "./output-dir.js";
 import { type ConfigFlags, prepare } from "./prepare.js";
@@ -19,7 +19,7 @@ export interface ConfigCommandFlags extends ResolveFlags {
 }
 
 /** The document `config` prints: one entry per selected service. */
-export function describePlan(plan: RunPlan): Record<string, unknown> {
+function describePlan(plan: RunPlan): Record<string, unknown> {
   const services: Record<string, unknown> = {};
   for (const session of plan.sessions) services[session.name] = describeSession(session);
   return { key: plan.key, services };
@@ -50,7 +50,7 @@ function describeSession(session: SessionPlan): Record<string, unknown> {
  * The lifecycle in the file's own words, defaults left out (`restart: no`, no dependencies);
  * paths resolved; `depends_on` always in its mapping form. An env file's values are not shown.
  */
-export function describeLifecycle(lifecycle: Lifecycle): Record<string, unknown> {
+function describeLifecycle(lifecycle: Lifecycle): Record<string, unknown> {
   const ready = lifecycle.readyWhen;
   const check = ready?.check;
   return {
@@ -70,8 +70,8 @@ export function describeLifecycle(lifecycle: Lifecycle): Record<string, unknown>
                 : check.kind === "log"
                   ? check.pattern
                   : check.command,
-          interval: formatSeconds(ready.intervalMs),
-          timeout: formatSeconds(ready.timeoutMs),
+          interval: formatDuration(ready.intervalMs),
+          timeout: formatDuration(ready.timeoutMs),
         },
       }),
     ...(lifecycle.workingDir && { working_dir: lifecycle.workingDir.path }),

@@ -3,13 +3,14 @@
  * `stop`, `start`, `reload`, `down`. Each finds the instance for `-f` (as `up` does) and prints
  * what it answered.
  */
-import { ExitCode, UserError } from "../config/diagnostics.js";
+
 import { ControlClient, locateInstance } from "../control/client.js";
+import { type Colors, colorsFor } from "../core/colors.js";
+import { ExitCode, UserError } from "../core/errors.js";
 import type { ActionResult, LogEntry, ServiceStatus } from "../run/control-types.js";
 import { prefixText } from "../run/frame.js";
 import { OutputMux } from "../run/output.js";
 import { formatDuration } from "../text/duration.js";
-import { type Colors, colorsFor } from "./colors.js";
 import { type CliIO, writeOutput } from "./io.js";
 
 export interface ControlFlags {
@@ -41,14 +42,14 @@ export async function runPsCommand(flags: PsFlags, io: CliIO): Promise<number> {
 const PS_COLUMNS = ["NAME", "TYPE", "STATE", "PID", "RESTARTS", "STARTED", "READY AFTER", "EXIT", "TARGET"];
 
 /** One row per service, columns padded; the state coloured on a terminal. */
-export function renderPsTable(services: readonly ServiceStatus[], now: number, c: Colors): string {
+function renderPsTable(services: readonly ServiceStatus[], now: number, c: Colors): string {
   const rows = services.map((s) => [
     s.name,
     s.type,
     s.state,
     s.pid === null ? "-" : String(s.pid),
     String(s.restarts),
-    s.started === null ? "-" : `${formatAge(now - Date.parse(s.started))} ago`,
+    s.started === null ? "-" : `${formatDuration(now - Date.parse(s.started), { wholeSeconds: true })} ago`,
     s.ready_after_ms === null ? "-" : formatDuration(s.ready_after_ms),
     s.signal ?? (s.exit_code === null ? "-" : String(s.exit_code)),
     s.target ?? "-",
@@ -84,17 +85,6 @@ function paintState(state: string, text: string, c: Colors): string {
     default:
       return c.dim(text);
   }
-}
-
-/** `45s`, `12m`, `3h 5m`, `2d 4h`: how long ago, to the unit that matters. */
-export function formatAge(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return `${h}h ${m % 60}m`;
-  return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
 // logs

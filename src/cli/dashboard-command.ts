@@ -1,6 +1,7 @@
 /** `mirrord-up dashboard`: asks the running `up` to serve its dashboard, and prints the address. */
-import { ExitCode } from "../config/diagnostics.js";
+
 import { ControlClient, locateInstance } from "../control/client.js";
+import { ExitCode } from "../core/errors.js";
 import { type CliIO, writeOutput } from "./io.js";
 
 export async function runDashboardCommand(

@@ -2,10 +2,11 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { UserError } from "../config/diagnostics.js";
+import { UserError } from "../core/errors.js";
+import { PromptCancelled, type Prompter } from "../core/prompter.js";
 import type { ClusterChoices } from "../init/wizard.js";
 import type { CliIO } from "./io.js";
-import { inquirerPrompter, PromptCancelled, type Prompter } from "./prompter.js";
+import { inquirerPrompter } from "./prompter.js";
 import { canPrompt } from "./resolve-targets.js";
 
 /** The published schema of the installed package, for the editor comment. */

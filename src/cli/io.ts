@@ -1,5 +1,5 @@
-import { UserError } from "../config/diagnostics.js";
-import { describeErrno } from "../config/regular-file.js";
+import { UserError } from "../core/errors.js";
+import { describeErrno } from "../core/files.js";
 
 /** What a command may touch of the outside world; the real one is `processIO()`. */
 export interface CliIO {

@@ -16,10 +16,10 @@ import { closeSync } from "node:fs";
 import { isatty } from "node:tty";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_CONFIG_FILE } from "../config/default-file.js";
-import { ExitCode, formatDiagnostic, sortDiagnostics, UserError } from "../config/diagnostics.js";
-import { suggest } from "../config/suggest.js";
+import { colorsFor } from "../core/colors.js";
+import { ExitCode, formatDiagnostic, sortDiagnostics, UserError } from "../core/errors.js";
+import { suggest } from "../core/suggest.js";
 import type { Mode } from "../plan/assemble.js";
-import { colorsFor } from "./colors.js";
 import {
   runDownCommand,
   runLogsCommand,

@@ -20,8 +20,8 @@ import {
   writeSync,
 } from "node:fs";
 import { join, resolve } from "node:path";
-import { type Diagnostic, UserError } from "../config/diagnostics.js";
-import { describeErrno, describeFileType } from "../config/regular-file.js";
+import { type Diagnostic, UserError } from "../core/errors.js";
+import { describeErrno, describeFileType } from "../core/files.js";
 import { randomHex } from "../text/lazy-builtins.js";
 
 export interface OutputFile {

@@ -3,14 +3,14 @@
  * plan problems into located diagnostics.
  */
 
-import { type Diagnostic, UserError } from "../config/diagnostics.js";
 import { type LoadedConfig, loadConfig, loadConfigOffThread } from "../config/load.js";
+import { type Diagnostic, UserError } from "../core/errors.js";
 import { buildRunPlan, type Mode, type RunPlan } from "../plan/assemble.js";
 import { selectWithDependencies } from "../plan/dependencies.js";
 import { keyKind, resolveKey } from "../plan/key.js";
+import { resolveLifecycleFiles } from "../plan/lifecycle-files.js";
 import { PlanError } from "../plan/problems.js";
 import type { CliIO } from "./io.js";
-import { resolveLifecycleFiles } from "./lifecycle-files.js";
 
 export interface ConfigFlags {
   configFile: string;

@@ -1,31 +1,9 @@
 /**
- * The questions mirrord-up asks (target fallback, `init`), behind a small interface so that the
- * flows are written once and driven in tests through the real prompts on in-memory streams.
+ * The `Prompter` (core/prompter.ts) the CLI hands to the flows: @inquirer/prompts, which tests
+ * drive on in-memory streams.
  * Prompts render on stderr: stdout stays clean for `config`'s output.
  */
-
-export interface Choice<T> {
-  name: string;
-  value: T;
-  description?: string;
-}
-
-export interface Prompter {
-  select<T>(message: string, choices: Choice<T>[], defaultValue?: T): Promise<T>;
-  confirm(message: string, defaultValue: boolean): Promise<boolean>;
-  input(
-    message: string,
-    options?: { default?: string; validate?: (value: string) => string | true },
-  ): Promise<string>;
-}
-
-/** Thrown when the user presses Ctrl-C in a prompt. */
-export class PromptCancelled extends Error {
-  constructor() {
-    super("cancelled");
-    this.name = "PromptCancelled";
-  }
-}
+import { PromptCancelled, type Prompter } from "../core/prompter.js";
 
 export interface PromptStreams {
   input: NodeJS.ReadableStream;

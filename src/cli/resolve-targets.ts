@@ -2,13 +2,15 @@
  * Fills in the targets that the file leaves to the cluster (services without `target.path`).
  * The Kubernetes code is imported only when there is something to look up.
  */
-import { UserError } from "../config/diagnostics.js";
+
 import { saveTargetToFile } from "../config/save-target.js";
+import { UserError } from "../core/errors.js";
+import { PromptCancelled } from "../core/prompter.js";
 import { replaceTargetProblem } from "../plan/assemble.js";
 import { PlanError, type PlanProblem } from "../plan/problems.js";
 import type { CliIO } from "./io.js";
 import { type ConfigFlags, type Prepared, toUserError } from "./prepare.js";
-import { inquirerPrompter, PromptCancelled } from "./prompter.js";
+import { inquirerPrompter } from "./prompter.js";
 
 export interface ResolveFlags extends ConfigFlags {
   /** `--no-interactive`: never prompt, fail instead. */

@@ -1,8 +1,10 @@
 /** `mirrord-up [up] [SERVICE...]`: validate, check, then hand the sessions to the supervisor. */
-import { formatDiagnostic, sortDiagnostics, UserError } from "../config/diagnostics.js";
+
 import { stopRenders } from "../config/render-worker.js";
 import { DashboardHost } from "../control/dashboard-server.js";
 import { alreadyRunningError, type ControlSocket, claimControlSocket } from "../control/server.js";
+import { colorsFor, wantsColor } from "../core/colors.js";
+import { formatDiagnostic, sortDiagnostics, UserError } from "../core/errors.js";
 import { sessionArgv } from "../plan/argv.js";
 import { removedVariables, sessionEnv } from "../plan/mirrord-env.js";
 import { renderMirrordJson } from "../plan/mirrord-json.js";
@@ -23,12 +25,11 @@ import { Session } from "../run/session.js";
 import { type Planner, type SessionFactory, Supervisor } from "../run/supervisor.js";
 import { WatchdogClient } from "../run/watchdog-client.js";
 import { randomHex } from "../text/lazy-builtins.js";
-import { colorsFor, wantsColor } from "./colors.js";
 import type { CliIO } from "./io.js";
 import { type Prepared, prepare, prepareOffThread } from "./prepare.js";
 import { type ResolveFlags, resolveInferredTargets } from "./resolve-targets.js";
 
-export const MIRRORD_INSTALL_URL = "https://github.com/metalbear-co/mirrord#installation";
+const MIRRORD_INSTALL_URL = "https://github.com/metalbear-co/mirrord#installation";
 
 export interface UpFlags extends ResolveFlags {
   mirrordBin?: string;

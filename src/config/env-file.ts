@@ -13,7 +13,7 @@
  */
 
 /** A line dotenvy would refuse: 1-based line and column in the file. */
-export interface EnvFileProblem {
+interface EnvFileProblem {
   line: number;
   col: number;
   /** Fixed words, and at most the line's variable name: never text after `=`. */

@@ -5,12 +5,12 @@
  * plain numbers.
  */
 import * as z from "zod/v4";
-import { plainRustRegexProblem } from "./regex-crate.js";
+import { plainRustRegexProblem } from "../core/regex-engine.js";
 
 /** A restart policy, parsed. `maxRetries` undefined = no limit. */
 export type RestartPolicy = { kind: "no" } | { kind: "always" } | { kind: "on-failure"; maxRetries?: number };
 
-export const RESTART_SYNTAX = "restart is no, on-failure, on-failure:N (N ≥ 1) or always";
+const RESTART_SYNTAX = "restart is no, on-failure, on-failure:N (N ≥ 1) or always";
 
 /** `no`, `always`, `on-failure`, `on-failure:N`; undefined when it is none of them. */
 export function parseRestartPolicy(text: string): RestartPolicy | undefined {
@@ -130,11 +130,7 @@ export const readyWhenSchema = z
   })
   .describe("When the service counts as ready (after mirrord's own Ready! for mirrord sessions)");
 
-export const DEPENDENCY_CONDITIONS = [
-  "service_started",
-  "service_ready",
-  "service_completed_successfully",
-] as const;
+const DEPENDENCY_CONDITIONS = ["service_started", "service_ready", "service_completed_successfully"] as const;
 export type DependencyCondition = (typeof DEPENDENCY_CONDITIONS)[number];
 
 /**

@@ -6,18 +6,18 @@ import { execFile, spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 import type * as z from "zod/v4";
-import { type Diagnostic, UserError } from "./diagnostics.js";
+import { type Diagnostic, UserError } from "../core/errors.js";
+import { FileReadError, readRegularFile } from "../core/files.js";
+import { suggest } from "../core/suggest.js";
 import { allowedKeysAt } from "./json-schema-walk.js";
-import { FileReadError, readRegularFile } from "./regular-file.js";
 import { renderInWorker } from "./render-worker.js";
 import { type UpConfig, upConfigJsonSchema, upConfigSchema } from "./schema.js";
 import { createPositionMapper } from "./source-map.js";
-import { suggest } from "./suggest.js";
 import { hasTemplateSyntax, type RenderResult, renderTemplate, type TemplateContext } from "./template.js";
 import { AliasLimitExceeded, type DocumentData, documentToData, keyText } from "./yaml-data.js";
 
 /** Files larger than this are refused before parsing: a config this big is a mistake. */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
+const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** How many YAML aliases may be expanded; bounds the "billion laughs" blow-up. */
 const MAX_ALIAS_COUNT = 100;
@@ -26,7 +26,7 @@ const MAX_ALIAS_COUNT = 100;
 export type ConfigPath = readonly PropertyKey[];
 
 /** Where something is in the file the user wrote. */
-export interface Location {
+interface Location {
   file: string;
   line?: number;
   col?: number;
@@ -95,12 +95,7 @@ function validated(file: string, absolutePath: string, source: string, rendered:
 }
 
 /** Parses already-rendered text; exported for tests that exercise parsing alone. */
-export function parseAndValidate(
-  file: string,
-  absolutePath: string,
-  source: string,
-  text: string,
-): LoadedConfig {
+function parseAndValidate(file: string, absolutePath: string, source: string, text: string): LoadedConfig {
   const mapPosition = createPositionMapper(source, text);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
@@ -221,7 +216,7 @@ function firstInvalidUtf8(bytes: Buffer): number {
 }
 
 /** `git_branch` as upstream computes it: `MIRRORD_BRANCH_NAME`, else the checked-out branch. */
-export function detectGitBranch(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
+function detectGitBranch(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
   const fromEnv = env.MIRRORD_BRANCH_NAME?.trim();
   if (fromEnv) return fromEnv;
   const git = spawnSync("git", ["branch", "--show-current"], { cwd, encoding: "utf8", timeout: 5000 });

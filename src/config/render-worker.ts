@@ -8,7 +8,7 @@
  * check at the bottom makes it render and answer when it is loaded as a render worker.
  */
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
-import type { Diagnostic } from "./diagnostics.js";
+import type { Diagnostic } from "../core/errors.js";
 import { type RenderResult, renderTemplate, type TemplateContext } from "./template.js";
 
 /** What a render worker is given. */

@@ -13,7 +13,7 @@
  * Positions are counted in characters (code points) here, where fancy-regex counts bytes; a
  * message gives the 1-based character of the pattern.
  */
-import { plainRustRegexProblem } from "./regex-crate.js";
+import { plainRustRegexProblem } from "../core/regex-engine.js";
 
 /** A header or path filter (`header_filter`, `path_filter`, `all_of`/`any_of` entries). */
 export function checkRustRegex(pattern: string): string | undefined {
@@ -874,7 +874,7 @@ function toRegexString(expr: Expr, precedence: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The regex crate (rregex, loaded on first use by regex-crate.ts)
+// The regex crate (rregex, loaded on first use by core/regex-engine.ts)
 
 function compileDelegate(pattern: string): void {
   const problem = plainRustRegexProblem(pattern);

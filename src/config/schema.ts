@@ -15,7 +15,7 @@ import {
   restartPolicySchema,
   workingDirSchema,
 } from "./lifecycle-schema.js";
-import { checkRustRegex } from "./rust-regex.js";
+import { checkFancyRegex, checkRustRegex } from "./rust-regex.js";
 import { parseTargetPath } from "./target-path.js";
 
 /** Characters allowed in service names: they become file names and output prefixes. */
@@ -38,6 +38,12 @@ const port = z
 /** A regex as mirrord compiles it (fancy-regex, case-insensitive). */
 const rustRegex = z.string().superRefine((pattern, ctx) => {
   const problem = checkRustRegex(pattern);
+  if (problem) ctx.addIssue({ code: "custom", message: `invalid regular expression: ${problem}` });
+});
+
+/** A regex mirrord compiles as written, without `(?i)` (fancy-regex): a body filter's `matches`. */
+const fancyRegex = z.string().superRefine((pattern, ctx) => {
+  const problem = checkFancyRegex(pattern);
   if (problem) ctx.addIssue({ code: "custom", message: `invalid regular expression: ${problem}` });
 });
 
@@ -87,11 +93,25 @@ const envValue = z
   .union([z.string(), z.number(), z.boolean()], { error: "expected a string" })
   .transform(String);
 const envMap = z.record(envName, envValue);
-/** `mapping` keys are regexes over names, not names: `=` may appear in them. */
-const envMappingMap = z.record(z.string(), envValue);
+/**
+ * `mapping` keys are regexes over names, not names: `=` may appear in them. mirrord compiles each
+ * as written (fancy-regex, no `(?i)`), so one that does not compile is reported at its key.
+ */
+const envMappingMap = z.record(z.string(), envValue).superRefine((mapping, ctx) => {
+  for (const pattern of Object.keys(mapping)) {
+    const problem = checkFancyRegex(pattern);
+    if (!problem) continue;
+    ctx.addIssue({
+      code: "custom",
+      path: [pattern],
+      message: `invalid regular expression: ${problem}`,
+      params: { at: "key" },
+    });
+  }
+});
 
 /** `services.<name>.env`, written 1:1 to `feature.env` (mirrord's EnvFileConfig). */
-export const envSchema = z
+const envSchema = z
   .strictObject({
     include: envNames.optional().describe("feature.env.include: remote variables to load (globs)"),
     exclude: envNames.optional().describe("feature.env.exclude: remote variables not to load (globs)"),
@@ -114,22 +134,31 @@ export const envSchema = z
   }, ALWAYS)
   .describe("Maps 1:1 to feature.env in mirrord.json");
 
-const innerFilter = z.union(
-  [
-    z.strictObject({ header: rustRegex }),
-    z.strictObject({ path: rustRegex }),
-    z.strictObject({ method: z.string() }),
-    z.strictObject({ query: z.string() }),
-    z.strictObject({ body: z.literal("json"), query: z.string(), matches: z.string() }),
-  ],
-  {
-    error:
-      "each all_of/any_of entry is one of {header: REGEX}, {path: REGEX}, {method: M}, {query: Q} " +
-      "or {body: json, query: Q, matches: M}",
-  },
-);
+const innerFilter = z
+  .union(
+    [
+      z.strictObject({ header: rustRegex }),
+      z.strictObject({ path: rustRegex }),
+      z.strictObject({ method: z.string() }),
+      z.strictObject({ query: z.string() }),
+      z.strictObject({ body: z.literal("json"), query: z.string(), matches: z.string() }),
+    ],
+    {
+      error:
+        "each all_of/any_of entry is one of {header: REGEX}, {path: REGEX}, {method: M}, {query: Q} " +
+        "or {body: json, query: Q, matches: M}",
+    },
+  )
+  .superRefine((entry, ctx) => {
+    // Checked once the entry is known to be a body filter: inside the union, a failed `matches`
+    // would read as "not one of the entry kinds" (the `{query}` kind half-matches it too).
+    if (!("matches" in entry)) return;
+    const problem = checkFancyRegex(entry.matches);
+    if (problem)
+      ctx.addIssue({ code: "custom", path: ["matches"], message: `invalid regular expression: ${problem}` });
+  });
 
-const bodyFilter = z.strictObject({ body: z.literal("json"), query: z.string(), matches: z.string() });
+const bodyFilter = z.strictObject({ body: z.literal("json"), query: z.string(), matches: fancyRegex });
 
 /** The keys of `http_filter` that each select a kind of filter; mirrord accepts one at a time. */
 export const HTTP_FILTER_KINDS = [
@@ -143,7 +172,7 @@ export const HTTP_FILTER_KINDS = [
 ] as const;
 
 /** `services.<name>.http_filter`, written 1:1 to `feature.network.incoming.http_filter`. */
-export const httpFilterSchema = z
+const httpFilterSchema = z
   .strictObject({
     header_filter: rustRegex.optional().describe("Regex on 'name: value' of each request header"),
     path_filter: rustRegex.optional().describe("Regex on the request path"),
@@ -189,7 +218,7 @@ const targetPath = z
   );
 
 /** `services.<name>.target`: `none`, a mapping, or omitted (inferred from the cluster). */
-export const targetSchema = z.union(
+const targetSchema = z.union(
   [
     z.literal("none").describe("No target (targetless): outgoing traffic only"),
     z.strictObject({
@@ -256,7 +285,7 @@ const queueSplitEntry = z.union(
 );
 
 /** `services.<name>.messages`: queue splitting, opt-in. */
-export const messagesSchema = z
+const messagesSchema = z
   .union(
     [
       z.literal("auto").describe("Every queue kind, filtered on the session key (upstream's wildcard)"),
@@ -268,7 +297,7 @@ export const messagesSchema = z
   .describe("Queue splitting (feature.split_queues); absent = none");
 
 /** `services.<name>.run`: what to run and how. */
-export const runSchema = z
+const runSchema = z
   .strictObject({
     type: z
       .enum(["exec", "container", "local"], { error: "run.type is exec, container or local" })
@@ -284,7 +313,7 @@ export const runSchema = z
   .describe("The command to run");
 
 /** Fields that only make sense under mirrord; a `run.type: local` service may not set them. */
-export const MIRRORD_ONLY_FIELDS = [
+const MIRRORD_ONLY_FIELDS = [
   "target",
   "default_mode",
   "http_filter",
@@ -294,7 +323,7 @@ export const MIRRORD_ONLY_FIELDS = [
 ] as const;
 
 /** `services.<name>`. */
-export const serviceSchema = z
+const serviceSchema = z
   .strictObject({
     target: targetSchema.optional().describe("The workload to connect to (target in mirrord.json)"),
     env: envSchema.optional(),
@@ -362,7 +391,7 @@ export const serviceSchema = z
   .describe("One mirrord session");
 
 /** `common`: options applied to every service. */
-export const commonSchema = z
+const commonSchema = z
   .strictObject({
     accept_invalid_certificates: z
       .boolean()
@@ -409,7 +438,6 @@ export type UpConfig = z.output<typeof upConfigSchema>;
 export type ServiceConfig = z.output<typeof serviceSchema>;
 export type CommonConfig = z.output<typeof commonSchema>;
 export type HttpFilterConfig = z.output<typeof httpFilterSchema>;
-export type MessagesConfig = z.output<typeof messagesSchema>;
 
 let cachedJsonSchema: Record<string, unknown> | undefined;
 

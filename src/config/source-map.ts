@@ -4,7 +4,7 @@
  * `{% if %}` block removed lines.
  */
 
-export interface SourcePosition {
+interface SourcePosition {
   /** 1-based line in the original file. */
   line: number;
   /** 1-based column in the original file. */

@@ -7,7 +7,7 @@
  */
 
 /** Workload kinds mirrord can target by name, in the spelling mirrord prints. */
-export const WORKLOAD_KINDS = [
+const WORKLOAD_KINDS = [
   "deployment",
   "pod",
   "rollout",
@@ -19,12 +19,12 @@ export const WORKLOAD_KINDS = [
 ] as const;
 
 /** Every kind a path can start with: the workloads, and `label` (pods selected by labels). */
-export const TARGET_KINDS = [...WORKLOAD_KINDS, "label"] as const;
+const TARGET_KINDS = [...WORKLOAD_KINDS, "label"] as const;
 
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 /** A parsed target path. */
-export interface TargetPath {
+interface TargetPath {
   kind: TargetKind;
   /** The workload's name; for a label target, the selector as written (`app=api,tier=web`). */
   name: string;

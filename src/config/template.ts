@@ -4,9 +4,10 @@
  * context). The engine is src/template; this module only turns its errors into diagnostics with
  * hints for the mistakes people make in a config file.
  */
+
+import type { Diagnostic } from "../core/errors.js";
+import { suggest } from "../core/suggest.js";
 import { renderTera, TERA_BUILTINS, type TeraError } from "../template/index.js";
-import type { Diagnostic } from "./diagnostics.js";
-import { suggest } from "./suggest.js";
 
 /** Variables a template can use. `git_branch` is present only when it is known, like upstream. */
 export interface TemplateContext {

@@ -15,10 +15,11 @@ import {
   type Pair,
   type Scalar,
 } from "yaml";
+import { UserError } from "../core/errors.js";
 import { expandSchema, type JsonSchema } from "./json-schema-walk.js";
 
 /** A problem found while reading the document, at an offset in the text the parser saw. */
-export interface DataProblem {
+interface DataProblem {
   /** Where in the data (for the `services.api.env: ` prefix of the message). */
   path: (string | number)[];
   offset: number;
@@ -41,9 +42,11 @@ interface Expected {
 /** Returned for a value that is to be left out: `namespace: ~` means "not set", as in upstream. */
 const OMIT = Symbol("omit");
 
-export class AliasLimitExceeded extends Error {
+/** Aliases expand more than the limit; `offset` is where in the source, when known. */
+export class AliasLimitExceeded extends UserError {
   constructor(readonly offset: number | undefined) {
-    super("too many alias expansions");
+    super({ message: "too many alias expansions" });
+    this.name = "AliasLimitExceeded";
   }
 }
 

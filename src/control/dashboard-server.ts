@@ -20,8 +20,8 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { UserError } from "../config/diagnostics.js";
-import { describeErrno } from "../config/regular-file.js";
+import { UserError } from "../core/errors.js";
+import { describeErrno } from "../core/files.js";
 import type { SessionPlan } from "../plan/assemble.js";
 import { localAddress, shellQuote } from "../run/banner.js";
 import type { RunControl } from "../run/control-types.js";

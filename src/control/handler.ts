@@ -4,8 +4,8 @@
  * for the routes and the stream framing.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { UserError } from "../config/diagnostics.js";
-import { suggest } from "../config/suggest.js";
+import { UserError } from "../core/errors.js";
+import { suggest } from "../core/suggest.js";
 import type { ActionResult, RunControl } from "../run/control-types.js";
 import { type HandlerPath, routeAt } from "./contract.js";
 import { answerFailure, requestUrl, sendJson } from "./http-answer.js";

@@ -9,8 +9,8 @@
 import { lstatSync, mkdirSync, realpathSync, type Stats } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { DEFAULT_CONFIG_FILE } from "../config/default-file.js";
-import { UserError } from "../config/diagnostics.js";
-import { describeErrno } from "../config/regular-file.js";
+import { UserError } from "../core/errors.js";
+import { describeErrno } from "../core/files.js";
 import { sha256Hex } from "../text/sha256.js";
 
 /** Linux's `sun_path` holds 108 bytes with the terminating NUL; Node silently truncates longer paths. */

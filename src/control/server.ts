@@ -25,8 +25,8 @@ import {
 } from "node:fs";
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { UserError } from "../config/diagnostics.js";
-import { describeErrno } from "../config/regular-file.js";
+import { UserError } from "../core/errors.js";
+import { describeErrno } from "../core/files.js";
 import type { RunControl } from "../run/control-types.js";
 import { nodeHttp } from "../text/lazy-builtins.js";
 import { type ControlHandler, type ControlHandlerOptions, createControlHandler } from "./handler.js";

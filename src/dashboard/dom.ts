@@ -30,18 +30,6 @@ export function setText(el: Element, text: string): void {
   if (el.textContent !== text) el.textContent = text;
 }
 
-/** `1.2s`, `45s`, `3m 5s`, `2h 4m`, `3d 1h`. */
-export function formatDuration(ms: number): string {
-  if (ms < 10_000) return `${(ms / 1000).toFixed(1)}s`;
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${s % 60}s`;
-  const hours = Math.floor(m / 60);
-  if (hours < 24) return `${hours}h ${m % 60}m`;
-  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
-}
-
 /** Copies text, saying so in `status` (the Clipboard API works on 127.0.0.1, a secure context). */
 export async function copy(text: string, status: (message: string) => void): Promise<void> {
   try {

@@ -8,7 +8,7 @@ import type { LogEntry, LogStream } from "../run/control-types.js";
 import { parseAnsi, stripAnsi } from "./ansi.js";
 
 /** Lines in the document at most. */
-export const SHOWN_LINES = 5000;
+const SHOWN_LINES = 5000;
 /** The shortest time between two updates of the view. */
 const FLUSH_MS = 100;
 /** Lines per chunk of the document. */

@@ -4,7 +4,8 @@
  * service gets a second row with its last lines.
  */
 import type { ServiceState, ServiceStatus } from "../run/control-types.js";
-import { formatDuration, h, setText } from "./dom.js";
+import { formatDuration } from "../text/duration.js";
+import { h, setText } from "./dom.js";
 
 export type ServiceAction = "restart" | "stop" | "start";
 
@@ -189,5 +190,5 @@ export class ServicesView {
 
 function uptime(s: ServiceStatus): string {
   if (!RUNNING.includes(s.state) || s.started === null) return "–";
-  return formatDuration(Math.max(0, Date.now() - Date.parse(s.started)));
+  return formatDuration(Date.now() - Date.parse(s.started), { wholeSeconds: true });
 }

@@ -6,10 +6,10 @@
  * namespaces and targets are picked from it instead of typed.
  */
 import { Document, isMap, isSeq, visit } from "yaml";
-import type { Choice, Prompter } from "../cli/prompter.js";
 import { checkRustRegex } from "../config/rust-regex.js";
 import { SERVICE_NAME_PATTERN, SERVICE_NAME_RULE } from "../config/schema.js";
 import { parseTargetPath } from "../config/target-path.js";
+import type { Choice, Prompter } from "../core/prompter.js";
 import { splitShellWords } from "./shell-words.js";
 
 /** What the wizard can read from a cluster, when one is reachable. */

@@ -16,7 +16,7 @@ export function kubeTimeoutMs(env: NodeJS.ProcessEnv): number {
  * Containers mirrord never offers as a target: mesh and other injected sidecars and their init
  * containers (upstream `SKIP_NAMES`, mirrord/kube/src/api/container.rs).
  */
-export const SKIPPED_CONTAINERS: ReadonlySet<string> = new Set([
+const SKIPPED_CONTAINERS: ReadonlySet<string> = new Set([
   "kuma-sidecar",
   "kuma-init",
   "istio-proxy",
@@ -148,7 +148,7 @@ function names(items: readonly { metadata?: V1ObjectMeta }[]): string[] {
  * mirrord's own agents and the operator's copies are never targets: upstream's seeker lists with
  * the label selector `app!=mirrord,!operator.metalbear.co/owner`, applied here to the labels.
  */
-export function isMirrordOwned(meta: V1ObjectMeta): boolean {
+function isMirrordOwned(meta: V1ObjectMeta): boolean {
   const labels = meta.labels ?? {};
   return labels.app === "mirrord" || Object.hasOwn(labels, "operator.metalbear.co/owner");
 }

@@ -3,15 +3,17 @@
  * through here, and so through one sanitizer: URLs lose their user info, query and fragment, and
  * text that may come from a kubeconfig or a credential plugin is never quoted.
  */
+import { UserError } from "../core/errors.js";
 
 /** A cluster problem for the user; its message and hint are sanitized (see `redactUrls`). */
-export class KubeError extends Error {
+export class KubeError extends UserError {
   readonly hint?: string;
 
   constructor(message: string, hint?: string) {
-    super(redactUrls(message));
+    const redactedHint = hint === undefined ? undefined : redactUrls(hint);
+    super({ message: redactUrls(message), ...(redactedHint !== undefined && { hint: redactedHint }) });
     this.name = "KubeError";
-    this.hint = hint === undefined ? undefined : redactUrls(hint);
+    this.hint = redactedHint;
   }
 }
 

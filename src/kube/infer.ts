@@ -5,9 +5,10 @@
  * file); otherwise it is an error naming what was searched, what is there, and the closest name.
  */
 
-import type { Choice, Prompter } from "../cli/prompter.js";
 import type { ConfigPath } from "../config/load.js";
-import { suggest } from "../config/suggest.js";
+import { UserError } from "../core/errors.js";
+import type { Choice, Prompter } from "../core/prompter.js";
+import { suggest } from "../core/suggest.js";
 import { PlanError, type PlanProblem } from "../plan/problems.js";
 import { byCodeUnit } from "../text/compare.js";
 import { ClusterClient, kubeTimeoutMs } from "./cluster.js";
@@ -45,7 +46,12 @@ export interface InferenceOptions {
 }
 
 /** Thrown when the user chose "Exit" in the fallback. */
-export class InferenceAbandoned extends Error {}
+export class InferenceAbandoned extends UserError {
+  constructor(message: string) {
+    super({ message });
+    this.name = "InferenceAbandoned";
+  }
+}
 
 export async function inferTargets(
   requests: InferenceRequest[],

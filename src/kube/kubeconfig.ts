@@ -8,8 +8,8 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, delimiter, dirname, join } from "node:path";
 import type { Cluster, Context, KubeConfig, User } from "@kubernetes/client-node";
-import { FileReadError, readRegularFile } from "../config/regular-file.js";
-import { suggest } from "../config/suggest.js";
+import { FileReadError, readRegularFile } from "../core/files.js";
+import { suggest } from "../core/suggest.js";
 import { KubeError, redactUrl } from "./errors.js";
 
 /** Kubeconfigs with embedded certificates are tens of KiB; anything near this is not one. */
@@ -31,7 +31,7 @@ export interface MergedKubeconfig {
 }
 
 /** The kubeconfig files kubectl would read, in order. */
-export function kubeconfigFiles(env: NodeJS.ProcessEnv): string[] {
+function kubeconfigFiles(env: NodeJS.ProcessEnv): string[] {
   if (env.KUBECONFIG) return env.KUBECONFIG.split(delimiter).filter((f) => f && existsSync(f));
   const home = env.HOME ?? homedir();
   const file = join(home, ".kube", "config");
@@ -164,7 +164,7 @@ function describeKubeconfigProblem(file: string, error: unknown): string {
 }
 
 /** The program a user runs to get its credentials (`users[].user.exec`), for messages. */
-export function credentialPluginOf(user: User | undefined): string | undefined {
+function credentialPluginOf(user: User | undefined): string | undefined {
   const command = user?.exec?.command ?? user?.authProvider?.config?.exec?.command;
   return typeof command === "string" && command !== "" ? basename(command) : undefined;
 }

@@ -41,7 +41,7 @@ export interface MirrordConfig {
 }
 
 /** Which setting chose a service's kube context, and where it is in the file. */
-export interface ContextOrigin {
+interface ContextOrigin {
   source: "--context" | "service context" | "common.context";
   path?: ConfigPath;
 }
@@ -108,7 +108,7 @@ export interface PlanOptions {
 }
 
 /** A warning to print before starting (e.g. a filter dropped in replace mode). */
-export interface PlanWarning {
+interface PlanWarning {
   service: string;
   message: string;
 }
@@ -181,7 +181,7 @@ function planService(
   };
 }
 
-export interface AssembleOptions {
+interface AssembleOptions {
   key: string;
   mode: Mode;
   context?: string;
@@ -189,7 +189,7 @@ export interface AssembleOptions {
 }
 
 /** One service's mirrord.json (upstream `assemble`, section 3 of the reference). */
-export function assembleMirrordConfig(
+function assembleMirrordConfig(
   service: ServiceConfig,
   common: CommonConfig,
   options: AssembleOptions,
@@ -274,7 +274,7 @@ function portList(ports: number | number[]): string {
 }
 
 /** Upstream `is_filter_set`: any filter kind present (`ports` alone is not a filter). */
-export function isFilterSet(filter: HttpFilterConfig): boolean {
+function isFilterSet(filter: HttpFilterConfig): boolean {
   return HTTP_FILTER_KINDS.some((kind) => filter[kind] !== undefined);
 }
 

@@ -3,7 +3,7 @@
  * selection pulls in, who is a job, and the order to stop in. Pure: plain data in and out.
  */
 import type { UpConfig } from "../config/schema.js";
-import { suggest } from "../config/suggest.js";
+import { suggest } from "../core/suggest.js";
 import { type Dependency, dependenciesOf } from "./lifecycle.js";
 import { PlanError, type PlanProblem } from "./problems.js";
 import { selectServices } from "./select.js";
@@ -22,7 +22,7 @@ function graphOf(config: UpConfig): Map<string, Dependency[]> {
  * Every problem with `depends_on`, each at its entry: names that are no service (with the closest
  * one), a service that depends on itself, and each cycle, named `a → b → a`.
  */
-export function dependencyProblems(config: UpConfig): PlanProblem[] {
+function dependencyProblems(config: UpConfig): PlanProblem[] {
   const graph = graphOf(config);
   const names = [...graph.keys()].sort();
   const problems: PlanProblem[] = [];

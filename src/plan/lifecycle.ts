@@ -1,18 +1,18 @@
 /**
  * A service's lifecycle, as plain data: how it is restarted, what it waits for, when it counts
- * as ready, where it runs and which env file it reads. Pure: paths stay as written here; the CLI
- * resolves them against the config file's directory and reads the env file (`resolveLifecycle`
- * in src/cli/lifecycle-files.ts) before anything starts.
+ * as ready, where it runs and which env file it reads. Pure: paths stay as written here;
+ * `resolveLifecycleFiles` (lifecycle-files.ts, the one module of plan/ that reads files) resolves
+ * them against the config file's directory and reads the env file before anything starts.
  */
 import type { DependencyCondition, RestartPolicy } from "../config/lifecycle-schema.js";
 import type { ConfigPath } from "../config/load.js";
 import type { CommonConfig, ServiceConfig } from "../config/schema.js";
 
-export type { DependencyCondition, RestartPolicy } from "../config/lifecycle-schema.js";
+export type { RestartPolicy } from "../config/lifecycle-schema.js";
 
 /** The default interval and timeout of `ready_when`. */
-export const DEFAULT_READY_INTERVAL_MS = 1000;
-export const DEFAULT_READY_TIMEOUT_MS = 60_000;
+const DEFAULT_READY_INTERVAL_MS = 1000;
+const DEFAULT_READY_TIMEOUT_MS = 60_000;
 
 /** One readiness check (`ready_when` has exactly one). */
 export type ReadinessCheck =
@@ -21,7 +21,7 @@ export type ReadinessCheck =
   | { kind: "log"; pattern: string }
   | { kind: "command"; command: string[] };
 
-export interface ReadyWhen {
+interface ReadyWhen {
   check: ReadinessCheck;
   intervalMs: number;
   timeoutMs: number;
@@ -35,7 +35,7 @@ export interface Dependency {
 }
 
 /** A path from the file: as written, then (once resolved by the CLI) absolute. */
-export interface FileRef {
+interface FileRef {
   path: string;
   /** Where in mirrord-up.yaml it is set. */
   from: ConfigPath;

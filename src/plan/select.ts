@@ -3,7 +3,7 @@
  * `skip: true`. Names are returned sorted so that start order, colours and output are stable.
  */
 import type { UpConfig } from "../config/schema.js";
-import { suggest } from "../config/suggest.js";
+import { suggest } from "../core/suggest.js";
 import { PlanError, type PlanProblem } from "./problems.js";
 
 export function selectServices(config: UpConfig, requested: readonly string[]): string[] {

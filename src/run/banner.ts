@@ -51,7 +51,7 @@ export function localAddress(plan: SessionPlan): string | undefined {
 }
 
 /** `requests with header ^x-user: bob$`, `all requests (replace mode)`. */
-export function describeSteal(plan: SessionPlan): string {
+function describeSteal(plan: SessionPlan): string {
   if (plan.mode === "replace") return "all requests (replace mode: the target is copied and scaled down)";
   const filter = plan.mirrordConfig?.feature.network.incoming.http_filter as
     | Record<string, unknown>

@@ -6,8 +6,8 @@
 import { chmodSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { UserError } from "../config/diagnostics.js";
-import { describeErrno } from "../config/regular-file.js";
+import { UserError } from "../core/errors.js";
+import { describeErrno } from "../core/files.js";
 
 export class PrivateConfigDir {
   readonly path: string;

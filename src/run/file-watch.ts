@@ -8,13 +8,13 @@
  */
 import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
-import { FileReadError, readRegularFile } from "../config/regular-file.js";
+import { FileReadError, readRegularFile } from "../core/files.js";
 import { nodeCrypto } from "../text/lazy-builtins.js";
 
 /** Bigger files are compared by their size alone: the config and env files are at most 1 MiB. */
 const MAX_COMPARED_BYTES = 4 * 1024 * 1024;
 
-export const WATCH_DEBOUNCE_MS = 200;
+const WATCH_DEBOUNCE_MS = 200;
 
 export interface FileWatch {
   /** Looks at the list of files again (it may have changed, e.g. a new env file). */

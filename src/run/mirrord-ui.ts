@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import type { OutputMux } from "./output.js";
 
 /** The arguments: mirrord's `UiCommonArgs` with upstream's values (default port, no browser). */
-export const UI_ARGS = ["ui", "--no-browser"] as const;
+const UI_ARGS = ["ui", "--no-browser"] as const;
 
 /** Starts `mirrord ui`; returns its process group id (to stop it with the rest), if it started. */
 export function startUi(

@@ -7,7 +7,7 @@
  * (frame.ts), bytes as they are, so invalid UTF-8 passes through unchanged.
  */
 import { writeSync, writevSync } from "node:fs";
-import type { Colors } from "../cli/colors.js";
+import type { Colors } from "../core/colors.js";
 import { escapeControlChars } from "../text/escape-control.js";
 import type { LogStream } from "./control-types.js";
 import { frameLines } from "./frame.js";
@@ -15,7 +15,7 @@ import { frameLines } from "./frame.js";
 /** A partial line (no newline yet) is shown after this much silence. */
 export const PARTIAL_LINE_IDLE_MS = 200;
 /** How long a partial line may wait beyond the idle time while its writer is runnable. */
-export const MAX_RUNNABLE_WAIT_MS = 2000;
+const MAX_RUNNABLE_WAIT_MS = 2000;
 /**
  * A line longer than this is written in pieces of exactly this size (each with the prefix and a
  * newline), so what is held of a line stays bounded.

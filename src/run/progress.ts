@@ -10,7 +10,7 @@ export type ProgressEvent =
   | { kind: "warning"; message: string }
   | { kind: "info"; message: string };
 
-export const READY_MESSAGE = "Ready!";
+const READY_MESSAGE = "Ready!";
 
 /** Parses a progress line; undefined for anything that is not mirrord progress. */
 export function parseProgressLine(line: string): ProgressEvent | undefined {

@@ -6,8 +6,9 @@
  */
 import { spawn } from "node:child_process";
 import { connect } from "node:net";
-import { compileRustRegex, type RustRegex } from "../config/regex-crate.js";
+import { compileRustRegex, type RustRegex } from "../core/regex-engine.js";
 import type { ReadinessCheck } from "../plan/lifecycle.js";
+import { formatDuration } from "../text/duration.js";
 import { signalGroup } from "./process-groups.js";
 
 export type ProbeOutcome =
@@ -177,7 +178,7 @@ export async function waitUntilReady(options: WaitOptions): Promise<WaitResult> 
     if (pause <= 0) break;
     await sleep(pause, signal, options.onWake);
   }
-  return { ok: false, aborted: false, reason: `not ready after ${formatSeconds(timeoutMs)} (${last})` };
+  return { ok: false, aborted: false, reason: `not ready after ${formatDuration(timeoutMs)} (${last})` };
 }
 
 function sleep(ms: number, signal: AbortSignal, onWake: WaitOptions["onWake"]): Promise<void> {
@@ -197,12 +198,6 @@ function sleep(ms: number, signal: AbortSignal, onWake: WaitOptions["onWake"]): 
     unsubscribe = onWake?.(done);
     if (settled) unsubscribe?.();
   });
-}
-
-/** `60s`, `1.5s`, `500ms`. */
-export function formatSeconds(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  return `${Number((ms / 1000).toFixed(1))}s`;
 }
 
 /** The attempt function for a check; `log` checks read `matcher`. */

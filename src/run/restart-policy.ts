@@ -5,10 +5,10 @@
  */
 import type { RestartPolicy } from "../plan/lifecycle.js";
 
-export const BACKOFF_FIRST_MS = 1000;
-export const BACKOFF_MAX_MS = 30_000;
+const BACKOFF_FIRST_MS = 1000;
+const BACKOFF_MAX_MS = 30_000;
 /** A run at least this long was healthy: the next failure is attempt 1 again. */
-export const BACKOFF_RESET_AFTER_MS = 10_000;
+const BACKOFF_RESET_AFTER_MS = 10_000;
 
 export interface RestartDecision {
   /** How long to wait before starting again. */

@@ -33,7 +33,6 @@ import type {
 import type { LogBuffer } from "./log-buffer.js";
 import type { OutputMux } from "./output.js";
 import { isLiving, livingGroups, markedProcesses, signalGroup, signalProcess } from "./process-groups.js";
-import { formatSeconds } from "./readiness-probe.js";
 import { describeAttempt, nextRestart } from "./restart-policy.js";
 import { describeEnd, exitStatus, type Session, type SessionHooks, type SessionResult } from "./session.js";
 
@@ -620,7 +619,7 @@ export class Supervisor implements RunControl {
       slot.policyAttempts = decision.attempt;
       this.mux.status(
         session.name,
-        `restarting in ${formatSeconds(decision.delayMs)} (${describeAttempt(policy, decision.attempt)})`,
+        `restarting in ${formatDuration(decision.delayMs)} (${describeAttempt(policy, decision.attempt)})`,
         "warn",
       );
       slot.backoff = setTimeout(() => this.restartByPolicy(slot, decision.attempt), decision.delayMs);

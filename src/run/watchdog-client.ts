@@ -21,7 +21,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 
-export const WATCHDOG_SCRIPT = `
+const WATCHDOG_SCRIPT = `
 trap '' INT HUP PIPE
 grace_ms=$1 dir=$2 run=$3
 case $grace_ms in ''|*[!0-9]*) grace_ms=10000 ;; esac

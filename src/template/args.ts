@@ -2,10 +2,16 @@
  * Reading arguments the way Tera's built-ins do (`try_get_value!`, serde's `from_value`), with
  * Tera's messages. Built-ins throw `BuiltinError`; the renderer adds the position of the call.
  */
+import { UserError } from "../core/errors.js";
 import { I64_MAX, I64_MIN, isArray, isObject, toJson, type Value } from "./values.js";
 
 /** A failure inside a filter, test or function; located by the caller. */
-export class BuiltinError extends Error {}
+export class BuiltinError extends UserError {
+  constructor(message: string) {
+    super({ message });
+    this.name = "BuiltinError";
+  }
+}
 
 /** A filter's result would be longer than the text a render may make. */
 export class TooLarge extends BuiltinError {}

@@ -1,12 +1,13 @@
 /** Errors with a position in the template source. */
+import { UserError } from "../core/errors.js";
 
 /** A problem found while parsing or rendering; `pos` is a UTF-16 offset into the source. */
-export class TemplateError extends Error {
+export class TemplateError extends UserError {
   constructor(
     message: string,
     readonly pos: number,
   ) {
-    super(message);
+    super({ message });
     this.name = "TemplateError";
   }
 }

@@ -7,7 +7,6 @@ import {
   type Args,
   BuiltinError,
   checkLength,
-  debugValue,
   getArray,
   getBool,
   getFloat,
@@ -560,5 +559,3 @@ export const filters: ReadonlyMap<string, Filter> = new Map<string, Filter>([
     },
   ],
 ]);
-
-export { debugValue };

@@ -48,7 +48,7 @@ export interface TeraOptions {
  * The bounds every render stays within (Tera has none of them). A value is counted as if nothing
  * in it were shared, so that `{% set x = [x, x] %}` in a loop reaches a bound in ~20 turns.
  */
-export const TERA_LIMITS: Readonly<Limits> = {
+const TERA_LIMITS: Readonly<Limits> = {
   maxOutput: 8 * 1024 * 1024,
   maxIterations: 1_000_000,
   maxItems: 1_000_000,

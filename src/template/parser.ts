@@ -560,7 +560,7 @@ function testOf(p: Pair, source: string): ExprVal {
 }
 
 /** Splits `a.b[0]["k"][x.y]` into its root and steps (Tera resolves them through JSON pointers). */
-export function parsePath(written: string, pos: number): Path {
+function parsePath(written: string, pos: number): Path {
   const segments: PathSegment[] = [];
   const rootEnd = written.search(/[.[]/);
   const root = rootEnd === -1 ? written : written.slice(0, rootEnd);

@@ -11,7 +11,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** The tokens Tera's `PointerMachina` yields for `pointer` (it slices bytes by character counts). */
-export function pointerTokens(pointer: string): string[] {
+function pointerTokens(pointer: string): string[] {
   const bytes = encoder.encode(pointer);
   const slice = (from: number, to: number): string => {
     try {

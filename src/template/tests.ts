@@ -3,7 +3,7 @@
  * the variable does not exist, which only `defined` and `undefined` accept. `matching` compiles
  * its pattern with Rust's regex crate (rregex), so the syntax is Rust's and matching is linear.
  */
-import { createRequire } from "node:module";
+import { newRustRegex, type RustRegex } from "../core/regex-engine.js";
 import { BuiltinError } from "./args.js";
 import { asF64, isArray, isNumber, isObject, type Value, valuesEqual } from "./values.js";
 
@@ -43,18 +43,9 @@ function isOdd(value: Value): boolean {
   return asF64(value) % 2 !== 0;
 }
 
-interface RustRegex {
-  isMatch(text: string): boolean;
-  free(): void;
-}
-let RRegex: (new (pattern: string) => RustRegex) | undefined;
-
 function rustRegex(pattern: string): RustRegex {
-  // Loaded on first use: the regex crate in WebAssembly is only needed by `matching`.
-  RRegex ??= (createRequire(import.meta.url)("rregex") as { RRegex: new (pattern: string) => RustRegex })
-    .RRegex;
   try {
-    return new RRegex(pattern);
+    return newRustRegex(pattern);
   } catch (error) {
     throw new BuiltinError(
       `Tester \`matching\`: Invalid regular expression: ${error instanceof Error ? error.message : String(error)}`,

@@ -42,7 +42,7 @@ export function asF64(v: bigint | number): number {
  * `2.0` are both the integer 2 (JS cannot tell them apart) and `2 ** 63` is the u64
  * 9223372036854775808.
  */
-export function numberFromJs(n: number): Value {
+function numberFromJs(n: number): Value {
   if (!Number.isFinite(n)) return null;
   const text = JSON.stringify(n);
   if (/^-?\d+$/.test(text)) {
@@ -98,7 +98,7 @@ export function floatDisplay(n: number): string {
 }
 
 /** serde_json's float text (the `ryu` crate): `5.0`, `0.001`, `1e21`, `1.5e-7`. */
-export function floatJson(n: number): string {
+function floatJson(n: number): string {
   const { negative, digits, point } = shortestDigits(n);
   const sign = negative ? "-" : "";
   const length = digits.length;

@@ -1,7 +1,8 @@
 /**
- * Rust's `regex` crate (the `rregex` package, WebAssembly), loaded on first use (~30 ms). Used for
- * `ready_when.log`, which is matched by mirrord-up itself with the same syntax mirrord's filters use
- * (minus fancy-regex's look-around, which the plain crate does not have).
+ * Rust's `regex` crate (the `rregex` package, WebAssembly), loaded on first use (~30 ms): the one
+ * loader. Used for `ready_when.log` (matched by mirrord-up itself with the syntax mirrord's filters
+ * use, minus fancy-regex's look-around), the sub-patterns of config/rust-regex.ts, and the
+ * template's `matching` test.
  */
 import { createRequire } from "node:module";
 
@@ -14,12 +15,17 @@ type RustRegexConstructor = new (pattern: string) => RustRegex;
 
 let RegexCrate: RustRegexConstructor | undefined;
 
-/** Compiles `pattern`; throws an Error whose message says what is wrong. */
-export function compileRustRegex(pattern: string): RustRegex {
+/** Compiles `pattern`; throws the crate's own error (regex-syntax's multi-line text) when it does not compile. */
+export function newRustRegex(pattern: string): RustRegex {
   // createRequire keeps rregex out of the bundle (its CommonJS build loads its .wasm synchronously).
   RegexCrate ??= (createRequire(import.meta.url)("rregex") as { RRegex: RustRegexConstructor }).RRegex;
+  return new RegexCrate(pattern);
+}
+
+/** Compiles `pattern`; throws an Error whose message says in one line what is wrong. */
+export function compileRustRegex(pattern: string): RustRegex {
   try {
-    return new RegexCrate(pattern);
+    return newRustRegex(pattern);
   } catch (error) {
     throw new Error(describeRegexError(error instanceof Error ? error.message : String(error)));
   }

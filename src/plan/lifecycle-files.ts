@@ -4,14 +4,16 @@
  * Each problem is located at the line that names the path (or, for a broken env file, at its own
  * line and column). On success the plan holds absolute paths, the env file's variables, and (for
  * mirrord sessions) `feature.env.env_file`, which mirrord reads itself.
+ *
+ * The plan's I/O, kept in this one module so that the rest of plan/ stays pure.
  */
 import { statSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
-import { type Diagnostic, UserError } from "../config/diagnostics.js";
 import { parseEnvFile } from "../config/env-file.js";
 import type { LoadedConfig } from "../config/load.js";
-import { FileReadError, readRegularFile } from "../config/regular-file.js";
-import type { SessionPlan } from "../plan/assemble.js";
+import { type Diagnostic, UserError } from "../core/errors.js";
+import { FileReadError, readRegularFile } from "../core/files.js";
+import type { SessionPlan } from "./assemble.js";
 
 /** An env file bigger than this is a mistake (the limit of the config file itself). */
 const MAX_ENV_FILE_BYTES = 1024 * 1024;

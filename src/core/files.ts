@@ -4,19 +4,20 @@
  * the file's reported size (devices and /proc files report 0).
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from "node:fs";
+import { UserError } from "./errors.js";
 
 /**
  * Why a file could not be read. `message` is a phrase to follow the file name ("is not a regular
  * file: it is a directory", "the file is 5.0 MiB"), or for `io` the errno in words.
  */
-export class FileReadError extends Error {
+export class FileReadError extends UserError {
   constructor(
     message: string,
     readonly reason: "missing" | "not-regular" | "too-large" | "io",
     /** The errno code (`EACCES`) for `missing` and `io`. */
     readonly code?: string,
   ) {
-    super(message);
+    super({ message });
     this.name = "FileReadError";
   }
 }

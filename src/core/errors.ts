@@ -33,7 +33,10 @@ export const ExitCode = {
 const USER_ERROR = Symbol.for("mirrord-up.UserError");
 
 /**
- * A user error: one or more diagnostics. The CLI prints them and exits with `exitCode`.
+ * The one base of the errors a user can cause: one or more diagnostics and the exit code. The
+ * CLI prints the diagnostics and exits with `exitCode`. Errors that a lower room locates later
+ * (`PlanError`, `TemplateError`, `FileReadError`, `KubeError`, ...) are subclasses that carry
+ * their own detail too; the CLI catches any of them here.
  *
  * The CLI and the commands that read the config file are two bundles (scripts/build.mjs), each
  * with its own copy of this class: `instanceof` checks a mark every copy sets, so that an error
@@ -72,7 +75,7 @@ export interface DiagnosticStyle {
   dim(text: string): string;
 }
 
-export const plainStyle: DiagnosticStyle = {
+const plainStyle: DiagnosticStyle = {
   location: (t) => t,
   error: (t) => t,
   hint: (t) => t,
