@@ -9,7 +9,7 @@ import type { IncomingMessage } from "node:http";
 import { createConnection } from "node:net";
 import { relative } from "node:path";
 import { DEFAULT_CONFIG_FILE } from "../config/default-file.js";
-import { type Diagnostic, ExitCode, UserError } from "../core/errors.js";
+import { ExitCode, UserError } from "../core/errors.js";
 import { nodeHttp } from "../text/lazy-builtins.js";
 import {
   API_VERSION,
