@@ -281,7 +281,7 @@ export class ControlClient {
 }
 
 /** `no mirrord-up is running for <file>`, with how to start one. */
-export function notRunning(instance: Instance): UserError {
+function notRunning(instance: Instance): UserError {
   const flag = instance.configFlag ? ` -f ${instance.configFlag}` : "";
   const missing = !existsSync(instance.file);
   return new UserError({

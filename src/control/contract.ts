@@ -353,7 +353,7 @@ export const ROUTES = {
   },
 } as const satisfies Record<string, RouteContract>;
 
-export type RouteName = keyof typeof ROUTES;
+type RouteName = keyof typeof ROUTES;
 /** The paths the shared handler serves (the dashboard's listener adds `configs`). */
 export type HandlerPath = Extract<(typeof ROUTES)[RouteName], { listener: "both" | "socket" }>["path"];
 

@@ -45,7 +45,7 @@ const REQUEST_TIMEOUT_MS = 20_000;
 /** An idle kept-alive connection is closed after this long. */
 const KEEP_ALIVE_MS = 5_000;
 /** What stands for a hidden value in the config view. */
-export const MASK = "••••••";
+const MASK = "••••••";
 
 /** Headers on every answer, the refusals included. */
 const SECURITY_HEADERS: Record<string, string> = {
@@ -253,7 +253,7 @@ export class DashboardServer {
  * A service's command and configuration as the dashboard shows them: `env.override` values (the
  * ones that may hold secrets) replaced by `MASK` unless `reveal`.
  */
-export function describeForDashboard(
+function describeForDashboard(
   plan: SessionPlan,
   sessionHeader: string | undefined,
   reveal: boolean,

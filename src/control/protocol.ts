@@ -23,7 +23,6 @@ export type InfoResponse = Infer<typeof SCHEMAS.InfoResponse>;
 export type ServicesResponse = Infer<typeof SCHEMAS.ServicesResponse>;
 /** Where the dashboard of a run is served; `url` holds the run's token in its fragment. */
 export type DashboardResponse = Infer<typeof SCHEMAS.DashboardResponse>;
-export type ActionRequest = Infer<typeof SCHEMAS.ActionRequest>;
 export type ErrorResponse = Infer<typeof SCHEMAS.ErrorResponse>;
 /** The last line of a stream that ended cleanly; `too-slow`: cut off past MAX_STREAM_BACKLOG_BYTES. */
 export type EndFrame = Infer<typeof SCHEMAS.EndFrame>;
@@ -33,7 +32,3 @@ export const MAX_STREAM_BACKLOG_BYTES = 16 * 1024 * 1024;
 
 /** Request bodies are tiny; anything larger is refused. */
 export const MAX_REQUEST_BODY_BYTES = 64 * 1024;
-
-export function isEndFrame(value: unknown): value is EndFrame {
-  return typeof value === "object" && value !== null && typeof (value as EndFrame).end === "string";
-}

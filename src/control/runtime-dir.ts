@@ -14,7 +14,7 @@ import { describeErrno } from "../core/files.js";
 import { sha256Hex } from "../text/sha256.js";
 
 /** Linux's `sun_path` holds 108 bytes with the terminating NUL; Node silently truncates longer paths. */
-export const MAX_SOCKET_PATH_BYTES = 107;
+const MAX_SOCKET_PATH_BYTES = 107;
 
 /**
  * The runtime directory, by precedence: `$MIRRORD_UP_RUNTIME_DIR`, else
@@ -65,7 +65,7 @@ export function existingRuntimeDir(env: NodeJS.ProcessEnv, cwd: string): string 
 }
 
 /** Refuses a runtime directory that is a link, not a directory, someone else's, or open to others. */
-export function checkRuntimeDir(dir: string, env: NodeJS.ProcessEnv): void {
+function checkRuntimeDir(dir: string, env: NodeJS.ProcessEnv): void {
   let stats: Stats;
   try {
     stats = lstatSync(dir);

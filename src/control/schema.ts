@@ -5,7 +5,7 @@
  * checks that this validator and ajv agree.
  */
 
-export type JsonType = "string" | "integer" | "number" | "boolean" | "null" | "array" | "object";
+type JsonType = "string" | "integer" | "number" | "boolean" | "null" | "array" | "object";
 
 /** The keywords the contract uses; any other would be ignored by `schemaProblem`, so there are none. */
 export interface JsonSchema {

@@ -42,7 +42,7 @@ const PROBE_TIMEOUT_MS = 2_000;
 /** After closing, how long open connections get to finish before they are cut. */
 const CLOSE_GRACE_MS = 1_000;
 /** Open connections at most (each costs a descriptor); more are closed as soon as accepted. */
-export const MAX_SOCKET_CONNECTIONS = 128;
+const MAX_SOCKET_CONNECTIONS = 128;
 
 /** Another `up` is running for the same file. */
 export interface RunningInstance {
