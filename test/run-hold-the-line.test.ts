@@ -267,8 +267,8 @@ services:
   noisy:
     run: {type: local, command: [node, "-e", "const l = Buffer.alloc(1023, 1); for (let i = 0; i < 4096; i++) process.stdout.write(Buffer.concat([l, Buffer.from('\\\\n')])); console.log('filled'); setInterval(() => {}, 1e6)"]}
 `;
-    // Room for its 4 MiB and the line that says so.
-    const run = startUp(config, { args: ["up", "--log-bytes", String(4 * 1024 * 1024 + 4096)] });
+    // Room for its 4 MiB, the line that says so and the status lines.
+    const run = startUp(config, { args: ["up", "--log-bytes", String(5 * 1024 * 1024)] });
     await run.waitForOutput("ready");
     const pid = run.child.pid as number;
     const socket = socketOf(run);
@@ -288,9 +288,15 @@ services:
     const all = await client(run, ["logs", "-n", "all", "--no-log-prefix", "noisy"]);
     assert.equal(all.code, 0, all.stderr);
     assert.equal(noisyLines(all.stdout), 4096);
-    // Another 24 MiB of JSON for the followers: past the bound, each is cut off.
+    // Another 24 MiB of JSON for the followers: past the bound, each is cut off (by the time its
+    // last line is shown, all of it has gone to them).
     const restarted = await client(run, ["restart", "noisy"]);
     assert.equal(restarted.code, 0, restarted.stderr);
+    await waitFor(
+      () => run.stdout().toString().split("noisy | filled").length === 3,
+      60_000,
+      "the restarted service's output shown",
+    );
     const cut = await readToEnd(followers[0] as Socket);
     assert.match(cut.at(-1) ?? "", /^\{"end":"too-slow","error":"the reader fell 16 MiB behind/);
     // The paused `logs` (no follow) is never cut: it ends complete, saying what it missed.
