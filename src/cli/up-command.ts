@@ -10,8 +10,10 @@ import { removedVariables, sessionEnv } from "../plan/mirrord-env.js";
 import { renderMirrordJson } from "../plan/mirrord-json.js";
 import { sessionHeader } from "../plan/session-filter.js";
 import { PrivateConfigDir } from "../run/config-dir.js";
+import { EventLog } from "../run/event-log.js";
 import { watchFiles } from "../run/file-watch.js";
 import { findExecutable } from "../run/find-executable.js";
+import { GroupStopper } from "../run/group-stopper.js";
 import { DEFAULT_LOG_LIMITS, LogBuffer } from "../run/log-buffer.js";
 import { startUi } from "../run/mirrord-ui.js";
 import { OutputMux } from "../run/output.js";
@@ -21,6 +23,7 @@ import {
   SESSION_MARKER_VAR,
   sessionMarker,
 } from "../run/process-groups.js";
+import { runControl } from "../run/run-control.js";
 import { Session } from "../run/session.js";
 import { type Planner, type SessionFactory, Supervisor } from "../run/supervisor.js";
 import { WatchdogClient } from "../run/watchdog-client.js";
@@ -148,26 +151,27 @@ async function runSessions(
       const cwd = s.lifecycle.workingDir?.path ?? io.cwd;
       return new Session(s, sessionArgv(s, mirrord, file, plan.key), env, cwd, mux, hooks, watchdog);
     };
+    const header = plan.sessions.some((s) => s.usesSessionFilter) ? sessionHeader(plan.key) : undefined;
+    const events = new EventLog();
     supervisor = new Supervisor(
       plan.sessions,
       mux,
-      logBuffer,
+      { keepGoing: flags.keepGoing, timeoutMs, sessionHeader: header },
       {
-        keepGoing: flags.keepGoing,
-        timeoutMs,
-        sessionHeader: plan.sessions.some((s) => s.usesSessionFilter) ? sessionHeader(plan.key) : undefined,
-        extraGroups,
-        runId,
-        file: prepared.loaded.absolutePath,
-        key: plan.key,
+        createSession,
+        planner: replanner(flags, services, io),
+        stopper: new GroupStopper({ timeoutMs, runId, extraGroups }, mux),
+        events,
       },
-      createSession,
-      replanner(flags, services, io),
     );
+    const running = runControl(supervisor, logBuffer, events, {
+      file: prepared.loaded.absolutePath,
+      key: plan.key,
+      sessionHeader: header,
+    });
     const names = plan.sessions.map((s) => s.name).join(", ");
     const n = plan.sessions.length;
     // Served with --dashboard, or when `mirrord-up dashboard` asks; its address is printed once.
-    const running = supervisor;
     const host = new DashboardHost(
       running,
       (url) => mux.notice(`dashboard: ${url}`),
@@ -176,7 +180,7 @@ async function runSessions(
     dashboard = host;
     if (flags.dashboard) await host.open(flags.dashboardPort);
     mux.notice(`mirrord-up: starting ${n} service${n === 1 ? "" : "s"} (${names}), key ${plan.key}`, "dim");
-    control.serve(supervisor, { dashboard: (port) => host.open(port ?? flags.dashboardPort) });
+    control.serve(running, { dashboard: (port) => host.open(port ?? flags.dashboardPort) });
     const watch = flags.watch ? watchConfig(prepared, supervisor, mux) : undefined;
     let code: number;
     try {

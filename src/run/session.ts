@@ -48,11 +48,29 @@ export interface SessionResult {
 }
 
 export interface SessionHooks {
-  onReady(session: Session): void;
-  onEnd(session: Session): void;
+  onReady(session: SupervisedSession): void;
+  onEnd(session: SupervisedSession): void;
   /** Its `ready_when` check did not pass in time (`reason` says why); the session still runs. */
-  onNotReady?(session: Session, reason: string): void;
+  onNotReady?(session: SupervisedSession, reason: string): void;
 }
+
+/** What the supervisor and the group stopper use of a session; a test's fake session is one too. */
+export type SupervisedSession = Pick<
+  Session,
+  | "name"
+  | "plan"
+  | "pid"
+  | "pgid"
+  | "startedAt"
+  | "readyAt"
+  | "result"
+  | "isReady"
+  | "hasEnded"
+  | "outputCut"
+  | "start"
+  | "signal"
+  | "abandon"
+>;
 
 export class Session {
   readonly name: string;

@@ -1,63 +1,76 @@
 /**
- * The set of services and its policies. Each service (a `ServiceSlot`) runs one `Session` at a
- * time; the supervisor starts them, announces readiness, stops everything when one ends on its
- * own (or, with --keep-going, when none is left running), stops everything on SIGINT/SIGTERM/
- * SIGHUP, and never returns before every process group is empty. While it runs it can be steered
- * (`RunControl`): stop, start or restart single services, reload the file.
+ * The set of services and its policies. Each service (a `ServiceSlot`, state in
+ * `service-state.ts`) runs one session at a time; the supervisor starts them, announces
+ * readiness, stops everything when one ends on its own (or, with --keep-going, when none is left
+ * running), stops everything on SIGINT/SIGTERM/SIGHUP, and never returns before every process
+ * group is empty. While it runs it can be steered: stop, start or restart single services, reload
+ * the file (`run-control.ts` offers these to the socket and the dashboard).
  *
  * Lifecycles are small modules it consults: the restart policy (`restart-policy.ts`) when a
- * session ends, the dependency gate (`plan/dependencies.ts`, `gate` below) before one starts, and
- * the readiness check (`readiness-probe.ts`, run by the session) before one counts as ready.
- * Jobs (`one_shot`, or waited on with service_completed_successfully) end the run only if they fail.
- *
- * Stopping a set of sessions: SIGTERM to their groups, wait until each group is empty (not just
- * its leader) for up to the timeout, then SIGKILL what is left. Processes of a session that left
- * its group (`setsid`) are found by the marker in their environment and stopped the same way once
- * the groups are empty. A second signal kills at once. Stopping never waits on our own output, and
- * gives up one second after SIGKILL on anything that still will not end.
+ * session ends, the dependency gate (`plan/dependencies.ts`, `gate` in `service-state.ts`) before
+ * one starts, and the readiness check (`readiness-probe.ts`, run by the session) before one counts
+ * as ready. Jobs (`one_shot`, or waited on with service_completed_successfully) end the run only
+ * if they fail. Stopping process groups is the stopper's (`group-stopper.ts`); what happened is
+ * recorded in the event log (`event-log.ts`).
  */
-import type { RunType, SessionPlan } from "../plan/assemble.js";
-import { jobNames, stopGroups } from "../plan/dependencies.js";
-import type { Dependency } from "../plan/lifecycle.js";
+import type { SessionPlan } from "../plan/assemble.js";
+import { jobNames } from "../plan/dependencies.js";
 import { byCodeUnit } from "../text/compare.js";
 import { formatDuration } from "../text/duration.js";
 import { bannerLines } from "./banner.js";
-import type {
-  ActionResult,
-  LogEntry,
-  RunControl,
-  RunEvent,
-  ServiceState,
-  ServiceStatus,
-} from "./control-types.js";
-import type { LogBuffer } from "./log-buffer.js";
+import type { ActionResult, RunEvent } from "./control-types.js";
+import type { EventLog } from "./event-log.js";
+import type { SessionStopper } from "./group-stopper.js";
 import type { OutputMux } from "./output.js";
-import { isLiving, livingGroups, markedProcesses, signalGroup, signalProcess } from "./process-groups.js";
 import { describeAttempt, nextRestart } from "./restart-policy.js";
-import { describeEnd, exitStatus, type Session, type SessionHooks, type SessionResult } from "./session.js";
+import { gate, ServiceSlot, type StopIntent } from "./service-state.js";
+import {
+  describeEnd,
+  exitStatus,
+  type SessionHooks,
+  type SessionResult,
+  type SupervisedSession,
+} from "./session.js";
 
-const POLL_MS = 20;
-/** After SIGKILL, how long to wait for the kernel before giving up on a process (D state). */
-const AFTER_KILL_MS = 1000;
 const HANDLED_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-/** Events kept for the timeline. */
-const KEPT_EVENTS = 1000;
 
 export interface SupervisorOptions {
   /** Let the others run on when one ends; finish when none is left running. */
   keepGoing: boolean;
-  /** Grace period between SIGTERM and SIGKILL. */
+  /** Grace period between SIGTERM and SIGKILL (said when a stop begins; the stopper keeps it). */
   timeoutMs: number;
   /** Header hint for the readiness banner; undefined when no service uses the session filter. */
   sessionHeader?: { name: string; value: string };
-  /** Other process groups to stop with the sessions (`mirrord ui`). */
-  extraGroups?: number[];
-  /** This run's id in the session marker (see `markedProcesses`). */
-  runId: string;
-  /** For `info()`: the config file's real path and the key. */
-  file: string;
-  key: string;
 }
+
+/** The timers the restart backoff waits with, and the clock the banner's time is read from. */
+export interface Clock {
+  /** Milliseconds, monotonic (`performance.now`). */
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** What the supervisor reaches the world through; a test passes fakes for each. */
+export interface SupervisorBoundaries {
+  createSession: SessionFactory;
+  planner: Planner;
+  stopper: SessionStopper;
+  events: EventLog;
+  clock?: Clock;
+}
+
+/** What the supervisor writes to: status lines and notices (the output multiplexer). */
+export type SupervisorOutput = Pick<
+  OutputMux,
+  "status" | "notice" | "assignNames" | "onClosed" | "isClosed" | "failed"
+>;
 
 /** Re-reads and re-plans the file for control actions; errors are formatted for the user. */
 export type Planner = (
@@ -65,89 +78,40 @@ export type Planner = (
 ) => Promise<{ ok: true; sessions: SessionPlan[] } | { ok: false; errors: string[] }>;
 
 /** Creates (does not start) the session that runs `plan`. */
-export type SessionFactory = (plan: SessionPlan, hooks: SessionHooks) => Session;
+export type SessionFactory = (plan: SessionPlan, hooks: SessionHooks) => SupervisedSession;
 
 type StopCause =
   | { kind: "signal"; signal: NodeJS.Signals }
-  | { kind: "session"; session: Session }
+  | { kind: "session"; session: SupervisedSession }
   | { kind: "output-closed" }
   | { kind: "request" }
   | { kind: "not-started" }
   | { kind: "failure" }
   | { kind: "all-ended" };
 
-/** Why mirrord-up is stopping a service's current session. */
-type StopIntent = "stop" | "restart" | "reload" | "remove";
-
-/** One service of the file: its plan and its current (or last) session. */
-class ServiceSlot {
-  session?: Session;
-  restarts = 0;
-  startedAt?: Date;
-  /** Set while mirrord-up stops the session on purpose; its end is then not a failure. */
-  intent?: StopIntent;
-  /** Not started yet: its dependencies' conditions do not hold yet. */
-  waiting = false;
-  /** Why it will not be started (a dependency failed); set once decided. */
-  notStarted?: string;
-  /** Restarts by the policy in the current streak (reset by a restart on request or reload). */
-  policyAttempts = 0;
-  /** A restart by the policy, waiting out its backoff. */
-  backoff?: NodeJS.Timeout;
-  /** Its `ready_when` check failed: why; its session is being stopped and counts as failed. */
-  notReady?: string;
-  /** Some session of it has exited 0 in this run (for service_completed_successfully). */
-  completed = false;
-  /** "waiting for ..." was said for the current wait. */
-  waitAnnounced = false;
-  constructor(public plan: SessionPlan) {}
-
-  get running(): boolean {
-    return this.session !== undefined && !this.session.hasEnded;
-  }
-
-  /** Running, waiting to start, or waiting to restart: the run is not over for it. */
-  get active(): boolean {
-    return this.running || this.waiting || this.backoff !== undefined;
-  }
-
-  cancelBackoff(): void {
-    clearTimeout(this.backoff);
-    this.backoff = undefined;
-  }
-}
-
-/** What a waiting service's dependencies allow: start, wait, or never start (and why). */
-type Gate = { go: true } | { go: false; blocked?: string; pending: Dependency[] };
-
-export class Supervisor implements RunControl {
-  private readonly startedAt = performance.now();
-  private readonly startedWall = new Date();
+export class Supervisor {
+  private readonly startedAt: number;
   private stopCause?: StopCause;
-  private forced = false;
-  /** Process groups (or strays) that did not end even after SIGKILL: the stop did not complete. */
-  private stuckGroups: number[] = [];
   private bannerShown = false;
   /** The exit status of the first failure (a session's status; 1 for a readiness timeout). */
   private failureStatus?: number;
   private readonly slots = new Map<string, ServiceSlot>();
   private readonly listeners = new Map<NodeJS.Signals, () => void>();
-  private readonly eventLog: RunEvent[] = [];
-  private readonly eventFollowers = new Set<(event: RunEvent) => void>();
   private readonly endedListeners: (() => void)[] = [];
   /** Control actions run one at a time, in the order they came. */
   private actions: Promise<unknown> = Promise.resolve();
   /** Whoever waits for something to change (the run's end, a stop in progress). */
   private readonly waiters = new Set<() => void>();
+  private readonly clock: Clock;
 
   constructor(
     plans: readonly SessionPlan[],
-    private readonly mux: OutputMux,
-    private readonly logBuffer: LogBuffer,
+    private readonly mux: SupervisorOutput,
     private readonly options: SupervisorOptions,
-    private readonly createSession: SessionFactory,
-    private readonly planner: Planner,
+    private readonly boundaries: SupervisorBoundaries,
   ) {
+    this.clock = boundaries.clock ?? realClock;
+    this.startedAt = this.clock.now();
     for (const plan of plans) this.slots.set(plan.name, new ServiceSlot(plan));
   }
 
@@ -163,7 +127,7 @@ export class Supervisor implements RunControl {
       for (const slot of this.sortedSlots()) this.launch(slot);
       this.advance();
       await this.until(() => this.stopCause !== undefined);
-      await this.stopInDependencyOrder();
+      await this.boundaries.stopper.stopInDependencyOrder(this.allSessions(), this.dependencyGraph());
       this.printSummary();
       return this.exitCode();
     } finally {
@@ -172,54 +136,11 @@ export class Supervisor implements RunControl {
     }
   }
 
-  // --- RunControl -------------------------------------------------------------------------
+  // --- what the control facade calls ---------------------------------------------------------
 
-  info(): ReturnType<RunControl["info"]> {
-    const header = this.options.sessionHeader;
-    return {
-      pid: process.pid,
-      file: this.options.file,
-      key: this.options.key,
-      started: this.startedWall.toISOString(),
-      ...(header && { sessionHeader: `${header.name}: ${header.value}` }),
-    };
-  }
-
-  status(): ServiceStatus[] {
-    return this.sortedSlots().map((slot) => {
-      const session = slot.session;
-      const result = session?.result;
-      return {
-        name: slot.plan.name,
-        type: slot.plan.type as RunType,
-        state: this.stateOf(slot),
-        pid: slot.running ? (session?.pid ?? null) : null,
-        restarts: slot.restarts,
-        started: slot.startedAt?.toISOString() ?? null,
-        ready_after_ms:
-          session?.readyAt !== undefined ? Math.round(session.readyAt - session.startedAt) : null,
-        exit_code: result && !result.signal ? result.code : null,
-        signal: result?.signal ?? null,
-        target: targetOf(slot.plan),
-      };
-    });
-  }
-
-  logs(services: readonly string[], tail: number): Iterable<LogEntry> {
-    return this.logBuffer.tailLazily(services, tail);
-  }
-
-  followLogs(listener: (entry: LogEntry) => void): () => void {
-    return this.logBuffer.follow(listener);
-  }
-
-  events(): RunEvent[] {
-    return [...this.eventLog];
-  }
-
-  followEvents(listener: (event: RunEvent) => void): () => void {
-    this.eventFollowers.add(listener);
-    return () => this.eventFollowers.delete(listener);
+  /** Every service, sorted by name: its plan, phase and current (or last) session. */
+  services(): readonly ServiceSlot[] {
+    return this.sortedSlots();
   }
 
   onEnded(listener: () => void): void {
@@ -240,12 +161,8 @@ export class Supervisor implements RunControl {
       if (unknown) return unknown;
       const named = services.map((name) => this.slots.get(name) as ServiceSlot);
       const slots = named.filter((s) => s.active);
-      for (const slot of slots) {
-        slot.intent = "stop";
-        slot.waiting = false;
-        slot.cancelBackoff();
-      }
-      await this.stopSessions(slots.filter((s) => s.running).map((s) => s.session as Session));
+      for (const slot of slots) this.stopOnPurpose(slot, "stop");
+      await this.boundaries.stopper.stop(this.runningSessions(slots));
       const messages = services.map((name) => {
         const slot = this.slots.get(name) as ServiceSlot;
         if (!slots.includes(slot)) return `${name}: not running`;
@@ -290,7 +207,8 @@ export class Supervisor implements RunControl {
         } else if (slot.waiting) {
           messages.push(`${name}: waiting for ${this.describePending(slot)}`);
         } else {
-          messages.push(`${name}: not started: ${slot.notStarted ?? slot.session?.result?.error ?? "?"}`);
+          const reason = slot.phase.kind === "not-started" ? slot.phase.reason : slot.session?.result?.error;
+          messages.push(`${name}: not started: ${reason ?? "?"}`);
         }
       }
       return { ok: true, messages };
@@ -331,12 +249,8 @@ export class Supervisor implements RunControl {
       }
       const gone = [...this.slots.values()].filter((s) => !plans.has(s.plan.name));
       const removed = gone.filter((s) => s.active);
-      for (const slot of gone) {
-        slot.intent = "remove";
-        slot.waiting = false;
-        slot.cancelBackoff();
-      }
-      await this.stopSessions(removed.filter((s) => s.running).map((s) => s.session as Session));
+      for (const slot of gone) this.stopOnPurpose(slot, "remove");
+      await this.boundaries.stopper.stop(this.runningSessions(removed));
       for (const slot of gone) this.slots.delete(slot.plan.name);
       for (const slot of removed) this.announce(slot, "removed", "reload", "stopped: no longer in the file");
       await this.replace(changed, plans, "reload");
@@ -353,7 +267,7 @@ export class Supervisor implements RunControl {
           ? `started: added to the file (pid ${slot.session?.pid ?? "?"})`
           : slot.waiting
             ? `added to the file, waiting for ${this.describePending(slot)}`
-            : `added to the file, not started: ${slot.notStarted ?? "?"}`;
+            : `added to the file, not started: ${slot.phase.kind === "not-started" ? slot.phase.reason : "?"}`;
         this.announce(slot, "added", "reload", how);
       }
       const messages = [
@@ -380,7 +294,7 @@ export class Supervisor implements RunControl {
 
   /** True once the run's stop has ended every process group (nothing stuck in the kernel). */
   get stoppedEverything(): boolean {
-    return this.stuckGroups.length === 0;
+    return this.boundaries.stopper.stoppedEverything;
   }
 
   /** Services whose last output could not be read because our own output was blocked. */
@@ -406,10 +320,21 @@ export class Supervisor implements RunControl {
 
   /** Queues a service to start as soon as its dependencies allow (see `advance`). */
   private launch(slot: ServiceSlot): void {
-    slot.intent = undefined;
-    slot.notStarted = undefined;
-    slot.waiting = true;
-    slot.waitAnnounced = false;
+    slot.phase = { kind: "waiting", announced: false };
+  }
+
+  /** mirrord-up stops `slot` on purpose: no wait or backoff goes on, its end is no failure. */
+  private stopOnPurpose(slot: ServiceSlot, intent: StopIntent): void {
+    this.cancelBackoff(slot);
+    slot.phase = { kind: "stopping", intent };
+  }
+
+  private cancelBackoff(slot: ServiceSlot): void {
+    if (slot.phase.kind === "backoff") this.clock.clearTimeout(slot.phase.timer);
+  }
+
+  private runningSessions(slots: readonly ServiceSlot[]): SupervisedSession[] {
+    return slots.filter((s) => s.running).map((s) => s.session as SupervisedSession);
   }
 
   /**
@@ -423,17 +348,20 @@ export class Supervisor implements RunControl {
       changed = false;
       for (const slot of this.sortedSlots()) {
         if (!slot.waiting || this.stopCause) continue;
-        const gate = this.gate(slot);
-        if (gate.go) {
-          slot.waiting = false;
+        const verdict = this.gate(slot);
+        if (verdict.go) {
           this.startSlot(slot);
           changed = true;
-        } else if (gate.blocked !== undefined) {
-          slot.waiting = false;
-          slot.notStarted = gate.blocked;
+        } else if (verdict.blocked !== undefined) {
+          slot.phase = { kind: "not-started", reason: verdict.blocked };
           changed = true;
-          this.mux.status(slot.plan.name, `not started: ${gate.blocked}`, "error");
-          this.record(slot.plan.name, "stopped", "dependency", `not started: ${gate.blocked}`);
+          this.mux.status(slot.plan.name, `not started: ${verdict.blocked}`, "error");
+          this.boundaries.events.record(
+            slot.plan.name,
+            "stopped",
+            "dependency",
+            `not started: ${verdict.blocked}`,
+          );
           this.failureStatus ??= 1;
           if (!this.options.keepGoing) this.requestStop({ kind: "not-started" });
           else this.endIfIdle();
@@ -443,8 +371,8 @@ export class Supervisor implements RunControl {
     if (this.stopCause) return;
     // Said once per wait, after everything that could start did.
     for (const slot of this.sortedSlots()) {
-      if (!slot.waiting || slot.waitAnnounced) continue;
-      slot.waitAnnounced = true;
+      if (slot.phase.kind !== "waiting" || slot.phase.announced) continue;
+      slot.phase = { kind: "waiting", announced: true };
       this.mux.status(slot.plan.name, `waiting for ${this.describePending(slot)}`, "dim");
     }
   }
@@ -457,42 +385,8 @@ export class Supervisor implements RunControl {
   }
 
   /** Whether `slot` may start now, must wait, or can never start (and why). */
-  private gate(slot: ServiceSlot): Gate {
-    const pending: Dependency[] = [];
-    for (const dependency of slot.plan.lifecycle.dependsOn) {
-      const other = this.slots.get(dependency.service);
-      // Not part of this run (removed from the file meanwhile): nothing to wait for.
-      if (!other || other === slot) continue;
-      const verdict = this.conditionHolds(dependency, other);
-      if (verdict === true) continue;
-      if (typeof verdict === "string") return { go: false, blocked: verdict, pending };
-      pending.push(dependency);
-    }
-    return pending.length === 0 ? { go: true } : { go: false, pending };
-  }
-
-  /** true: holds; false: may still hold (wait); a string: can no longer hold, and why. */
-  private conditionHolds(dependency: Dependency, other: ServiceSlot): boolean | string {
-    const name = other.plan.name;
-    if (other.notStarted !== undefined) return `${name} was not started`;
-    // Stopped by request: `mirrord-up start` may bring it back, so its dependents wait for it.
-    if (other.waiting || other.intent === "stop") return false;
-    const session = other.session;
-    if (!session) return `${name} was not started`;
-    const restarting = other.backoff !== undefined || other.intent === "restart" || other.intent === "reload";
-    const ended = session.hasEnded;
-    const why = () => `${name} ${other.notReady ?? describeEnd(session.result as SessionResult)}`;
-    switch (dependency.condition) {
-      case "service_started":
-        if (session.pid !== undefined || !ended) return true;
-        return restarting ? false : why();
-      case "service_ready":
-        if (session.isReady) return true;
-        return !ended || restarting ? false : why();
-      case "service_completed_successfully":
-        if (other.completed) return true;
-        return !ended || restarting ? false : why();
-    }
+  private gate(slot: ServiceSlot) {
+    return gate(slot, (name) => this.slots.get(name));
   }
 
   /** `db (ready), migrate (completed successfully)`: what a waiting service waits for. */
@@ -508,16 +402,17 @@ export class Supervisor implements RunControl {
   }
 
   private startSlot(slot: ServiceSlot): void {
-    const session = this.createSession(slot.plan, {
+    const session = this.boundaries.createSession(slot.plan, {
       onReady: this.handleReady,
       onEnd: this.handleEnd,
       onNotReady: this.handleNotReady,
     });
     slot.session = session;
+    slot.phase = { kind: "started" };
     slot.startedAt = new Date();
     slot.notReady = undefined;
     session.start();
-    this.record(
+    this.boundaries.events.record(
       slot.plan.name,
       "started",
       slot.plan.lifecycle.dependsOn.length > 0 ? "dependency" : undefined,
@@ -533,16 +428,10 @@ export class Supervisor implements RunControl {
   ) {
     const slots = names.map((name) => this.slots.get(name) as ServiceSlot);
     const oldPids = new Map(slots.map((s) => [s, s.running ? s.session?.pid : undefined]));
-    for (const slot of slots) {
-      if (slot.running) slot.intent = why;
-      slot.cancelBackoff();
-      slot.waiting = false;
-    }
-    await this.stopSessions(slots.filter((s) => s.running).map((s) => s.session as Session));
+    for (const slot of slots) this.stopOnPurpose(slot, why);
+    await this.boundaries.stopper.stop(this.runningSessions(slots));
     for (const slot of slots) {
       slot.plan = plans.get(slot.plan.name) ?? slot.plan;
-      slot.intent = undefined;
-      slot.notStarted = undefined;
       // A restart on request or by a reload starts the policy's count afresh.
       slot.policyAttempts = 0;
       slot.restarts++;
@@ -560,10 +449,10 @@ export class Supervisor implements RunControl {
   }
 
   /** Session hook: one became ready (mirrord's Ready!, then its `ready_when` check). */
-  private handleReady = (session: Session): void => {
+  private handleReady = (session: SupervisedSession): void => {
     const slot = this.slots.get(session.name);
     if (slot?.session === session) {
-      this.record(
+      this.boundaries.events.record(
         session.name,
         "ready",
         undefined,
@@ -575,19 +464,19 @@ export class Supervisor implements RunControl {
   };
 
   /** Session hook: its `ready_when` check timed out. It is stopped, and counts as failed. */
-  private handleNotReady = (session: Session, reason: string): void => {
+  private handleNotReady = (session: SupervisedSession, reason: string): void => {
     const slot = this.slots.get(session.name);
-    if (!slot || slot.session !== session || slot.intent !== undefined || this.stopCause) return;
+    if (!slot || slot.session !== session || slot.phase.kind === "stopping" || this.stopCause) return;
     slot.notReady = reason;
     this.mux.status(session.name, reason, "error");
-    void this.stopSessions([session]);
+    void this.boundaries.stopper.stop([session]);
   };
 
   /** Session hook: one ended (its output is fully written by now). */
-  private handleEnd = (session: Session): void => {
+  private handleEnd = (session: SupervisedSession): void => {
     const slot = this.slots.get(session.name);
     this.wake();
-    if (!slot || slot.session !== session || slot.intent !== undefined) return;
+    if (!slot || slot.session !== session || slot.phase.kind === "stopping") return;
     const result = session.result as SessionResult;
     const notReady = slot.notReady;
     // A readiness timeout is a failure (status 1), though mirrord-up stopped the process.
@@ -604,7 +493,12 @@ export class Supervisor implements RunControl {
             ? `${describeEnd(result)} before the session was ready: ${result.error}`
             : `${describeEnd(result)}${job && status === 0 ? " (job done)" : ""}`;
       this.mux.status(session.name, text, failed ? "error" : "plain");
-      this.record(session.name, failed ? "failed" : "exited", undefined, notReady ?? describeEnd(result));
+      this.boundaries.events.record(
+        session.name,
+        failed ? "failed" : "exited",
+        undefined,
+        notReady ?? describeEnd(result),
+      );
     }
     if (this.stopCause || stoppedByUs) return;
     const policy = slot.plan.lifecycle.restart;
@@ -622,7 +516,11 @@ export class Supervisor implements RunControl {
         `restarting in ${formatDuration(decision.delayMs)} (${describeAttempt(policy, decision.attempt)})`,
         "warn",
       );
-      slot.backoff = setTimeout(() => this.restartByPolicy(slot, decision.attempt), decision.delayMs);
+      const timer = this.clock.setTimeout(
+        () => this.restartByPolicy(slot, decision.attempt),
+        decision.delayMs,
+      );
+      slot.phase = { kind: "backoff", attempt: decision.attempt, timer };
       this.advance();
       return;
     }
@@ -636,7 +534,6 @@ export class Supervisor implements RunControl {
   };
 
   private restartByPolicy(slot: ServiceSlot, attempt: number): void {
-    slot.backoff = undefined;
     if (this.stopCause || this.slots.get(slot.plan.name) !== slot) return;
     const oldPid = slot.session?.pid;
     slot.restarts++;
@@ -666,10 +563,9 @@ export class Supervisor implements RunControl {
       this.requestStop({ kind: "signal", signal });
       return;
     }
-    if (!this.forced) {
-      this.forced = true;
+    if (!this.boundaries.stopper.isForced) {
       this.mux.notice(`mirrord-up: ${signal} again, killing every session now`, "warn");
-      this.killAll(this.allSessions(), true);
+      this.boundaries.stopper.force(this.allSessions());
       this.wake();
     }
   }
@@ -679,8 +575,10 @@ export class Supervisor implements RunControl {
     this.stopCause = cause;
     // Nothing more starts: waiting services stay unstarted, backoff waits are cancelled.
     for (const slot of this.slots.values()) {
-      slot.waiting = false;
-      slot.cancelBackoff();
+      this.cancelBackoff(slot);
+      // A cut wait leaves it unstarted; a cut backoff leaves its last session's end as it was.
+      if (slot.phase.kind === "waiting") slot.phase = { kind: "idle" };
+      else if (slot.phase.kind === "backoff") slot.phase = { kind: "started" };
     }
     const running = [...this.slots.values()].filter((s) => s.running).length;
     if ((cause.kind === "signal" || cause.kind === "request") && running > 0) {
@@ -695,134 +593,20 @@ export class Supervisor implements RunControl {
     this.wake();
   }
 
-  private allSessions(): Session[] {
-    return [...this.slots.values()].map((s) => s.session).filter((s): s is Session => s !== undefined);
+  private allSessions(): SupervisedSession[] {
+    return [...this.slots.values()]
+      .map((s) => s.session)
+      .filter((s): s is SupervisedSession => s !== undefined);
   }
 
-  /**
-   * The end of the run: dependents first, each group stopped and waited for (with its own grace
-   * period) before what it depends on. Without dependencies, one group: everything at once.
-   */
-  private async stopInDependencyOrder(): Promise<void> {
-    const sessions = this.allSessions();
-    const graph = new Map(
+  /** Each service's dependencies, for stopping dependents first. */
+  private dependencyGraph(): Map<string, string[]> {
+    return new Map(
       [...this.slots.values()].map((s) => [s.plan.name, s.plan.lifecycle.dependsOn.map((d) => d.service)]),
     );
-    const groups = stopGroups(
-      graph,
-      sessions.filter((s) => !s.hasEnded).map((s) => s.name),
-    );
-    for (const group of groups.slice(0, -1)) {
-      await this.stopSessions(
-        sessions.filter((s) => group.includes(s.name)),
-        { forceable: true },
-      );
-    }
-    const last = new Set(groups.at(-1) ?? []);
-    // The last group also takes the ended sessions (their strays) and `mirrord ui`.
-    await this.stopSessions(
-      sessions.filter((s) => last.has(s.name) || s.hasEnded),
-      { everything: true },
-    );
   }
 
-  /**
-   * SIGTERM the sessions' groups; wait for every leader, stream and group; then stop their
-   * processes that left the groups; SIGKILL whatever is left after the timeout. With
-   * `everything`, this is the end of the run: `mirrord ui` goes too. `forceable` (the default
-   * with `everything`): a second Ctrl-C kills at once.
-   */
-  private async stopSessions(
-    sessions: Session[],
-    options: { everything?: boolean; forceable?: boolean } = {},
-  ): Promise<void> {
-    const everything = options.everything ?? false;
-    const forceable = options.forceable ?? everything;
-    const extra = everything ? (this.options.extraGroups ?? []) : [];
-    const groups = () => [
-      ...sessions.map((s) => s.pgid).filter((p): p is number => p !== undefined),
-      ...extra,
-    ];
-    const strays = () =>
-      everything
-        ? markedProcesses(this.options.runId)
-        : sessions.flatMap((s) => markedProcesses(this.options.runId, s.name));
-    // Only groups that still have members: an emptied group's id may already belong to someone else.
-    const alive = livingGroups(groups());
-    for (const session of sessions)
-      if (session.pgid !== undefined && alive.has(session.pgid)) session.signal("SIGTERM");
-    for (const pgid of extra) if (alive.has(pgid)) signalGroup(pgid, "SIGTERM");
-    const deadline = performance.now() + this.options.timeoutMs;
-    const forced = () => forceable && this.forced;
-    let killedAt = forced() ? performance.now() : undefined;
-    let leftGroup: number[] | undefined;
-    for (;;) {
-      const groupsAlive = livingGroups(groups()).size > 0;
-      if (!groupsAlive && leftGroup === undefined) {
-        // The groups are empty; what still carries their marker left its group on purpose.
-        leftGroup = strays();
-        for (const pid of leftGroup) signalProcess(pid, killedAt === undefined ? "SIGTERM" : "SIGKILL");
-      }
-      leftGroup = leftGroup?.filter(isLiving);
-      if (!groupsAlive && leftGroup?.length === 0 && sessions.every((s) => s.hasEnded)) return;
-      if (killedAt === undefined && (forced() || performance.now() >= deadline)) {
-        if (!forced()) {
-          this.mux.notice(
-            `mirrord-up: still running after ${formatDuration(this.options.timeoutMs)}, sending SIGKILL`,
-            "warn",
-          );
-        }
-        this.killAll(sessions, everything);
-        killedAt = performance.now();
-      }
-      if (killedAt !== undefined && performance.now() - killedAt >= AFTER_KILL_MS) {
-        // SIGKILL did not end everything in time (a process stuck in the kernel): stop waiting.
-        const stuck = [...livingGroups(groups())];
-        this.stuckGroups.push(...stuck);
-        // Strays that outlived SIGKILL too: the watchdog gets another go at them.
-        if ((leftGroup ?? []).some(isLiving)) this.stuckGroups.push(...(leftGroup ?? []));
-        for (const session of sessions) session.abandon();
-        if (stuck.length > 0) {
-          this.mux.notice(
-            `mirrord-up: process groups ${stuck.join(", ")} did not end after SIGKILL`,
-            "error",
-          );
-        }
-        return;
-      }
-      await this.sleepOrWake(POLL_MS);
-    }
-  }
-
-  private killAll(sessions: Session[], everything: boolean): void {
-    for (const session of sessions) session.signal("SIGKILL");
-    if (!everything) {
-      for (const session of sessions) {
-        for (const pid of markedProcesses(this.options.runId, session.name)) signalProcess(pid, "SIGKILL");
-      }
-      return;
-    }
-    for (const pgid of this.options.extraGroups ?? []) signalGroup(pgid, "SIGKILL");
-    for (const pid of markedProcesses(this.options.runId)) signalProcess(pid, "SIGKILL");
-  }
-
-  // --- state, events, output ----------------------------------------------------------------
-
-  private stateOf(slot: ServiceSlot): ServiceState {
-    if (slot.waiting) return "waiting";
-    if (slot.backoff !== undefined || slot.intent === "restart" || slot.intent === "reload")
-      return "restarting";
-    const session = slot.session;
-    if (!session) return "stopped";
-    if (!session.hasEnded) {
-      if (slot.notReady !== undefined) return "failed";
-      if (!session.isReady) return "starting";
-      return slot.plan.type === "local" && !slot.plan.lifecycle.readyWhen ? "running" : "ready";
-    }
-    if (slot.notReady !== undefined) return "failed";
-    if (slot.intent === "stop" || slot.intent === "remove" || session.result?.stoppedByUs) return "stopped";
-    return session.result && exitStatus(session.result) === 0 ? "exited" : "failed";
-  }
+  // --- events, output ----------------------------------------------------------------------
 
   private unknownNames(services: readonly string[]): ActionResult | undefined {
     const unknown = services.filter((name) => !this.slots.has(name));
@@ -839,7 +623,7 @@ export class Supervisor implements RunControl {
    * a while) wins: nothing of the action is applied.
    */
   private async plan(names: readonly string[] | undefined): ReturnType<Planner> {
-    const planned = await this.planner(names);
+    const planned = await this.boundaries.planner(names);
     if (this.stopCause) return { ok: false, errors: ["mirrord-up is stopping"] };
     return planned;
   }
@@ -857,14 +641,7 @@ export class Supervisor implements RunControl {
   /** A line in the `up` stream and an event for the timeline. */
   private announce(slot: ServiceSlot, kind: RunEvent["kind"], by: RunEvent["by"], text: string): void {
     this.mux.status(slot.plan.name, text, "dim");
-    this.record(slot.plan.name, kind, by, text);
-  }
-
-  private record(service: string, kind: RunEvent["kind"], by?: RunEvent["by"], detail?: string): void {
-    const event: RunEvent = { time: Date.now(), service, kind, ...(by && { by }), ...(detail && { detail }) };
-    this.eventLog.push(event);
-    if (this.eventLog.length > KEPT_EVENTS) this.eventLog.shift();
-    for (const follower of this.eventFollowers) follower(event);
+    this.boundaries.events.record(slot.plan.name, kind, by, text);
   }
 
   /**
@@ -874,11 +651,11 @@ export class Supervisor implements RunControl {
   private maybeBanner(): void {
     if (this.stopCause || this.bannerShown) return;
     const slots = [...this.slots.values()];
-    if (slots.some((s) => s.waiting || s.backoff !== undefined)) return;
+    if (slots.some((s) => s.phase.kind === "waiting" || s.phase.kind === "backoff")) return;
     const running = slots.filter((s) => s.running);
     if (running.length === 0 || !running.every((s) => s.session?.isReady)) return;
     this.bannerShown = true;
-    const took = formatDuration(performance.now() - this.startedAt);
+    const took = formatDuration(this.clock.now() - this.startedAt);
     const lines = bannerLines(
       running.map((s) => s.plan),
       this.options.sessionHeader,
@@ -896,7 +673,11 @@ export class Supervisor implements RunControl {
       const r = slot.session?.result;
       const how =
         slot.notReady ??
-        (r ? describeEnd(r) : slot.notStarted ? `not started: ${slot.notStarted}` : "never started");
+        (r
+          ? describeEnd(r)
+          : slot.phase.kind === "not-started"
+            ? `not started: ${slot.phase.reason}`
+            : "never started");
       const ran = r ? ` after ${formatDuration(r.durationMs)}` : "";
       const restarts = slot.restarts > 0 ? `, ${slot.restarts} restart${slot.restarts === 1 ? "" : "s"}` : "";
       this.mux.notice(`  ${slot.plan.name.padEnd(width)}  ${how}${ran}${restarts}`);
@@ -916,6 +697,7 @@ export class Supervisor implements RunControl {
 
   /** Something changed (a session ended, a stop was requested): every waiter looks again. */
   private wake(): void {
+    this.boundaries.stopper.wake();
     const waiters = [...this.waiters];
     this.waiters.clear();
     for (const waiter of waiters) waiter();
@@ -923,18 +705,6 @@ export class Supervisor implements RunControl {
 
   private async until(condition: () => boolean): Promise<void> {
     while (!condition()) await new Promise<void>((resolve) => this.waiters.add(resolve));
-  }
-
-  private sleepOrWake(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.waiters.add(done);
-    });
   }
 }
 
@@ -954,9 +724,4 @@ function processKey(plan: SessionPlan): string {
     plan.lifecycle.envFile?.path,
     plan.lifecycle.envFile?.vars,
   ]);
-}
-
-function targetOf(plan: SessionPlan): string | null {
-  if (plan.type === "local") return null;
-  return plan.mirrordConfig?.target?.path ?? "none";
 }

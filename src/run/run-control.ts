@@ -1,0 +1,71 @@
+/**
+ * What a running `up` offers the control socket and the dashboard (`RunControl`): the supervisor's
+ * actions, its services' state as `ps` shows it, the log buffer and the event log, composed.
+ */
+import type { RunType } from "../plan/assemble.js";
+import type { RunControl, ServiceStatus } from "./control-types.js";
+import type { EventLog } from "./event-log.js";
+import type { LogBuffer } from "./log-buffer.js";
+import { psState, type ServiceSlot } from "./service-state.js";
+import type { Supervisor } from "./supervisor.js";
+
+export interface RunInfo {
+  /** The config file's real path. */
+  file: string;
+  key: string;
+  /** The session filter's header, when some service uses it. */
+  sessionHeader?: { name: string; value: string };
+}
+
+export function runControl(
+  supervisor: Supervisor,
+  logBuffer: LogBuffer,
+  events: EventLog,
+  run: RunInfo,
+): RunControl {
+  const started = new Date().toISOString();
+  return {
+    info: () => ({
+      pid: process.pid,
+      file: run.file,
+      key: run.key,
+      started,
+      ...(run.sessionHeader && { sessionHeader: `${run.sessionHeader.name}: ${run.sessionHeader.value}` }),
+    }),
+    status: () => supervisor.services().map(serviceStatus),
+    logs: (services, tail) => logBuffer.tailLazily(services, tail),
+    followLogs: (listener) => logBuffer.follow(listener),
+    events: () => events.events(),
+    followEvents: (listener) => events.follow(listener),
+    onEnded: (listener) => supervisor.onEnded(listener),
+    plans: () => supervisor.plans(),
+    stop: (services) => supervisor.stop(services),
+    start: (services) => supervisor.start(services),
+    restart: (services) => supervisor.restart(services),
+    reload: () => supervisor.reload(),
+    shutdown: () => supervisor.shutdown(),
+  };
+}
+
+/** One row of `ps`: the state from `psState`, the rest from its current (or last) session. */
+export function serviceStatus(slot: ServiceSlot): ServiceStatus {
+  const session = slot.session;
+  const result = session?.result;
+  return {
+    name: slot.plan.name,
+    type: slot.plan.type as RunType,
+    state: psState(slot),
+    pid: slot.running ? (session?.pid ?? null) : null,
+    restarts: slot.restarts,
+    started: slot.startedAt?.toISOString() ?? null,
+    ready_after_ms: session?.readyAt !== undefined ? Math.round(session.readyAt - session.startedAt) : null,
+    exit_code: result && !result.signal ? result.code : null,
+    signal: result?.signal ?? null,
+    target: targetOf(slot.plan),
+  };
+}
+
+function targetOf(plan: ServiceSlot["plan"]): string | null {
+  if (plan.type === "local") return null;
+  return plan.mirrordConfig?.target?.path ?? "none";
+}

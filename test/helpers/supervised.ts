@@ -1,0 +1,207 @@
+/**
+ * Fakes for running the supervisor in-process: sessions a test ends or readies by hand, a stopper
+ * that ends them at once, a clock whose timers fire only when the test advances it, and an output
+ * that keeps its lines. No process is started.
+ */
+import type { DependencyCondition, RestartPolicy } from "../../src/config/lifecycle-schema.js";
+import type { RunType, SessionPlan } from "../../src/plan/assemble.js";
+import type { Dependency } from "../../src/plan/lifecycle.js";
+import { EventLog } from "../../src/run/event-log.js";
+import type { SessionStopper } from "../../src/run/group-stopper.js";
+import type { SessionHooks, SessionResult, SupervisedSession } from "../../src/run/session.js";
+import { type Clock, Supervisor, type SupervisorOptions } from "../../src/run/supervisor.js";
+
+export function plan(
+  name: string,
+  options: {
+    type?: RunType;
+    restart?: RestartPolicy;
+    dependsOn?: [string, DependencyCondition][];
+    oneShot?: boolean;
+  } = {},
+): SessionPlan {
+  const dependsOn: Dependency[] = (options.dependsOn ?? []).map(([service, condition]) => ({
+    service,
+    condition,
+    path: ["services", name, "depends_on", service],
+  }));
+  return {
+    name,
+    type: options.type ?? "local",
+    command: ["true"],
+    env: {},
+    usesSessionFilter: false,
+    lifecycle: { restart: options.restart ?? { kind: "no" }, dependsOn, oneShot: options.oneShot ?? false },
+  };
+}
+
+let nextPid = 1000;
+
+export class FakeSession implements SupervisedSession {
+  readonly name: string;
+  pid?: number;
+  startedAt = 0;
+  readyAt?: number;
+  result?: SessionResult;
+  outputCut = false;
+  /** Signals mirrord-up sent it. */
+  readonly signals: NodeJS.Signals[] = [];
+
+  constructor(
+    readonly plan: SessionPlan,
+    private readonly hooks: SessionHooks,
+    private readonly clock: FakeClock,
+  ) {
+    this.name = plan.name;
+  }
+
+  /** No process group: the real stopper's /proc reads find nothing of it. */
+  get pgid(): number | undefined {
+    return undefined;
+  }
+  get isReady(): boolean {
+    return this.readyAt !== undefined;
+  }
+  get hasEnded(): boolean {
+    return this.result !== undefined;
+  }
+  start(): void {
+    this.startedAt = this.clock.now();
+    this.pid = nextPid++;
+  }
+  ready(): void {
+    this.readyAt = this.clock.now();
+    this.hooks.onReady(this);
+  }
+  notReady(reason: string): void {
+    this.hooks.onNotReady?.(this, reason);
+  }
+  exit(code: number, stoppedByUs = false): void {
+    if (this.result) return;
+    this.result = {
+      code,
+      signal: null,
+      stoppedByUs,
+      beforeReady: this.readyAt === undefined,
+      durationMs: this.clock.now() - this.startedAt,
+    };
+    this.hooks.onEnd(this);
+  }
+  signal(signal: NodeJS.Signals): void {
+    this.signals.push(signal);
+    if (this.result) return;
+    this.result = {
+      code: null,
+      signal,
+      stoppedByUs: true,
+      beforeReady: this.readyAt === undefined,
+      durationMs: this.clock.now() - this.startedAt,
+    };
+    this.hooks.onEnd(this);
+  }
+  abandon(): void {}
+}
+
+/** Timers fire only in `advance`, in order of their due time. */
+export class FakeClock implements Clock {
+  private time = 0;
+  private timers: { at: number; callback: () => void; id: number }[] = [];
+  private nextId = 1;
+  now(): number {
+    return this.time;
+  }
+  setTimeout(callback: () => void, ms: number): unknown {
+    const id = this.nextId++;
+    this.timers.push({ at: this.time + ms, callback, id });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.timers = this.timers.filter((t) => t.id !== handle);
+  }
+  get pending(): number {
+    return this.timers.length;
+  }
+  advance(ms: number): void {
+    const until = this.time + ms;
+    for (;;) {
+      const due = this.timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.timers = this.timers.filter((t) => t !== due);
+      this.time = due.at;
+      due.callback();
+    }
+    this.time = until;
+  }
+}
+
+/** Ends every session it is asked to stop with SIGTERM, at once. */
+export class FakeStopper implements SessionStopper {
+  isForced = false;
+  stoppedEverything = true;
+  /** Names of the sessions of each stop, in order. */
+  readonly stops: string[][] = [];
+  async stop(sessions: readonly SupervisedSession[]): Promise<void> {
+    this.stops.push(sessions.map((s) => s.name));
+    for (const session of sessions) if (!session.hasEnded) session.signal("SIGTERM");
+  }
+  async stopInDependencyOrder(sessions: readonly SupervisedSession[]): Promise<void> {
+    await this.stop(sessions.filter((s) => !s.hasEnded));
+  }
+  force(sessions: readonly SupervisedSession[]): void {
+    this.isForced = true;
+    for (const session of sessions) session.signal("SIGKILL");
+  }
+  wake(): void {}
+}
+
+/** A status line or notice the supervisor wrote. */
+export interface Written {
+  service?: string;
+  text: string;
+  tone?: string;
+}
+
+/** A supervisor over fakes: `sessions` are the sessions it created, in order. */
+export function supervised(plans: SessionPlan[], options: Partial<SupervisorOptions> = {}) {
+  const clock = new FakeClock();
+  const stopper = new FakeStopper();
+  const events = new EventLog(() => clock.now());
+  const written: Written[] = [];
+  const sessions: FakeSession[] = [];
+  const mux = {
+    status: (service: string, text: string, tone?: string) => void written.push({ service, text, tone }),
+    notice: (text: string, tone?: string) => void written.push({ text, tone }),
+    assignNames: () => {},
+    onClosed: () => {},
+    isClosed: false,
+    failed: false,
+  };
+  const supervisor = new Supervisor(
+    plans,
+    mux,
+    { keepGoing: false, timeoutMs: 1000, ...options },
+    {
+      createSession: (p, hooks) => {
+        const session = new FakeSession(p, hooks, clock);
+        sessions.push(session);
+        return session;
+      },
+      planner: async (names) => ({
+        ok: true,
+        sessions: plans.filter((p) => names === undefined || names.includes(p.name)),
+      }),
+      stopper,
+      events,
+      clock,
+    },
+  );
+  /** The last session created for `name`. */
+  const session = (name: string) => {
+    const found = sessions.filter((s) => s.name === name).at(-1);
+    if (!found) throw new Error(`no session of ${name}`);
+    return found;
+  };
+  const lines = (service?: string) =>
+    written.filter((w) => service === undefined || w.service === service).map((w) => w.text);
+  return { supervisor, clock, stopper, events, written, sessions, session, lines };
+}
