@@ -10,8 +10,8 @@
  *
  * The gate is the launcher's stdout. Node's pipes to a child are socket pairs, which carry data
  * both ways: mirrord-up writes `go` into the socket it reads the output from, and the launcher
- * reads it from fd 1 before anything is written there. A fourth pipe per session cost a socket
- * pair and a stream object in every spawn (bench/README.md, sixth pass).
+ * reads it from fd 1 before anything is written there: no fourth pipe (a socket pair and a
+ * stream object) per session (bench/HISTORY.md).
  *
  * The program and its arguments are passed as positional parameters, never as shell text.
  *

@@ -63,10 +63,9 @@ exit 0
 `;
 
 /**
- * How many groups one write records while a pass starts many sessions. One write per pass left
- * half a core idle while the launchers were spawned (the spawning waits for each child's `exec`),
- * and released every program at the end; one write per group woke the watchdog each time
- * (bench/README.md, fourth and fifth passes).
+ * How many groups one write records while a pass starts many sessions: each write wakes the
+ * watchdog, and a write held for the whole pass would hold every program back until its end
+ * (measurements: bench/HISTORY.md).
  */
 export const RECORDS_PER_WRITE = 16;
 
@@ -205,7 +204,7 @@ export class WatchdogClient implements GroupRegistry {
   /**
    * One write for the groups waiting (up to RECORDS_PER_WRITE): each write wakes the watchdog (it
    * reads a byte at a time), and on a busy machine each wake-up cost the start of 100 sessions
-   * ~1.7 ms (bench/README.md).
+   * ~1.7 ms (bench/HISTORY.md).
    */
   private flush(): void {
     if (this.pending.length === 0) return;
