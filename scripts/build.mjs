@@ -2,24 +2,28 @@
 //   dist/mirrord-up.cjs        the CLI and the control commands (ps, logs, restart, ...)
 //   dist/mirrord-up-heavy.cjs  what reads the config file and runs it (src/cli/heavy.ts): YAML,
 //                              zod, the template engine, the runner, the dashboard
-// The CLI loads the second only for the commands that need it (`import("./heavy.js")` in main.ts
-// becomes a require of it), so `ps` parses ~200 KB instead of ~1.7 MB. CommonJS, because Node
-// 20 starts a CommonJS program ~15 ms faster than an ES module one (bench/DEV-LOOP.md). The two
+// The CLI loads the second only for the commands that need it (`import("../heavy.js")` in a
+// command of src/cli/commands/ becomes a require of it), so `ps` parses ~200 KB instead of
+// ~1.7 MB. CommonJS, because Node 20 starts a CommonJS program ~15 ms faster than an ES module one (bench/DEV-LOOP.md). The two
 // bundles share no module instances: UserError, the one class thrown across, is recognised by
 // a mark (src/core/errors.ts). Dependencies that are big or rarely needed stay external,
 // loaded on demand from node_modules.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { build } from "esbuild";
 import { buildDashboardClient } from "./dashboard-client.mjs";
 
 const HEAVY = "./mirrord-up-heavy.cjs";
 
-/** main.ts's `import("./heavy.js")`: the other bundle, required when it runs. */
+/** src/cli/heavy.ts, as a command imports it (`import("../heavy.js")`): the other bundle, required when it runs. */
+const HEAVY_SOURCE = resolve("src/cli/heavy.js");
 const heavyApart = {
   name: "heavy-apart",
   setup(b) {
-    b.onResolve({ filter: /^\.\/heavy\.js$/ }, () => ({ path: HEAVY, external: true }));
+    b.onResolve({ filter: /(^|\/)heavy\.js$/ }, ({ path, resolveDir }) =>
+      resolve(resolveDir, path) === HEAVY_SOURCE ? { path: HEAVY, external: true } : undefined,
+    );
   },
 };
 

@@ -1,6 +1,6 @@
 /**
  * The commands that read the config file, and what they load: YAML, zod, the template engine,
- * the session runner, the dashboard. `main.ts` imports this module only when such a command runs;
+ * the session runner, the dashboard. A command (`commands/*.ts`) imports it only when it runs;
  * the build makes it a bundle of its own (dist/mirrord-up-heavy.cjs), so that `ps`, `logs`,
  * `restart` and the other control commands start without parsing it.
  */

@@ -1,0 +1,14 @@
+/** `mirrord-up reload`: the running up re-reads its file and applies what changed. */
+import { Command } from "commander";
+import { type ControlFlags, runReloadCommand } from "../control-commands.js";
+import type { CommandContext } from "./context.js";
+import { configFileOption } from "./options.js";
+
+export function reloadCommand(ctx: CommandContext): Command {
+  return new Command("reload")
+    .description("re-read the config file and apply what changed to the running up")
+    .addOption(configFileOption())
+    .action(async (raw: ControlFlags) => {
+      ctx.setExitCode(await runReloadCommand(raw, ctx.io));
+    });
+}
