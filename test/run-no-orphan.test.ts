@@ -10,9 +10,10 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { RECORDS_PER_WRITE } from "../src/run/watchdog-client.js";
-import { isAlive, processesWithMarker, waitFor } from "./helpers/processes.js";
+import { isAlive, processesWithMarker } from "./helpers/processes.js";
 import { tempDir } from "./helpers/tmp.js";
 import { nothingLeft, startUp } from "./helpers/up.js";
+import { waitUntil } from "./helpers/wait.js";
 
 /** One mirrord session (through the stand-in, which execs) and one local service. */
 const TWO_SLEEPERS = `
@@ -119,7 +120,7 @@ describe("no orphan at any moment", { timeout: 900_000 }, () => {
     );
     await run.waitForOutput("api | up");
     // Both sleeps run: one in the session's group, one in a session of its own.
-    await waitFor(
+    await waitUntil(
       () => processesWithMarker(run.marker).filter((p) => p.cmdline === "sleep 3600").length === 2,
       60_000,
       "both sleeps",
@@ -172,14 +173,14 @@ describe("no orphan at any moment", { timeout: 900_000 }, () => {
       "for (;;) {}",
     ];
     const { child: owner, stdout } = startOwner(script);
-    const pid = await waitFor(
+    const pid = await waitUntil(
       () => Number(/^(\d+)\n/.exec(stdout())?.[1]) || undefined,
       30_000,
       "the owner's pid line",
     );
     try {
       owner.kill("SIGKILL");
-      await waitFor(() => !isAlive(pid), 30_000, "the watchdog to stop the unheld process");
+      await waitUntil(() => !isAlive(pid), 30_000, "the watchdog to stop the unheld process");
     } finally {
       if (isAlive(pid)) process.kill(pid, "SIGKILL");
     }
