@@ -71,7 +71,9 @@ async function* events() {
     }
     numbered += highest;
     const seconds = ((performance.now() - phaseStarted) / 1000).toFixed(1);
-    walls.push(`phase ${index + 1}: ${phase.files.length} files, ${phase.concurrency} at a time, ${seconds} s`);
+    walls.push(
+      `phase ${index + 1}: ${phase.files.length} files, ${phase.concurrency} at a time, ${seconds} s`,
+    );
   }
   for (const wall of walls) yield diagnostic(wall);
   fileDurations.sort((a, b) => b[0] - a[0]);
