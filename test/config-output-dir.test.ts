@@ -22,6 +22,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { BIN } from "./helpers/paths.js";
 import { withConfig } from "./helpers/tmp.js";
+import { NOBODY, whyUserCannotRunCli } from "./helpers/users.js";
 
 const CONFIG = `services:
   api:
@@ -154,16 +155,18 @@ describe("config --output-dir", { timeout: 60_000 }, () => {
     );
   });
 
-  it("a directory that cannot be written is an error with its cause and a hint (exit 2)", async () => {
+  it("a directory that cannot be written is an error with its cause and a hint (exit 2)", async (t) => {
+    // root may write anywhere: run as `nobody` then, for whom the directory is read-only.
+    const asRoot = process.getuid?.() === 0;
+    const unreachable = asRoot ? whyUserCannotRunCli(NOBODY) : undefined;
+    if (unreachable) return t.skip(unreachable);
     const dir = withConfig(CONFIG);
     const out = join(dir, "readonly");
     mkdirSync(out);
-    // root may write anywhere: run as `nobody` then, for whom the directory is read-only.
-    const asRoot = process.getuid?.() === 0;
     chmodSync(dir, 0o755);
     chmodSync(join(dir, "mirrord-up.yaml"), 0o644);
     chmodSync(out, 0o555);
-    const r = await cli(["config", "--output-dir", "readonly"], dir, asRoot ? { uid: 65534 } : {});
+    const r = await cli(["config", "--output-dir", "readonly"], dir, asRoot ? { uid: NOBODY } : {});
     assertUsageError(r, /cannot write .*readonly\/api\.json: permission denied \(EACCES\)/);
     assert.match(r.stderr, /hint: choose a directory you can write to/);
     assert.deepEqual(readdirSync(out), []);

@@ -17,6 +17,7 @@ import { killMarked, MARKER_VAR, newMarker } from "./helpers/processes.js";
 import { RunControlStub, service } from "./helpers/run-control-stub.js";
 import { tempDir } from "./helpers/tmp.js";
 import { runUp } from "./helpers/up.js";
+import { waitUntil } from "./helpers/wait.js";
 
 const marker = newMarker();
 after(() => killMarked(marker));
@@ -366,11 +367,3 @@ describe("CLI habits", () => {
     assert.match(help, /Examples:/);
   });
 });
-
-async function waitUntil(probe: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

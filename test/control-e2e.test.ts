@@ -20,9 +20,10 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { ServiceStatus } from "../src/run/control-types.js";
 import { BIN } from "./helpers/paths.js";
-import { isAlive, MARKER_VAR, waitFor } from "./helpers/processes.js";
+import { isAlive, MARKER_VAR } from "./helpers/processes.js";
 import { tempDir } from "./helpers/tmp.js";
 import { FAKE_MIRRORD, nothingLeft, startUp, type UpRun } from "./helpers/up.js";
+import { waitUntil } from "./helpers/wait.js";
 
 /** A mirrord session that ticks, and a local service. */
 const CONFIG = `
@@ -158,7 +159,7 @@ describe("steering a running up", { timeout: 180_000 }, () => {
     const b = client(run, ["logs", "--follow", "--tail", "1"], { onStdout: (t) => (seenB = t) });
     const ticks = (t: string) => t.split("\n").filter((l) => l === "api | api tick").length;
     const before = ticks(run.stdout().toString());
-    await waitFor(() => ticks(seenA) > before + 3 && ticks(seenB) >= 3, 60_000, "new ticks in both");
+    await waitUntil(() => ticks(seenA) > before + 3 && ticks(seenB) >= 3, 60_000, "new ticks in both");
     assert.doesNotMatch(seenA, /^web/m, "only api");
     await stopAndCheck(run);
     const [ra, rb] = await Promise.all([a, b]);
@@ -174,16 +175,18 @@ describe("steering a running up", { timeout: 180_000 }, () => {
     const r = await client(run, ["restart", "api"]);
     assert.equal(r.code, 0, r.stderr);
     assert.notEqual(r.stdout, "");
-    await waitFor(() => !isAlive(oldPid), 30_000, "the old session to be gone");
-    let row: ServiceStatus | undefined;
-    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
-      row = byName(await ps(run), "api");
-      if (row.state === "ready" && row.pid !== oldPid) break;
-      await new Promise((res) => setTimeout(res, 100));
-    }
-    assert.equal(row?.state, "ready");
-    assert.equal(row?.restarts, 1);
-    assert.ok(row?.pid && isAlive(row.pid), "the new session runs");
+    await waitUntil(() => !isAlive(oldPid), 30_000, "the old session to be gone");
+    const row = await waitUntil(
+      async () => {
+        const api = byName(await ps(run), "api");
+        return api.state === "ready" && api.pid !== oldPid && api;
+      },
+      60_000,
+      "a new api session, ready",
+    );
+    assert.equal(row.state, "ready");
+    assert.equal(row.restarts, 1);
+    assert.ok(row.pid && isAlive(row.pid), "the new session runs");
     assert.equal(run.child.exitCode, null, "up is still running");
     await stopAndCheck(run);
   });
@@ -194,7 +197,7 @@ describe("steering a running up", { timeout: 180_000 }, () => {
     const webPid = byName(await ps(run), "web").pid as number;
     const stop = await client(run, ["stop", "web"]);
     assert.equal(stop.code, 0, stop.stderr);
-    await waitFor(() => !isAlive(webPid), 30_000, "web to be gone");
+    await waitUntil(() => !isAlive(webPid), 30_000, "web to be gone");
     const stopped = byName(await ps(run), "web");
     assert.equal(stopped.state, "stopped");
     assert.equal(stopped.pid, null);
@@ -203,14 +206,16 @@ describe("steering a running up", { timeout: 180_000 }, () => {
 
     const start = await client(run, ["start", "web"]);
     assert.equal(start.code, 0, start.stderr);
-    let row: ServiceStatus | undefined;
-    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
-      row = byName(await ps(run), "web");
-      if (row.state === "running") break;
-      await new Promise((res) => setTimeout(res, 100));
-    }
-    assert.equal(row?.state, "running");
-    assert.ok(row?.pid && row.pid !== webPid && isAlive(row.pid));
+    const row = await waitUntil(
+      async () => {
+        const web = byName(await ps(run), "web");
+        return web.state === "running" && web;
+      },
+      60_000,
+      "web running again",
+    );
+    assert.equal(row.state, "running");
+    assert.ok(row.pid && row.pid !== webPid && isAlive(row.pid));
     await stopAndCheck(run);
   });
 
@@ -314,7 +319,11 @@ describe("steering a running up", { timeout: 180_000 }, () => {
         seen = t;
       },
     });
-    await waitFor(() => seen.includes("all 2 sessions ready"), 60_000, `the second up to be ready: ${seen}`);
+    await waitUntil(
+      () => seen.includes("all 2 sessions ready"),
+      60_000,
+      `the second up to be ready: ${seen}`,
+    );
     const rows = await ps(first);
     assert.equal(byName(rows, "api").state, "ready");
     const down = await client(first, ["down"]);

@@ -24,6 +24,7 @@ import { checkAnswer } from "./helpers/contract.js";
 import { killMarked, MARKER_VAR, newMarker } from "./helpers/processes.js";
 import { RunControlStub } from "./helpers/run-control-stub.js";
 import { tempDir } from "./helpers/tmp.js";
+import { waitUntil } from "./helpers/wait.js";
 
 const marker = newMarker();
 after(() => killMarked(marker));
@@ -537,11 +538,3 @@ describe("the client", () => {
     );
   });
 });
-
-async function waitUntil(probe: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -19,6 +19,7 @@ import {
   startWithDashboard,
 } from "./helpers/dashboard.js";
 import { isAlive } from "./helpers/processes.js";
+import { waitUntil } from "./helpers/wait.js";
 
 const SECRET = "s3cr3t-in-env";
 const CONFIG = `
@@ -49,19 +50,8 @@ const skip = existsSync(CHROMIUM)
 
 const WAIT = 30_000;
 
-/** Waits until `probe` holds, polling; fails with `what` after a generous bound. */
-const until = <T>(probe: () => Promise<T | undefined | false>, what: string) => {
-  let last: T | undefined | false;
-  const deadline = Date.now() + WAIT;
-  return (async () => {
-    for (;;) {
-      last = await probe();
-      if (last) return last;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
-};
+/** Waits until `probe` holds (the shared waitUntil, with this file's bound). */
+const until = <T>(probe: () => Promise<T | undefined | false>, what: string) => waitUntil(probe, WAIT, what);
 
 const cell = (page: Page, service: string, label: string) =>
   page.locator(`tr[data-service="${service}"] td[data-label="${label}"]`);

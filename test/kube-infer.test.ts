@@ -4,14 +4,38 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { runCliCaptured } from "./helpers/cli.js";
 import { type FakeKubeOptions, startFakeKube, writeKubeconfig } from "./helpers/kube-fake.js";
-import { BIN } from "./helpers/paths.js";
+import { BIN, REPO_ROOT } from "./helpers/paths.js";
 import { tempDir } from "./helpers/tmp.js";
 import { runUp } from "./helpers/up.js";
+
+/**
+ * Upstream's `SKIP_NAMES` (the containers mirrord never picks), read from its source as copied
+ * into test/fixtures/upstream-kube/: the string literals of the `HashSet::from([...])`, and the
+ * `const NAME: &str = "..."` that an entry names.
+ */
+function upstreamSkipNames(): string[] {
+  const source = readFileSync(join(REPO_ROOT, "test", "fixtures", "upstream-kube", "container.rs"), "utf8");
+  const block = /pub static SKIP_NAMES\b[\s\S]*?HashSet::from\(\[([\s\S]*?)\]\)/.exec(source)?.[1];
+  assert.ok(block, "SKIP_NAMES not found in the upstream copy");
+  const constants = new Map(
+    [...source.matchAll(/^const (\w+): &str = "([^"]*)";/gm)].map(([, name, value]) => [name, value]),
+  );
+  return block
+    .replace(/\/\/.*$/gm, "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "")
+    .map((entry) => {
+      const literal = /^"([^"]*)"$/.exec(entry)?.[1] ?? constants.get(entry);
+      assert.ok(literal !== undefined, `cannot read SKIP_NAMES entry ${entry}`);
+      return literal;
+    });
+}
 
 /** A config dir with one cluster, one context (`dev`, default namespace `shop`), and a file. */
 async function setup(
@@ -96,18 +120,8 @@ describe("target inference", { timeout: 120_000 }, () => {
   });
 
   it("skips upstream's sidecars (mesh, vault, Knative, Telepresence, their init containers) and nothing else", async () => {
-    const sidecars = [
-      "kuma-sidecar",
-      "kuma-init",
-      "istio-proxy",
-      "istio-init",
-      "linkerd-proxy",
-      "linkerd-init",
-      "vault-agent",
-      "vault-agent-init",
-      "queue-proxy",
-      "traffic-agent",
-    ];
+    const sidecars = upstreamSkipNames();
+    assert.ok(sidecars.length >= 10, `upstream's list as read: ${sidecars.join(", ")}`);
     const s = await setup(`services:\n${svc("injected")}${svc("envoy")}`, {
       namespaces: {
         shop: {

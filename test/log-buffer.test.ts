@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { LogBuffer, type LogBufferLimits } from "../src/run/log-buffer.js";
+import { seededRandom } from "./helpers/random.js";
 
 /** The model: entries as strings, oldest dropped while the new one does not fit. */
 class ListModel {
@@ -46,15 +47,6 @@ class ListModel {
   }
 }
 
-/** A deterministic generator, so that a failure can be replayed. */
-function random(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return s / 2 ** 31;
-  };
-}
-
 /** Lines of up to 60 bytes, one in ten up to 3,000; `long` makes most of them long. */
 function chunkOfLines(next: () => number, counter: { n: number }, long = false): string {
   const count = 1 + Math.floor(next() * 8);
@@ -79,8 +71,8 @@ describe("log buffer", () => {
     { lines: 1, bytes: 1 },
     { lines: 400, bytes: 8 * 1024 * 1024 },
   ]) {
-    it(`keeps exactly what a plain list keeps (limits ${limits.lines} lines, ${limits.bytes} bytes), as Buffers and as strings`, () => {
-      const next = random(limits.lines * 31 + limits.bytes);
+    it(`keeps exactly what a plain list keeps (limits ${limits.lines} lines, ${limits.bytes} bytes), as Buffers and as strings`, (t) => {
+      const { next, seed } = seededRandom(t);
       const buffer = new LogBuffer(limits);
       const model = new ListModel(limits);
       const counter = { n: 0 };
@@ -101,7 +93,7 @@ describe("log buffer", () => {
               .tail([name], Number.POSITIVE_INFINITY)
               .map((e) => e.text)
               .join("");
-            assert.equal(got, model.all(name), `after ${i + 1} appends, ${name}`);
+            assert.equal(got, model.all(name), `SEED=${seed}: after ${i + 1} appends, ${name}`);
           }
         }
       }

@@ -6,6 +6,7 @@ import { describe, it } from "node:test";
 import picocolors from "picocolors";
 import { frameLines, frameLinesPortable } from "../src/run/frame.js";
 import { LineSink, MAX_LINE_BYTES, OutputMux, PARTIAL_LINE_IDLE_MS } from "../src/run/output.js";
+import { seededRandom, stressCount } from "./helpers/random.js";
 
 function setup(options: { prefix?: boolean } = {}) {
   const stream = new PassThrough();
@@ -206,15 +207,13 @@ describe("frameLines", () => {
     return { bytes: Buffer.concat(parts), lines };
   }
 
-  it("frames short lines, long lines and mixes of them exactly, every byte value, with any prefix, both ways", () => {
-    let seed = 7;
-    const next = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
+  it("frames short lines, long lines and mixes of them exactly, every byte value, with any prefix, both ways", (t) => {
+    const { next, seed } = seededRandom(t);
+    // 300 rounds a prefix under `npm run test:stress`; 60 in `npm test` (a third of the CPU time).
+    const rounds = stressCount(300, 60);
     const ways = { frameLines, frameLinesPortable };
     for (const prefix of ["", "a | ", "é-service | 2026-11-27T10:00:00.000Z "].map((p) => Buffer.from(p))) {
-      for (let round = 0; round < 300; round++) {
+      for (let round = 0; round < rounds; round++) {
         // Average line length from 1 to ~400 bytes, chunks up to ~1.6 MB (the framer's memory grows).
         const width = 1 + Math.floor(next() ** 2 * 400);
         const lines: Buffer[] = [];
@@ -244,10 +243,10 @@ describe("frameLines", () => {
         for (const [name, frame] of Object.entries(ways)) {
           const framed = frame(chunk, head.length, end, prefix.toString("latin1"), held);
           const got = typeof framed.data === "string" ? Buffer.from(framed.data, "latin1") : framed.data;
-          assert.equal(framed.lines, want.lines, `${name}, round ${round}: line count`);
+          assert.equal(framed.lines, want.lines, `SEED=${seed}, ${name}, round ${round}: line count`);
           assert.ok(
             got.equals(want.bytes),
-            `${name}, round ${round} (width ${width}, prefix "${prefix}"): bytes differ`,
+            `SEED=${seed}, ${name}, round ${round} (width ${width}, prefix "${prefix}"): bytes differ`,
           );
         }
       }

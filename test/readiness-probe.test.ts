@@ -16,8 +16,9 @@ import {
   waitUntilReady,
 } from "../src/run/readiness-probe.js";
 import { freePort } from "./helpers/ports.js";
-import { isAlive, waitFor } from "./helpers/processes.js";
+import { isAlive } from "./helpers/processes.js";
 import { tempDir } from "./helpers/tmp.js";
+import { waitUntil } from "./helpers/wait.js";
 
 const servers: Server[] = [];
 after(() => {
@@ -104,7 +105,7 @@ describe("command check", () => {
       env: process.env,
       signal: stop.signal,
     });
-    const child = await waitFor(
+    const child = await waitUntil(
       () => {
         try {
           return Number(readFileSync(join(dir, "child"), "utf8")) || undefined;
@@ -117,7 +118,7 @@ describe("command check", () => {
     );
     stop.abort();
     assert.match(((await pending) as { reason: string }).reason, /did not finish/);
-    await waitFor(() => !isAlive(child), 30_000, "the child to be killed");
+    await waitUntil(() => !isAlive(child), 30_000, "the child to be killed");
   });
 });
 
@@ -220,7 +221,7 @@ describe("waiting until ready", () => {
         };
       },
     });
-    await waitFor(() => wake, 30_000, "the pause");
+    await waitUntil(() => wake, 30_000, "the pause");
     matched = true;
     wake?.();
     assert.deepEqual(await waiting, { ok: true });

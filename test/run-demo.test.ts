@@ -4,8 +4,9 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { describe, it } from "node:test";
 import { BIN, REPO_ROOT } from "./helpers/paths.js";
-import { killMarked, MARKER_VAR, newMarker, waitFor } from "./helpers/processes.js";
+import { killMarked, MARKER_VAR, newMarker } from "./helpers/processes.js";
 import { nothingLeft } from "./helpers/up.js";
+import { waitUntil } from "./helpers/wait.js";
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -30,7 +31,7 @@ describe("examples/demo", { timeout: 120_000 }, () => {
       out += c.toString();
     });
     try {
-      await waitFor(
+      await waitUntil(
         () => /caller +\| got 200: hello/.test(out),
         15_000,
         `the caller to reach the greeter:\n${out}`,

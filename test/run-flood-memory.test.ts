@@ -12,9 +12,10 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { MAX_LINE_BYTES } from "../src/run/output.js";
 import { BIN } from "./helpers/paths.js";
-import { killMarked, MARKER_VAR, newMarker, waitFor } from "./helpers/processes.js";
+import { killMarked, MARKER_VAR, newMarker } from "./helpers/processes.js";
 import { tempDir } from "./helpers/tmp.js";
 import { FAKE_MIRRORD } from "./helpers/up.js";
+import { waitUntil } from "./helpers/wait.js";
 
 const MiB = 1024 * 1024;
 /** 64 times the bound; either flood takes about a second. */
@@ -89,7 +90,7 @@ describe("a flood without newlines", { timeout: 120_000 }, () => {
     });
     const exited = new Promise((resolve) => child.on("close", resolve));
     const seen = (text: string) => other.includes(text);
-    await waitFor(
+    await waitUntil(
       () => other.some((l) => l.includes("session ready")),
       30_000,
       `readiness; stderr: ${stderr}`,
@@ -98,11 +99,11 @@ describe("a flood without newlines", { timeout: 120_000 }, () => {
     const go = () => writeFileSync(join(dir, "go"), "\n");
 
     go();
-    await waitFor(() => seen(`${PREFIX}lines done`), 60_000, `the flood of lines; stderr: ${stderr}`);
+    await waitUntil(() => seen(`${PREFIX}lines done`), 60_000, `the flood of lines; stderr: ${stderr}`);
     const withLines = residentMemory(pid);
     const lineCount = xLines.length;
     go();
-    await waitFor(() => seen(`${PREFIX}done`), 60_000, `the flood without newlines; stderr: ${stderr}`);
+    await waitUntil(() => seen(`${PREFIX}done`), 60_000, `the flood without newlines; stderr: ${stderr}`);
     const withoutNewlines = residentMemory(pid);
     child.kill("SIGTERM");
     await exited;

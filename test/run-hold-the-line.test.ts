@@ -13,9 +13,10 @@ import { describe, it } from "node:test";
 import { MAX_DASHBOARD_CONNECTIONS } from "../src/control/dashboard-server.js";
 import { claimSocketPath } from "../src/control/server.js";
 import { client, down, http, ps, row, startWithDashboard } from "./helpers/dashboard.js";
-import { processesWithMarker, waitFor } from "./helpers/processes.js";
+import { processesWithMarker } from "./helpers/processes.js";
 import { tempDir } from "./helpers/tmp.js";
 import { FIXTURES, nothingLeft, startUp, type UpRun } from "./helpers/up.js";
+import { waitUntil } from "./helpers/wait.js";
 
 const SLEEPERS = `
 services:
@@ -164,7 +165,7 @@ describe("descriptors", () => {
       held.push(s);
     }
     // Every descriptor is taken once the process holds its limit (libuv drops what it cannot accept).
-    await waitFor(
+    await waitUntil(
       () => descriptors(pid) >= limit,
       30_000,
       `the process at its limit of ${limit} descriptors`,
@@ -197,7 +198,7 @@ describe("a fault in the run itself", () => {
     assert.match(run.stderr(), /the watchdog stops every session/);
     assert.doesNotMatch(run.stderr(), /\n\s+at /, "no stack trace");
     await nothingLeft(run.marker);
-    await waitFor(() => configDirs().length === 0, 30_000, "the config directory removed");
+    await waitUntil(() => configDirs().length === 0, 30_000, "the config directory removed");
   });
 
   it("an exception outside any request ends the run cleanly: cause said, sessions stopped, exit 1", async () => {
@@ -228,7 +229,7 @@ describe("the watchdog", () => {
     const before = row(await ps(run), "api").pid;
     const restarted = await client(run, ["restart", "api"]);
     assert.equal(restarted.code, 0, restarted.stderr);
-    await waitFor(async () => row(await ps(run), "api").state === "ready", 30_000, "api ready again");
+    await waitUntil(async () => row(await ps(run), "api").state === "ready", 30_000, "api ready again");
     assert.notEqual(row(await ps(run), "api").pid, before);
     assert.doesNotMatch(run.stdout().toString(), /exited with code 125/);
     // The new watchdog knows the groups started before it and after it.
@@ -292,7 +293,7 @@ services:
     // last line is shown, all of it has gone to them).
     const restarted = await client(run, ["restart", "noisy"]);
     assert.equal(restarted.code, 0, restarted.stderr);
-    await waitFor(
+    await waitUntil(
       () => run.stdout().toString().split("noisy | filled").length === 3,
       60_000,
       "the restarted service's output shown",

@@ -6,8 +6,9 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { describe, it } from "node:test";
-import { isAlive, processesWithMarker, waitFor } from "./helpers/processes.js";
+import { isAlive, processesWithMarker } from "./helpers/processes.js";
 import { nothingLeft, runUp, startUp, type UpRun } from "./helpers/up.js";
+import { waitUntil } from "./helpers/wait.js";
 
 /** Two mirrord sessions (one with two grandchildren) and a local service. */
 const LONG_RUNNING = `
@@ -31,7 +32,7 @@ async function whenRunning(run: UpRun): Promise<void> {
   await run.waitForOutput("api pid");
   await run.waitForOutput("worker up");
   // api's leader, its two sleeps, worker's mirrord + app, web, mirrord-up and the watchdog.
-  await waitFor(() => processesWithMarker(run.marker).length >= 8, 60_000, "every process to start");
+  await waitUntil(() => processesWithMarker(run.marker).length >= 8, 60_000, "every process to start");
   assert.equal(configDirs(run).length, 1, "the private config directory exists while running");
 }
 
@@ -93,7 +94,11 @@ describe("stopping leaves nothing behind", { timeout: 120_000 }, () => {
     // Grace (1 s) plus a couple of seconds.
     await nothingLeft(run.marker, 3500);
     for (const pid of sessionPids) assert.equal(isAlive(pid), false, `pid ${pid} survived`);
-    await waitFor(() => configDirs(run).length === 0, 60_000, "the watchdog to remove the config directory");
+    await waitUntil(
+      () => configDirs(run).length === 0,
+      60_000,
+      "the watchdog to remove the config directory",
+    );
   });
 
   it("a crashing service: its exit code, the others stopped, nothing left", async () => {

@@ -1,7 +1,8 @@
 /**
  * No session outlives mirrord-up at any moment, and mirrord-up never signals a process group
  * that is not one of its sessions. Asserted on the operating system's view (/proc), with real
- * SIGKILLs at random moments of the start.
+ * SIGKILLs at random moments of the start: 120 under `npm run test:stress`, 24 in `npm test`,
+ * drawn from a printed seed (`SEED=<n>` replays them).
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -10,9 +11,11 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { RECORDS_PER_WRITE } from "../src/run/watchdog-client.js";
-import { isAlive, processesWithMarker, waitFor } from "./helpers/processes.js";
+import { isAlive, processesWithMarker } from "./helpers/processes.js";
+import { seededRandom, stressCount } from "./helpers/random.js";
 import { tempDir } from "./helpers/tmp.js";
 import { nothingLeft, startUp } from "./helpers/up.js";
+import { waitUntil } from "./helpers/wait.js";
 
 /** One mirrord session (through the stand-in, which execs) and one local service. */
 const TWO_SLEEPERS = `
@@ -86,12 +89,14 @@ function startOwner(lines: string[]): { child: ChildProcess; stdout: () => strin
 }
 
 describe("no orphan at any moment", { timeout: 900_000 }, () => {
-  it("SIGKILL of mirrord-up at 120 random moments of its start leaves no process behind", async () => {
-    // 100 moments spread over the first 500 ms, and 20 just after "starting" is printed, where
-    // the sessions are being spawned. Run a few at a time: each waits for the watchdog.
+  it("SIGKILL of mirrord-up at random moments of its start leaves no process behind", async (t) => {
+    // Five in six moments spread over the first 500 ms, the others just after "starting" is
+    // printed, where the sessions are being spawned. Run a few at a time: each waits for the watchdog.
+    const { next, seed } = seededRandom(t);
+    const early = stressCount(100, 20);
     const moments = [
-      ...Array.from({ length: 100 }, () => ({ afterStarting: false, delay: Math.random() * 500 })),
-      ...Array.from({ length: 20 }, () => ({ afterStarting: true, delay: Math.random() * 30 })),
+      ...Array.from({ length: early }, () => ({ afterStarting: false, delay: next() * 500 })),
+      ...Array.from({ length: early / 5 }, () => ({ afterStarting: true, delay: next() * 30 })),
     ];
     const leaks: string[] = [];
     const batch = 4;
@@ -109,7 +114,7 @@ describe("no orphan at any moment", { timeout: 900_000 }, () => {
         }),
       );
     }
-    assert.deepEqual(leaks, []);
+    assert.deepEqual(leaks, [], `SEED=${seed}`);
   });
 
   it("SIGKILL of mirrord-up: the watchdog also stops a descendant that left its group (setsid)", async () => {
@@ -119,7 +124,7 @@ describe("no orphan at any moment", { timeout: 900_000 }, () => {
     );
     await run.waitForOutput("api | up");
     // Both sleeps run: one in the session's group, one in a session of its own.
-    await waitFor(
+    await waitUntil(
       () => processesWithMarker(run.marker).filter((p) => p.cmdline === "sleep 3600").length === 2,
       60_000,
       "both sleeps",
@@ -172,14 +177,14 @@ describe("no orphan at any moment", { timeout: 900_000 }, () => {
       "for (;;) {}",
     ];
     const { child: owner, stdout } = startOwner(script);
-    const pid = await waitFor(
+    const pid = await waitUntil(
       () => Number(/^(\d+)\n/.exec(stdout())?.[1]) || undefined,
       30_000,
       "the owner's pid line",
     );
     try {
       owner.kill("SIGKILL");
-      await waitFor(() => !isAlive(pid), 30_000, "the watchdog to stop the unheld process");
+      await waitUntil(() => !isAlive(pid), 30_000, "the watchdog to stop the unheld process");
     } finally {
       if (isAlive(pid)) process.kill(pid, "SIGKILL");
     }

@@ -10,9 +10,10 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { stripVTControlCharacters } from "node:util";
 import { BIN } from "./helpers/paths.js";
-import { killMarked, MARKER_VAR, newMarker, processesWithMarker, waitFor } from "./helpers/processes.js";
+import { killMarked, MARKER_VAR, newMarker, processesWithMarker } from "./helpers/processes.js";
 import { tempDir } from "./helpers/tmp.js";
 import { nothingLeft, startUp } from "./helpers/up.js";
+import { waitUntil } from "./helpers/wait.js";
 
 describe("Ctrl-C always ends", { timeout: 300_000 }, () => {
   for (const type of ["local", "exec"] as const) {
@@ -23,7 +24,7 @@ describe("Ctrl-C always ends", { timeout: 300_000 }, () => {
       );
       await run.waitForOutput("api | up");
       // One sleep in the session's group, one that left it (its own group and session).
-      await waitFor(
+      await waitUntil(
         () => processesWithMarker(run.marker).filter((p) => p.cmdline === "sleep 3600").length === 2,
         60_000,
         "both sleeps",
@@ -91,11 +92,11 @@ describe("Ctrl-C always ends", { timeout: 300_000 }, () => {
       out += c.toString();
     });
     try {
-      await waitFor(() => stripVTControlCharacters(out).includes("web | tick"), 60_000, "the first tick");
+      await waitUntil(() => stripVTControlCharacters(out).includes("web | tick"), 60_000, "the first tick");
       // Closing the terminal: the pty's master side goes away with `script`.
       script.kill("SIGKILL");
-      await waitFor(() => existsSync(join(dir, "code.txt")), 60_000, "mirrord-up to exit");
-      await waitFor(() => readFileSync(join(dir, "code.txt"), "utf8").trim() !== "", 10_000, "its status");
+      await waitUntil(() => existsSync(join(dir, "code.txt")), 60_000, "mirrord-up to exit");
+      await waitUntil(() => readFileSync(join(dir, "code.txt"), "utf8").trim() !== "", 10_000, "its status");
       assert.equal(
         readFileSync(join(dir, "code.txt"), "utf8").trim(),
         "0",

@@ -10,9 +10,10 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { stripVTControlCharacters } from "node:util";
 import { BIN } from "./helpers/paths.js";
-import { killMarked, MARKER_VAR, newMarker, waitFor } from "./helpers/processes.js";
+import { killMarked, MARKER_VAR, newMarker } from "./helpers/processes.js";
 import { tempDir } from "./helpers/tmp.js";
 import { FAKE_MIRRORD, nothingLeft } from "./helpers/up.js";
+import { waitUntil } from "./helpers/wait.js";
 
 const ESC = String.fromCharCode(27);
 
@@ -52,9 +53,9 @@ describe("on a real terminal", { timeout: 120_000 }, () => {
   it("colours the output, services read EOF on stdin, and Ctrl-C stops everything", async () => {
     const t = onTerminal(CONFIG);
     try {
-      await waitFor(() => t.output().includes("all 2 sessions ready"), 10_000, `readiness:\n${t.output()}`);
-      await waitFor(() => t.output().includes("web: stdin reached EOF"), 60_000, "web to see EOF on stdin");
-      await waitFor(() => t.output().includes("api stdin is a tty: no"), 60_000, "api's first line");
+      await waitUntil(() => t.output().includes("all 2 sessions ready"), 10_000, `readiness:\n${t.output()}`);
+      await waitUntil(() => t.output().includes("web: stdin reached EOF"), 60_000, "web to see EOF on stdin");
+      await waitUntil(() => t.output().includes("api stdin is a tty: no"), 60_000, "api's first line");
       assert.ok(t.raw().includes(`${ESC}[36mapi${ESC}[39m`), "service names are coloured on a terminal");
       t.child.stdin.write("\x03");
       assert.equal(await t.exited, 0);
@@ -71,9 +72,9 @@ describe("on a real terminal", { timeout: 120_000 }, () => {
       `services:\n  stubborn:\n    run: {type: local, command: [bash, -c, 'trap "" TERM; echo up; sleep 3600 & wait']}\n`,
     );
     try {
-      await waitFor(() => t.output().includes("stubborn | up"), 10_000, "the service to start");
+      await waitUntil(() => t.output().includes("stubborn | up"), 10_000, "the service to start");
       t.child.stdin.write("\x03");
-      await waitFor(() => t.output().includes("press Ctrl-C again to force"), 60_000, "the first Ctrl-C");
+      await waitUntil(() => t.output().includes("press Ctrl-C again to force"), 60_000, "the first Ctrl-C");
       t.child.stdin.write("\x03");
       assert.equal(await t.exited, 0);
       assert.match(t.output(), /killing every session now/);
@@ -114,7 +115,7 @@ describe("target inference on a real terminal", { timeout: 60_000 }, () => {
 
   it("not found: asks what to do instead of failing", async () => {
     const t = await inPty("");
-    await waitFor(() => t.output().includes("api: what now?"), 10_000, `the prompt:\n${t.output()}`);
+    await waitUntil(() => t.output().includes("api: what now?"), 10_000, `the prompt:\n${t.output()}`);
     assert.match(t.output(), /Search in a different namespace/);
     t.child.stdin.write("\x1b[B\r"); // Exit
     assert.equal(await t.exited, 2);

@@ -13,9 +13,9 @@ import { symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { BIN } from "./helpers/paths.js";
-import { waitFor } from "./helpers/processes.js";
 import { tempDir } from "./helpers/tmp.js";
 import { FAKE_MIRRORD, nothingLeft, startUp } from "./helpers/up.js";
+import { waitUntil } from "./helpers/wait.js";
 
 interface EnvCase {
   name: string;
@@ -208,7 +208,7 @@ describe("env file contents never reach a message", { timeout: 120_000 }, () => 
     const text = broken.map((c) => c.text).join("");
     writeFileSync(join(run.dir, ".env"), text);
     const both = () => run.stdout().toString() + run.stderr();
-    await waitFor(() => /\.env:\d+:\d+: error: /.test(both()), 60_000, `a located error:\n${both()}`);
+    await waitUntil(() => /\.env:\d+:\d+: error: /.test(both()), 60_000, `a located error:\n${both()}`);
     await run.waitForOutput("mirrord-up: reload: the file is invalid, nothing changed");
     assertNoSecret(
       both(),

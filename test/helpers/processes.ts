@@ -79,17 +79,3 @@ export function killMarked(marker: string): void {
     }
   }
 }
-
-export async function waitFor<T>(
-  probe: () => T | undefined | false,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

@@ -4,7 +4,7 @@
  */
 import { PassThrough } from "node:stream";
 import { stripVTControlCharacters } from "node:util";
-import { waitFor } from "./processes.js";
+import { waitUntil } from "./wait.js";
 
 /** Only a failsafe against a hang: prompts are waited for, never timed. */
 const PROMPT_BOUND_MS = 120_000;
@@ -44,7 +44,7 @@ export class Typist {
    * (loading the Kubernetes client); the bound only keeps a broken test from hanging forever.
    */
   async answer(question: string | RegExp, keys: string): Promise<void> {
-    await waitFor(
+    await waitUntil(
       () => {
         const rest = this.screen.slice(this.read);
         const match = typeof question === "string" ? rest.indexOf(question) : rest.search(question);

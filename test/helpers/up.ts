@@ -8,8 +8,9 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after } from "node:test";
 import { BIN, REPO_ROOT } from "./paths.js";
-import { killMarked, MARKER_VAR, newMarker, processesWithMarker, waitFor } from "./processes.js";
+import { killMarked, MARKER_VAR, newMarker, processesWithMarker } from "./processes.js";
 import { tempDir } from "./tmp.js";
+import { waitUntil } from "./wait.js";
 
 export const FAKE_MIRRORD = join(REPO_ROOT, "test", "fixtures", "mirrord");
 export const FIXTURES = join(REPO_ROOT, "test", "fixtures");
@@ -96,7 +97,7 @@ export function startUp(config: string, options: UpOptions = {}): UpRun {
     stderr: () => err,
     exited,
     waitForOutput: (text, timeoutMs = 60_000) =>
-      waitFor(
+      waitUntil(
         () => {
           const s = stdout().toString();
           return typeof text === "string" ? s.includes(text) : text.test(s);
@@ -124,7 +125,7 @@ export async function runUp(config: string, options: UpOptions = {}) {
 
 /** Waits until no process with the marker is alive, and returns what was still alive on timeout. */
 export async function nothingLeft(marker: string, timeoutMs = 30_000): Promise<void> {
-  await waitFor(
+  await waitUntil(
     () => processesWithMarker(marker).length === 0,
     timeoutMs,
     "every marked process to be gone",
