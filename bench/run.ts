@@ -818,6 +818,17 @@ function reps(defaultReps: number, quickReps = 2): number {
   return repsArg ?? (quick ? quickReps : defaultReps);
 }
 
+/**
+ * The machine's 1-minute load average, read every 10 s while the bench runs: other work on the
+ * machine sways every figure, so each page says how busy it was.
+ */
+const loads: number[] = [];
+const readLoad = () => loads.push(Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]));
+readLoad();
+setInterval(readLoad, 10_000).unref();
+const load = () =>
+  `1-minute load average ${fmt(median(loads))} (${fmt(Math.min(...loads))}–${fmt(Math.max(...loads))}) over the run, on ${cpus().length} cores`;
+
 const began = nowMs();
 for (const [name, fn] of scenarios) {
   const selected = !only || only.includes(name) || (name === "start100" && only.includes("stop100"));
@@ -829,19 +840,18 @@ for (const [name, fn] of scenarios) {
   await fn();
   process.stderr.write(`bench: ${name} took ${((nowMs() - t0) / 1000).toFixed(0)} s\n`);
 }
-/** The load of the machine (1, 5 and 15 minutes) at the end of the run: other work sways the figures. */
-const load = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(", ");
+readLoad();
 const sideBySide = rows.length ? `${report()}\n${DEV_LOOP}\n` : "";
 const felt = feltRows.length ? feltReport(feltRows) : "";
 process.stdout.write(
-  `${machine()}; load average ${load()} at the end${quick ? `\n--quick: every size shrunk, ${reps(2)} repetition(s): a check of the harness, not results.` : ""}\n\n${sideBySide}${sideBySide && felt ? "\n" : ""}${felt ? `What users feel:\n\n${felt}` : ""}`,
+  `${machine()}; ${load()}${quick ? `\n--quick: every size shrunk, ${reps(2)} repetition(s): a check of the harness, not results.` : ""}\n\n${sideBySide}${sideBySide && felt ? "\n" : ""}${felt ? `What users feel:\n\n${felt}` : ""}`,
 );
 process.stderr.write(`bench: done in ${((nowMs() - began) / 1000).toFixed(0)} s\n`);
 if (write) {
   const date = new Date().toISOString().slice(0, 10);
   const file = join(ROOT, "bench", "RESULTS.md");
   let page = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmark results\n";
-  const measured = `Measured ${date} on ${machine()}; load average ${load()} (1, 5, 15 min) at the end of the run.`;
+  const measured = `Measured ${date} on ${machine()}; ${load()}.`;
   if (sideBySide)
     page = replaceSection(
       page,
