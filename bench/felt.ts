@@ -16,7 +16,7 @@
  *                  mirrord-up's own CPU % over a window | the same with no page open
  */
 import { execFileSync } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { config as dashboardConfig, openDashboard } from "./dashboard.js";
 import {
@@ -435,12 +435,15 @@ async function memorySoak(reps: number, size: FeltSize): Promise<FeltRow[]> {
     closeSync(fd);
     const pid = run.child.pid as number;
     const samples: [number, number][] = [];
+    /** Bytes of output written when the first stretch ended. */
+    let outAtWarm = 0;
     try {
       for (let t = 0; t <= size.soakMs; t += size.soakSampleMs) {
         await sleep(run.launchedAt + t - nowMs());
         const mem = memoryMiB(pid);
         if (!mem) throw new Error("memory-soak: mirrord-up exited");
         samples.push([t / 60_000, mem.now]);
+        if (!outAtWarm && t >= size.soakWarmMs) outAtWarm = statSync(out).size;
       }
       const after = samples.filter(([m]) => m * 60_000 >= size.soakWarmMs);
       const atWarm = (after[0] as [number, number])[1];
@@ -450,6 +453,12 @@ async function memorySoak(reps: number, size: FeltSize): Promise<FeltRow[]> {
       growth.values.push(slope(after));
       const peak = memoryMiB(pid)?.peak ?? Number.NaN;
       const lines = readFileSync(out, "latin1").split(" of a chatty service\n").length - 1;
+      // The log buffer (src/run/log-buffer.ts) keeps the last 10,000 lines of each service: at
+      // 10 lines/s it fills for 1,000 s, so until then RSS grows by what it keeps, by design.
+      const grew = (statSync(out).size - outAtWarm) / 1024;
+      end.notes.push(
+        `run ${rep + 1}: after the first stretch mirrord-up wrote ${grew.toFixed(0)} KiB of output (prefixes included); the log buffer keeps each service's last 10,000 lines, full after 1,000 s at 10 lines/s, so until then it grows by the lines it keeps.`,
+      );
       end.notes.push(
         `run ${rep + 1}: RSS every ${size.soakSampleMs / 1000} s (MiB): ${samples.map(([, r]) => r.toFixed(1)).join(" ")}; peak ${peak.toFixed(1)} MiB; ${lines.toLocaleString("en-US")} lines written (at most ${(n * 10 * (size.soakMs / 1000)).toLocaleString("en-US")}).`,
       );
