@@ -11,7 +11,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { pathToFileURL } from "node:url";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { chromiumOptions } from "../test/helpers/chromium.js";
 import { killMarked, MARKER_VAR, MIRRORD_UP } from "./lib.js";
 
@@ -44,14 +45,15 @@ interface Result {
   layoutMs: number;
 }
 
-function config(flood: boolean): string {
+/** `services` services (svc00, svc01, …); `flood`: each prints `burst` lines ten times a second. */
+export function config(flood: boolean, services = SERVICES, burst = BURST): string {
   const lines = ["services:"];
-  for (let i = 0; i < SERVICES; i++) {
+  for (let i = 0; i < services; i++) {
     const name = `svc${String(i).padStart(2, "0")}`;
     // Builtins only (no `sleep`, no `seq`: 500 forks a second would measure the machine, not the
     // page): `read -t` on a pipe that never speaks waits 0.1 s; one printf writes a burst.
     const command = flood
-      ? `exec 9< <(exec sleep 3600); n=0; while :; do read -t 0.1 -u 9; printf '${name} line %s \\033[3${i % 7}mcoloured\\033[0m text of a typical log line with some words\\n' "$n."{00..${BURST - 1}}; n=$((n+1)); done`
+      ? `exec 9< <(exec sleep 3600); n=0; while :; do read -t 0.1 -u 9; printf '${name} line %s \\033[3${i % 7}mcoloured\\033[0m text of a typical log line with some words\\n' "$n."{00..${burst - 1}}; n=$((n+1)); done`
       : "exec sleep 3600";
     lines.push(`  ${name}:`, `    run: {type: local, command: [bash, -c, ${JSON.stringify(command)}]}`);
   }
@@ -78,15 +80,8 @@ async function measure(flood: boolean): Promise<Result> {
     });
     up.on("exit", () => reject(new Error(`up exited:\n${head}`)));
   });
-  const browser = await chromium.launch(chromiumOptions(MARKER_VAR, marker));
+  const { browser, page } = await openDashboard(url, marker, SERVICES);
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(url, { waitUntil: "commit", timeout: 120_000 });
-    await page
-      .locator("tr[data-service]")
-      .nth(SERVICES - 1)
-      .waitFor({ timeout: 120_000 });
-    await page.waitForTimeout(3000); // warm-up: the backlog, JIT
     // In-page code as text: the page has its own globals, and tsx's helpers do not exist there.
     await page.evaluate(`(() => {
       const stats = { frames: [], longTasks: [], timerLate: [] };
@@ -166,33 +161,63 @@ async function measure(flood: boolean): Promise<Result> {
   }
 }
 
+/**
+ * Headless chromium (its processes carrying `marker`) on the dashboard at `url`, once the table
+ * shows `services` rows and 3 s of warm-up (the backlog, JIT) have passed.
+ */
+export async function openDashboard(
+  url: string,
+  marker: string,
+  services: number,
+): Promise<{ browser: Browser; page: Page }> {
+  const browser = await chromium.launch(chromiumOptions(MARKER_VAR, marker));
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(url, { waitUntil: "commit", timeout: 120_000 });
+    await page
+      .locator("tr[data-service]")
+      .nth(services - 1)
+      .waitFor({ timeout: 120_000 });
+    await page.waitForTimeout(3000);
+    return { browser, page };
+  } catch (error) {
+    await browser.close().catch(() => {});
+    throw error;
+  }
+}
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-const quiet = await measure(false);
-const flood = await measure(true);
-const ms = (v: number) => `${v.toFixed(1)} ms`;
-const rows: [string, (r: Result) => string, boolean][] = [
-  ["frames/s", (r) => r.fps.toFixed(1), true],
-  ["frame interval p50", (r) => ms(r.frameP50), true],
-  ["frame interval p95", (r) => ms(r.frameP95), true],
-  ["frame interval p99", (r) => ms(r.frameP99), true],
-  ["frame interval max", (r) => ms(r.frameMax), true],
-  ["frames over 50 ms", (r) => `${(r.slowFrames * 100).toFixed(1)} %`, false],
-  ["long tasks per second", (r) => ms(r.longTaskMs), false],
-  ["main thread busy per second", (r) => ms(r.taskMs), true],
-  ["  of which script", (r) => ms(r.scriptMs), true],
-  ["  of which layout and style", (r) => ms(r.layoutMs), true],
-  ["100 ms timer late p95", (r) => ms(r.timerLateP95), true],
-  ["100 ms timer late max", (r) => ms(r.timerLateMax), true],
-];
-console.log(`dashboard, ${SERVICES} services, ${seconds} s each, chromium headless 1280×800\n`);
-console.log("| measure | quiet | 10,000 lines/s | ratio |\n| --- | --- | --- | --- |");
-for (const [name, show, ratio] of rows) {
-  const value = (r: Result) => Number.parseFloat(show(r));
-  const r = ratio && value(quiet) > 0 ? `${(value(flood) / value(quiet)).toFixed(2)}×` : "";
-  console.log(`| ${name} | ${show(quiet)} | ${show(flood)} | ${r} |`);
+async function main(): Promise<void> {
+  const quiet = await measure(false);
+  const flood = await measure(true);
+  const ms = (v: number) => `${v.toFixed(1)} ms`;
+  const rows: [string, (r: Result) => string, boolean][] = [
+    ["frames/s", (r) => r.fps.toFixed(1), true],
+    ["frame interval p50", (r) => ms(r.frameP50), true],
+    ["frame interval p95", (r) => ms(r.frameP95), true],
+    ["frame interval p99", (r) => ms(r.frameP99), true],
+    ["frame interval max", (r) => ms(r.frameMax), true],
+    ["frames over 50 ms", (r) => `${(r.slowFrames * 100).toFixed(1)} %`, false],
+    ["long tasks per second", (r) => ms(r.longTaskMs), false],
+    ["main thread busy per second", (r) => ms(r.taskMs), true],
+    ["  of which script", (r) => ms(r.scriptMs), true],
+    ["  of which layout and style", (r) => ms(r.layoutMs), true],
+    ["100 ms timer late p95", (r) => ms(r.timerLateP95), true],
+    ["100 ms timer late max", (r) => ms(r.timerLateMax), true],
+  ];
+  console.log(`dashboard, ${SERVICES} services, ${seconds} s each, chromium headless 1280×800\n`);
+  console.log("| measure | quiet | 10,000 lines/s | ratio |\n| --- | --- | --- | --- |");
+  for (const [name, show, ratio] of rows) {
+    const value = (r: Result) => Number.parseFloat(show(r));
+    const r = ratio && value(quiet) > 0 ? `${(value(flood) / value(quiet)).toFixed(2)}×` : "";
+    console.log(`| ${name} | ${show(quiet)} | ${show(flood)} | ${r} |`);
+  }
+  console.log(`\nnewest line in the page vs. up's buffer: ${flood.lagLines} lines behind (svc00 at the end)`);
 }
-console.log(`\nnewest line in the page vs. up's buffer: ${flood.lagLines} lines behind (svc00 at the end)`);
+
+// Run as a script (not when bench/felt.ts imports openDashboard and config).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

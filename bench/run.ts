@@ -20,15 +20,18 @@
  *   start100   100 local services: launch → every app has run its first instruction [5].
  *   stop100    the same 100: Ctrl-C → every process gone (same launches as start100).
  *   start      20 services through the stand-in mirrord (test/fixtures/mirrord) [7].
- * restart-one, the ps round trip and logs -f are in bench/dev-loop.ts.
+ * What users feel (bench/felt.ts; `--felt` runs these six, each beside a yardstick of the same run):
+ *   first-session, restart-one, round-trip, validate, memory-soak (`--soak-minutes N`, 10 by
+ *   default), dashboard-cpu. `--write` rewrites only the RESULTS.md sections of what ran.
  *
  * Never run by CI: numbers depend on the machine; only the side-by-side ratio means anything.
  */
 
 import { execFileSync } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import { FELT, FELT_REPS, type FeltRow, feltReport, feltSize, runFelt } from "./felt.js";
 import {
   appsStarted,
   broken,
@@ -65,8 +68,12 @@ import {
 } from "./lib.js";
 
 const args = process.argv.slice(2);
-const SCENARIOS = ["sustained", "pipe", "scale", "start100", "stop100", "start"] as const;
-const only = args.includes("--only") ? (args[args.indexOf("--only") + 1] ?? "").split(",") : undefined;
+const SCENARIOS = ["sustained", "pipe", "scale", "start100", "stop100", "start", ...FELT] as const;
+const only = args.includes("--felt")
+  ? [...FELT]
+  : args.includes("--only")
+    ? (args[args.indexOf("--only") + 1] ?? "").split(",")
+    : undefined;
 for (const name of only ?? []) {
   if (!(SCENARIOS as readonly string[]).includes(name)) {
     process.stderr.write(`bench: unknown scenario ${name} (one of: ${SCENARIOS.join(", ")})\n`);
@@ -76,6 +83,13 @@ for (const name of only ?? []) {
 const repsArg = args.includes("--reps") ? Number(args[args.indexOf("--reps") + 1]) : undefined;
 if (repsArg !== undefined && !(Number.isInteger(repsArg) && repsArg > 0)) {
   process.stderr.write("bench: --reps needs a whole number above 0\n");
+  process.exit(2);
+}
+const soakArg = args.includes("--soak-minutes")
+  ? Number(args[args.indexOf("--soak-minutes") + 1])
+  : undefined;
+if (soakArg !== undefined && !(soakArg > 0)) {
+  process.stderr.write("bench: --soak-minutes needs a number above 0\n");
   process.exit(2);
 }
 const write = args.includes("--write");
@@ -755,14 +769,28 @@ function report(): string {
   return `${lines.join("\n")}\n\nAll runs:\n\n${details.join("\n")}\n`;
 }
 
+const SIDE_BY_SIDE = "Side by side with concurrently";
+const FELT_HEADING = "What users feel";
+
+/** `page` with the section `## heading` (up to the next `## ` or the end) replaced, or added at the end. */
+function replaceSection(page: string, heading: string, body: string): string {
+  const section = `## ${heading}\n\n${body.trimEnd()}\n`;
+  const start = page.indexOf(`\n## ${heading}\n`);
+  if (start === -1) return `${page.trimEnd()}\n\n${section}`;
+  const next = page.indexOf("\n## ", start + 1);
+  return `${page.slice(0, start + 1)}${section}${next === -1 ? "" : `\n${page.slice(next + 1)}`}`;
+}
+
 function machine(): string {
   const cpu = cpus()[0]?.model ?? "unknown";
   return `${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${readFileSync("/proc/sys/kernel/osrelease", "utf8").trim()}, Node ${process.version}, concurrently ${JSON.parse(readFileSync(join(ROOT, "node_modules", "concurrently", "package.json"), "utf8")).version}`;
 }
 
 const DEV_LOOP =
-  "restart-one, the ps round trip and logs -f are measured by `node --import tsx bench/dev-loop.ts` (bench/DEV-LOOP.md), not here.";
+  "Restarting one of ten against Ctrl-C and a new up, and logs -f, are measured by `node --import tsx bench/dev-loop.ts` (bench/DEV-LOOP.md), not here.";
 
+const feltRows: FeltRow[] = [];
+const feltSizes = feltSize(quick, soakArg);
 const scenarios: [string, () => Promise<void>][] = [
   ["sustained", () => sustained(reps(5))],
   ["pipe", () => pipe(reps(3))],
@@ -777,12 +805,30 @@ const scenarios: [string, () => Promise<void>][] = [
       }),
   ],
   ["start", () => startMirrord(reps(7))],
+  ...FELT.map((name): [string, () => Promise<void>] => [
+    name,
+    async () => {
+      feltRows.push(
+        ...(await runFelt(name, reps(FELT_REPS[name], name === "memory-soak" ? 1 : 2), feltSizes)),
+      );
+    },
+  ]),
 ];
-function reps(defaultReps: number): number {
-  return repsArg ?? (quick ? 2 : defaultReps);
+function reps(defaultReps: number, quickReps = 2): number {
+  return repsArg ?? (quick ? quickReps : defaultReps);
 }
 
-process.stderr.write(`bench: ${DEV_LOOP}\n`);
+/**
+ * The machine's 1-minute load average, read every 10 s while the bench runs: other work on the
+ * machine sways every figure, so each page says how busy it was.
+ */
+const loads: number[] = [];
+const readLoad = () => loads.push(Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]));
+readLoad();
+setInterval(readLoad, 10_000).unref();
+const load = () =>
+  `1-minute load average ${fmt(median(loads))} (${fmt(Math.min(...loads))}–${fmt(Math.max(...loads))}) over the run, on ${cpus().length} cores`;
+
 const began = nowMs();
 for (const [name, fn] of scenarios) {
   const selected = !only || only.includes(name) || (name === "start100" && only.includes("stop100"));
@@ -794,15 +840,29 @@ for (const [name, fn] of scenarios) {
   await fn();
   process.stderr.write(`bench: ${name} took ${((nowMs() - t0) / 1000).toFixed(0)} s\n`);
 }
-const text = `${report()}\n${DEV_LOOP}\n`;
+readLoad();
+const sideBySide = rows.length ? `${report()}\n${DEV_LOOP}\n` : "";
+const felt = feltRows.length ? feltReport(feltRows) : "";
 process.stdout.write(
-  `${machine()}${quick ? `\n--quick: every size shrunk, ${reps(2)} repetition(s): a check of the harness, not results.` : ""}\n\n${text}`,
+  `${machine()}; ${load()}${quick ? `\n--quick: every size shrunk, ${reps(2)} repetition(s): a check of the harness, not results.` : ""}\n\n${sideBySide}${sideBySide && felt ? "\n" : ""}${felt ? `What users feel:\n\n${felt}` : ""}`,
 );
 process.stderr.write(`bench: done in ${((nowMs() - began) / 1000).toFixed(0)} s\n`);
 if (write) {
   const date = new Date().toISOString().slice(0, 10);
-  writeFileSync(
-    join(ROOT, "bench", "RESULTS.md"),
-    `# Benchmark results\n\nMeasured ${date} on ${machine()}.\nReproduce with \`npm ci && npm run bench -- --write\` (never run by CI).\n\n${text}`,
-  );
+  const file = join(ROOT, "bench", "RESULTS.md");
+  let page = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmark results\n";
+  const measured = `Measured ${date} on ${machine()}; ${load()}.`;
+  if (sideBySide)
+    page = replaceSection(
+      page,
+      SIDE_BY_SIDE,
+      `${measured}\nReproduce with \`npm ci && npm run bench -- --write\` (never run by CI).\n\n${sideBySide}`,
+    );
+  if (felt)
+    page = replaceSection(
+      page,
+      FELT_HEADING,
+      `${measured}\nReproduce with \`npm ci && npm run bench -- --felt --write\` (\`--soak-minutes N\` shortens the soak; never run by CI).\n\n${felt}`,
+    );
+  writeFileSync(file, page);
 }
