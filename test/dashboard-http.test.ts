@@ -20,6 +20,7 @@ import {
 } from "./helpers/dashboard.js";
 import { isAlive } from "./helpers/processes.js";
 import { startUp } from "./helpers/up.js";
+import { waitUntil } from "./helpers/wait.js";
 
 const SECRET = "s3cr3t-value-in-env";
 const CONFIG = `
@@ -220,7 +221,11 @@ describe("the dashboard's server", { timeout: 180_000 }, () => {
     const r = await client(d.run, ["dashboard"]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `dashboard: ${d.url}\n`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // up's output is one ordered stream: a line api prints after the answer comes after anything
+    // the request made up print.
+    const ticks = () => d.run.stdout().toString().split("api tick").length;
+    const before = ticks();
+    await waitUntil(() => ticks() > before, 30_000, "api's next tick");
     assert.equal(
       d.run
         .stdout()
