@@ -5,8 +5,9 @@ import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
 import picocolors from "picocolors";
 import { frameLines, frameLinesPortable } from "../src/run/frame.js";
-import { LineSink, MAX_LINE_BYTES, OutputMux, PARTIAL_LINE_IDLE_MS } from "../src/run/output.js";
+import { LineSink, MAX_LINE_BYTES, OutputMux } from "../src/run/output.js";
 import { seededRandom, stressCount } from "./helpers/random.js";
+import { waitUntil } from "./helpers/wait.js";
 
 function setup(options: { prefix?: boolean } = {}) {
   const stream = new PassThrough();
@@ -34,7 +35,7 @@ describe("LineSink", () => {
     const { sink, text } = setup();
     sink.push(Buffer.from("Password: "));
     assert.equal(text(), "");
-    await new Promise((r) => setTimeout(r, PARTIAL_LINE_IDLE_MS + 150));
+    await waitUntil(() => text() !== "", 30_000, "the partial line shown after the idle time");
     assert.equal(text(), "svc   | Password: \n");
   });
 
