@@ -13,7 +13,7 @@ import type { LogStream } from "./control-types.js";
 import { frameLines } from "./frame.js";
 
 /** A partial line (no newline yet) is shown after this much silence. */
-export const PARTIAL_LINE_IDLE_MS = 200;
+const PARTIAL_LINE_IDLE_MS = 200;
 /** How long a partial line may wait beyond the idle time while its writer is runnable. */
 const MAX_RUNNABLE_WAIT_MS = 2000;
 /**
