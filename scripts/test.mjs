@@ -55,7 +55,7 @@ async function* events() {
       const { type, data } = event;
       if (type === "test:plan" && data.nesting === 0) continue;
       if (type === "test:diagnostic" && data.nesting === 0 && data.file === undefined) {
-        // The phase's summary: "tests 12", "pass 12", ..., "duration_ms 3456.7".
+        // A phase's closing summary line (`<key> <number>`): summed into one summary at the end.
         const [key, value] = data.message.split(" ");
         if (key in totals) totals[key] += Number(value);
         continue;

@@ -15,17 +15,8 @@ import { claimSocketPath } from "../src/control/server.js";
 import { client, down, http, ps, row, startWithDashboard } from "./helpers/dashboard.js";
 import { processesWithMarker } from "./helpers/processes.js";
 import { tempDir } from "./helpers/tmp.js";
-import { FIXTURES, nothingLeft, startUp, type UpRun } from "./helpers/up.js";
+import { FIXTURES, nothingLeft, startUp, TWO_SLEEPERS, type UpRun } from "./helpers/up.js";
 import { waitUntil } from "./helpers/wait.js";
-
-const SLEEPERS = `
-services:
-  api:
-    target: {path: deployment/api}
-    run: {command: [sleep, "300"]}
-  web:
-    run: {type: local, command: [sleep, "300"]}
-`;
 
 /** The control socket of a run started by `startUp` (TMPDIR is its directory). */
 function socketOf(run: UpRun): string {
@@ -77,7 +68,7 @@ const BAD_TARGETS = ["GET http://[ HTTP/1.1", "GET http://a:b:c/ HTTP/1.1", "GET
 
 describe("a request mirrord-up cannot parse", () => {
   it("is answered 400 by the dashboard and the socket, and the run goes on", async () => {
-    const { run, port } = await startWithDashboard(SLEEPERS);
+    const { run, port } = await startWithDashboard(TWO_SLEEPERS);
     await run.waitForOutput("ready");
     const socket = socketOf(run);
     for (const line of BAD_TARGETS) {
@@ -112,7 +103,7 @@ describe("a request mirrord-up cannot parse", () => {
 
 describe("descriptors", () => {
   it("a flood of idle dashboard connections under a low descriptor limit: the run steers and stops", async () => {
-    const { run, port } = await startWithDashboard(SLEEPERS);
+    const { run, port } = await startWithDashboard(TWO_SLEEPERS);
     await run.waitForOutput("ready");
     const pid = run.child.pid as number;
     // Room for the run and a dashboard's worth of connections, far less than the flood.
@@ -151,7 +142,7 @@ describe("descriptors", () => {
   });
 
   it("out of descriptors (EMFILE), SIGTERM still stops everything, and the run says why it was short", async () => {
-    const run = startUp(SLEEPERS);
+    const run = startUp(TWO_SLEEPERS);
     await run.waitForOutput("ready");
     const pid = run.child.pid as number;
     const socket = socketOf(run);
@@ -184,7 +175,7 @@ describe("a fault in the run itself", () => {
   const preload = { NODE_OPTIONS: `--require ${join(FIXTURES, "fault-injection.cjs")}` };
 
   it("a stop that fails leaves the sessions to the watchdog (never 'done')", async () => {
-    const run = startUp(SLEEPERS, { env: { ...preload, FAULT: "no-proc" } });
+    const run = startUp(TWO_SLEEPERS, { env: { ...preload, FAULT: "no-proc" } });
     await run.waitForOutput("ready");
     const configDirs = () => readdirSync(run.dir).filter((f) => f.startsWith("mirrord-up-config-"));
     assert.equal(configDirs().length, 1);
@@ -202,7 +193,7 @@ describe("a fault in the run itself", () => {
   });
 
   it("an exception outside any request ends the run cleanly: cause said, sessions stopped, exit 1", async () => {
-    const run = startUp(SLEEPERS, { env: { ...preload, FAULT: "throw" } });
+    const run = startUp(TWO_SLEEPERS, { env: { ...preload, FAULT: "throw" } });
     await run.waitForOutput("ready");
     run.child.kill("SIGUSR2");
     const { code } = await run.exited;
@@ -218,7 +209,7 @@ describe("a fault in the run itself", () => {
 
 describe("the watchdog", () => {
   it("killed, is replaced at once; sessions keep running, restart works, and the new one acts", async () => {
-    const run = startUp(SLEEPERS);
+    const run = startUp(TWO_SLEEPERS);
     await run.waitForOutput("ready");
     const first = watchdogOf(run);
     assert.ok(first, "a watchdog runs");

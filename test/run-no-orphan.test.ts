@@ -14,18 +14,8 @@ import { RECORDS_PER_WRITE } from "../src/run/watchdog-client.js";
 import { isAlive, processesWithMarker } from "./helpers/processes.js";
 import { seededRandom, stressCount } from "./helpers/random.js";
 import { tempDir } from "./helpers/tmp.js";
-import { nothingLeft, startUp } from "./helpers/up.js";
+import { nothingLeft, startUp, TWO_SLEEPERS } from "./helpers/up.js";
 import { waitUntil } from "./helpers/wait.js";
-
-/** One mirrord session (through the stand-in, which execs) and one local service. */
-const TWO_SLEEPERS = `
-services:
-  api:
-    target: {path: deployment/api}
-    run: {command: [sleep, "300"]}
-  web:
-    run: {type: local, command: [sleep, "300"]}
-`;
 
 const bystanders: ChildProcess[] = [];
 after(() => {

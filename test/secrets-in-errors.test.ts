@@ -8,11 +8,10 @@
  * A new case is one row in ENV_CASES or KUBE_CASES.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { BIN } from "./helpers/paths.js";
+import { type Cli, runBin } from "./helpers/ps.js";
 import { tempDir } from "./helpers/tmp.js";
 import { FAKE_MIRRORD, nothingLeft, startUp } from "./helpers/up.js";
 import { waitUntil } from "./helpers/wait.js";
@@ -113,15 +112,9 @@ const ENV_CONFIG = `services:
     run: {type: local, command: [sh, -c, 'echo "from-file=$FROM_FILE"; exec sleep 3600']}
 `;
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the real binary in `dir` to its end. */
-function runBin(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+function runIn(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli> {
+  return runBin(args, {
     cwd: dir,
     env: {
       PATH: process.env.PATH,
@@ -132,17 +125,7 @@ function runBin(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promi
       MIRRORD_UP_KUBE_TIMEOUT: "5",
       ...env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
 }
 
 function assertNoSecret(all: string, secrets: readonly string[], what: string): void {
@@ -174,7 +157,7 @@ describe("env file contents never reach a message", { timeout: 120_000 }, () => 
     it(`${c.name}: validate, config --format json and up name ${c.at} and quote nothing`, async () => {
       const dir = envProject(c);
       const commands = [["validate"], ["config", "--format", "json"], ["up", "-k", "tester"]];
-      const results = await Promise.all(commands.map((args) => runBin(dir, args)));
+      const results = await Promise.all(commands.map((args) => runIn(dir, args)));
       results.forEach((r, i) => {
         const what = `mirrord-up ${commands[i]?.join(" ")}`;
         const all = r.stdout + r.stderr;
@@ -310,7 +293,7 @@ describe("kubeconfig contents never reach a message", { timeout: 120_000 }, () =
         ["config", "--format", "json", "-k", "tester"],
         ["up", "-k", "tester"],
       ];
-      const results = await Promise.all(commands.map((args) => runBin(dir, args, env)));
+      const results = await Promise.all(commands.map((args) => runIn(dir, args, env)));
       results.forEach((r, i) => {
         const what = `mirrord-up ${commands[i]?.join(" ")}`;
         const all = r.stdout + r.stderr;

@@ -14,9 +14,17 @@ export interface Cli {
 
 /** A client command (`ps`, `dashboard`, `down`) in its own process, beside the run. */
 export function client(run: UpRun, args: string[]): Promise<Cli> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  return runBin(args, {
     cwd: run.dir,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: run.dir, [MARKER_VAR]: run.marker },
+  });
+}
+
+/** The real binary, run to its end in `cwd` with exactly `env`. */
+export function runBin(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<Cli> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: options.env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

@@ -13,6 +13,16 @@ import { tempDir } from "./tmp.js";
 import { waitUntil } from "./wait.js";
 
 export const FAKE_MIRRORD = join(REPO_ROOT, "test", "fixtures", "mirrord");
+
+/** One mirrord session (through the stand-in, which execs) and one local service, both sleeping. */
+export const TWO_SLEEPERS = `
+services:
+  api:
+    target: {path: deployment/api}
+    run: {command: [sleep, "300"]}
+  web:
+    run: {type: local, command: [sleep, "300"]}
+`;
 export const FIXTURES = join(REPO_ROOT, "test", "fixtures");
 
 const markers: string[] = [];
