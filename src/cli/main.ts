@@ -15,7 +15,13 @@ import { closeSync } from "node:fs";
 import { isatty } from "node:tty";
 import { Command, CommanderError } from "commander";
 import { colorsFor } from "../core/colors.js";
-import { ExitCode, formatDiagnostic, sortDiagnostics, UserError } from "../core/errors.js";
+import {
+  ExitCode,
+  formatDiagnostic,
+  sortDiagnostics,
+  UserError,
+  writeInternalError,
+} from "../core/errors.js";
 import type { CommandContext } from "./commands/context.js";
 import { COMMANDS } from "./commands/index.js";
 import { withUpOptions } from "./commands/up.js";
@@ -111,10 +117,7 @@ function reportError(error: unknown, io: CliIO): number {
     if (n > 1) io.stderr.write(`${n} problems found; nothing was started\n`);
     return error.exitCode;
   }
-  const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`mirrord-up: internal error: ${message}\n`);
-  if (io.env.MIRRORD_UP_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
-  else io.stderr.write("(set MIRRORD_UP_DEBUG=1 for details, and please report this)\n");
+  writeInternalError(error, io.stderr, io.env);
   return ExitCode.internal;
 }
 

@@ -4,7 +4,7 @@ import { stopRenders } from "../config/render-worker.js";
 import { DashboardHost } from "../control/dashboard-server.js";
 import { alreadyRunningError, type ControlSocket, claimControlSocket } from "../control/server.js";
 import { colorsFor, wantsColor } from "../core/colors.js";
-import { formatDiagnostic, sortDiagnostics, UserError } from "../core/errors.js";
+import { formatDiagnostic, sortDiagnostics, UserError, writeInternalError } from "../core/errors.js";
 import { sessionArgv } from "../plan/argv.js";
 import { removedVariables, sessionEnv } from "../plan/mirrord-env.js";
 import { renderMirrordJson } from "../plan/mirrord-json.js";
@@ -233,10 +233,7 @@ function failRunOnUncaught(
   let failed: Promise<void> | undefined;
   const fail = (error: unknown) => {
     if (failed) return;
-    const message = error instanceof Error ? error.message : String(error);
-    io.stderr.write(`mirrord-up: internal error: ${message}; the watchdog stops every session\n`);
-    if (io.env.MIRRORD_UP_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
-    else io.stderr.write("(set MIRRORD_UP_DEBUG=1 for details, and please report this)\n");
+    writeInternalError(error, io.stderr, io.env, "; the watchdog stops every session");
     failed = watchdog.abandon().then(() => {
       configDir.remove();
       process.exit(1);

@@ -23,7 +23,23 @@ export interface Diagnostic {
   span?: number;
 }
 
-/** Exit codes of the command, documented in the README. */
+/** Exit codes of the command (README, "Exit codes"). */
+/**
+ * Says a bug of mirrord-up on `stderr`: its message and what follows (`then`), its stack only with
+ * MIRRORD_UP_DEBUG (a stack is for a bug report, not for the user).
+ */
+export function writeInternalError(
+  error: unknown,
+  stderr: { write(text: string): unknown },
+  env: NodeJS.ProcessEnv,
+  then = "",
+): void {
+  const message = error instanceof Error ? error.message : String(error);
+  stderr.write(`mirrord-up: internal error: ${message}${then}\n`);
+  if (env.MIRRORD_UP_DEBUG && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
+  else stderr.write("(set MIRRORD_UP_DEBUG=1 for details, and please report this)\n");
+}
+
 export const ExitCode = {
   ok: 0,
   internal: 1,
