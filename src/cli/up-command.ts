@@ -115,7 +115,7 @@ async function runSessions(
   const runId = randomHex(8);
   // Stopping reads /proc: it must find a descriptor even when others have taken every one.
   keepDescriptorReserve();
-  control.onTrouble = (text) => mux.notice(`mirrord-up: warning: ${text}`, "warn");
+  control.trouble.listener = (text) => mux.notice(`mirrord-up: warning: ${text}`, "warn");
   let supervisor: Supervisor | undefined;
   const watchdog = new WatchdogClient(timeoutMs, configDir.path, runId, io.env, {
     replaced: (reason) => mux.notice(`mirrord-up: warning: ${reason}`, "warn"),

@@ -28,8 +28,8 @@ import type { RunControl } from "../run/control-types.js";
 import { nodeCrypto, nodeHttp } from "../text/lazy-builtins.js";
 import { type DashboardAssets, dashboardAssets } from "./dashboard-assets.js";
 import { type ControlHandler, createControlHandler } from "./handler.js";
-import { refuseBadTarget, requestUrl, sendJson, serveContained } from "./http-answer.js";
-import type { DashboardResponse } from "./protocol.js";
+import { ConnectionTrouble, refuseBadTarget, requestUrl, sendJson, serveContained } from "./http-answer.js";
+import type { DashboardResponse, ServiceConfigView } from "./protocol.js";
 
 const HOST = "127.0.0.1";
 /** After closing, how long open connections (streams) get before they are cut. */
@@ -58,19 +58,6 @@ const SECURITY_HEADERS: Record<string, string> = {
   "cross-origin-resource-policy": "same-origin",
 };
 
-/** One service as the config view shows it (`GET /v1/configs`). */
-export interface ServiceConfigView {
-  name: string;
-  type: SessionPlan["type"];
-  command: string[];
-  /** The mirrord.json (not for local services), `env.override` values masked unless revealed. */
-  config?: unknown;
-  /** A local service's variables, masked unless revealed. */
-  env?: Record<string, string>;
-  /** A request to try it with, when there is one to suggest. */
-  curl?: string;
-}
-
 /** A dashboard being served. */
 export class DashboardServer {
   private readonly handler: ControlHandler;
@@ -91,23 +78,18 @@ export class DashboardServer {
     );
     // Node closes a connection over the limit as soon as it is accepted.
     server.on("drop", () =>
-      this.trouble(`more than ${MAX_DASHBOARD_CONNECTIONS} connections at once; further ones are refused`),
+      this.trouble.say(
+        `more than ${MAX_DASHBOARD_CONNECTIONS} connections at once; further ones are refused`,
+      ),
     );
     // Accepting failed (EMFILE): the connections it has are served, new ones wait.
     server.on("error", (error: NodeJS.ErrnoException) =>
-      this.trouble(`cannot accept a connection: ${describeErrno(error.code)}`),
+      this.trouble.say(`cannot accept a connection: ${describeErrno(error.code)}`),
     );
   }
 
-  private readonly said = new Set<string>();
-  /** Told once per kind of trouble: connections refused over the limit, or that cannot be accepted. */
-  onTrouble?: (text: string) => void;
-
-  private trouble(text: string): void {
-    if (this.said.has(text)) return;
-    this.said.add(text);
-    this.onTrouble?.(text);
-  }
+  /** Connections refused over the limit, or that cannot be accepted. */
+  readonly trouble = new ConnectionTrouble();
 
   /**
    * Listens on 127.0.0.1:`port` (0: a free one). Throws `UserError` when the port cannot be used.
@@ -187,7 +169,7 @@ export class DashboardServer {
       // The dashboard starts dashboards through the socket only (this one is already there).
       if (path === "/v1/dashboard") refuse(req, res, 404, "no such endpoint: /v1/dashboard");
       else if (path === "/v1/configs") this.configs(req, res, url);
-      else this.handler.handle(req, res);
+      else this.handler.handle(req, res, url);
       return;
     }
     const asset = this.asset(path);
@@ -319,7 +301,7 @@ export class DashboardHost {
     this.serving = serving;
     try {
       const server = await serving;
-      server.onTrouble = (text) => this.warn(`dashboard: ${text}`);
+      server.trouble.listener = (text) => this.warn(`dashboard: ${text}`);
       this.announce(server.url);
       return { url: server.url, started: true };
     } catch (error) {

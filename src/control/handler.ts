@@ -8,7 +8,7 @@ import { UserError } from "../core/errors.js";
 import { suggest } from "../core/suggest.js";
 import type { ActionResult, RunControl } from "../run/control-types.js";
 import { type HandlerPath, routeAt } from "./contract.js";
-import { answerFailure, requestUrl, sendJson } from "./http-answer.js";
+import { answerFailure, sendJson } from "./http-answer.js";
 import {
   API_VERSION,
   type DashboardResponse,
@@ -25,7 +25,8 @@ const CUT_READER_GRACE_MS = 10_000;
 
 /** A request handler and the means to end what it still has open. */
 export interface ControlHandler {
-  handle(req: IncomingMessage, res: ServerResponse): void;
+  /** Serves a request whose target the listener has parsed (`requestUrl`). */
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): void;
   /** Ends every open stream with `{"end": reason}` and answers every waiting `down`. */
   endStreams(reason: EndFrame["end"]): void;
 }
@@ -200,14 +201,16 @@ export function createControlHandler(
     let finished = false;
     let unsubscribe = () => {};
     let pending: Iterator<T> | undefined = initial[Symbol.iterator]();
-    /** Followed items that came while `initial` was still being sent, as lines. */
+    /** Followed items that came while `initial` was still being sent, as lines, from `head` on. */
     const waiting: string[] = [];
+    let head = 0;
     let waitingBytes = 0;
     const stop = () => {
       finished = true;
       streams.delete(finish);
       unsubscribe();
       waiting.length = 0;
+      head = 0;
       pending = undefined;
     };
     const finish = (reason: EndFrame["end"]) => {
@@ -234,12 +237,14 @@ export function createControlHandler(
         let line: string | undefined;
         const item = pending?.next();
         if (item && !item.done) line = `${JSON.stringify(item.value)}\n`;
-        else if (waiting.length > 0) {
+        else if (head < waiting.length) {
           pending = undefined;
-          line = waiting.shift() as string;
+          line = waiting[head++] as string;
           waitingBytes -= line.length;
         } else {
           pending = undefined;
+          waiting.length = 0;
+          head = 0;
           if (!following) finish(ended && follow ? "run-ended" : "complete");
           return;
         }
@@ -253,7 +258,7 @@ export function createControlHandler(
         if (finished) return;
         const line = `${JSON.stringify(item)}\n`;
         if (overBound(line)) finish("too-slow");
-        else if (pending || waiting.length > 0) {
+        else if (pending || head < waiting.length) {
           waiting.push(line);
           waitingBytes += line.length;
         } else res.write(line);
@@ -263,12 +268,7 @@ export function createControlHandler(
     pump();
   }
 
-  async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = requestUrl(req);
-    if (!url) {
-      req.resume();
-      throw new HttpProblem(400, { error: "the request target is not a valid path" });
-    }
+  async function dispatch(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname as HandlerPath] : undefined;
     const method = routeAt(url.pathname)?.method;
     if (!route || !method) {
@@ -285,8 +285,8 @@ export function createControlHandler(
   }
 
   return {
-    handle(req, res) {
-      dispatch(req, res).catch((error: unknown) => {
+    handle(req, res, url) {
+      dispatch(req, res, url).catch((error: unknown) => {
         if (error instanceof HttpProblem && !res.headersSent) {
           req.resume();
           sendJson(res, error.status, error.body, error.headers);

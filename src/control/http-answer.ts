@@ -5,6 +5,21 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 
+/**
+ * Trouble a listener meets with its connections (over its limit, cannot accept: EMFILE), told to
+ * `listener` once per kind: it recurs for as long as it lasts.
+ */
+export class ConnectionTrouble {
+  private readonly said = new Set<string>();
+  listener?: (text: string) => void;
+
+  say(text: string): void {
+    if (this.said.has(text)) return;
+    this.said.add(text);
+    this.listener?.(text);
+  }
+}
+
 /** The request's target as a URL; `undefined` when it is not one (`GET http://[ HTTP/1.1`). */
 export function requestUrl(req: IncomingMessage): URL | undefined {
   try {

@@ -113,6 +113,5 @@ function withRefs(schema: JsonSchema, self?: string): unknown {
     copy.properties = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, withRefs(v)]));
   }
   if (schema.items) copy.items = withRefs(schema.items);
-  if (schema.oneOf) copy.oneOf = schema.oneOf.map((s) => withRefs(s));
   return copy;
 }

@@ -17,8 +17,6 @@ export interface JsonSchema {
   items?: JsonSchema;
   enum?: readonly (string | number | boolean | null)[];
   const?: string | number | boolean | null;
-  /** Exactly one of these. */
-  oneOf?: readonly JsonSchema[];
   minimum?: number;
   maximum?: number;
 }
@@ -53,15 +51,11 @@ export type Infer<S> = S extends { const: infer C }
   ? C
   : S extends { enum: readonly (infer E)[] }
     ? E
-    : S extends { oneOf: readonly (infer O)[] }
-      ? O extends unknown
-        ? Infer<O>
-        : never
-      : S extends { type: infer T }
-        ? T extends readonly (infer U)[]
-          ? InferType<U, S>
-          : InferType<T, S>
-        : unknown;
+    : S extends { type: infer T }
+      ? T extends readonly (infer U)[]
+        ? InferType<U, S>
+        : InferType<T, S>
+      : unknown;
 
 /**
  * The first way `value` breaks `schema`, as `services[0].pid: missing`; undefined when it
@@ -74,13 +68,6 @@ export function schemaProblem(schema: JsonSchema, value: unknown, at = ""): stri
   }
   if (schema.enum && !schema.enum.includes(value as never)) {
     return `${where}: ${shown(value)}, expected one of ${schema.enum.map((v) => JSON.stringify(v)).join(", ")}`;
-  }
-  if (schema.oneOf) {
-    const problems = schema.oneOf.map((s) => schemaProblem(s, value, at));
-    const matching = problems.filter((p) => p === undefined).length;
-    if (matching === 1) return undefined;
-    if (matching > 1) return `${where}: matches more than one of its forms`;
-    return problems.length === 1 ? problems[0] : `${where}: none of its forms (${problems.join("; ")})`;
   }
   if (schema.type !== undefined) {
     const types: readonly JsonType[] = typeof schema.type === "string" ? [schema.type] : schema.type;

@@ -28,9 +28,10 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { UserError } from "../core/errors.js";
 import { describeErrno } from "../core/files.js";
 import type { RunControl } from "../run/control-types.js";
+import { pids, readGone } from "../run/process-groups.js";
 import { nodeHttp } from "../text/lazy-builtins.js";
 import { type ControlHandler, type ControlHandlerOptions, createControlHandler } from "./handler.js";
-import { refuseBadTarget, requestUrl, sendJson, serveContained } from "./http-answer.js";
+import { ConnectionTrouble, refuseBadTarget, requestUrl, sendJson, serveContained } from "./http-answer.js";
 import { API_VERSION, type InfoResponse } from "./protocol.js";
 import { configFileIdentity, ensureRuntimeDir, socketPathFor } from "./runtime-dir.js";
 
@@ -161,18 +162,11 @@ export class ControlSocket {
     server.on("connection", (connection: Socket) => this.accept(connection));
   }
 
-  private troubleSaid = false;
   /**
-   * Told once when a connection cannot be accepted (EMFILE: the process is out of descriptors);
-   * the socket goes on serving the connections it has, and accepts again once it can.
+   * A connection that cannot be accepted (EMFILE: out of descriptors) is said; the socket goes on
+   * serving the connections it has, and accepts again once it can.
    */
-  onTrouble?: (text: string) => void;
-
-  private acceptFailed(error: NodeJS.ErrnoException): void {
-    if (this.troubleSaid) return;
-    this.troubleSaid = true;
-    this.onTrouble?.(`the control socket cannot accept a connection: ${describeErrno(error.code)}`);
-  }
+  readonly trouble = new ConnectionTrouble();
 
   static listen(socketPath: string, file: string): Promise<ControlSocket> {
     const server = createServer();
@@ -182,7 +176,9 @@ export class ControlSocket {
       server.once("error", reject);
       server.listen(socketPath, () => {
         server.off("error", reject);
-        server.on("error", (error: NodeJS.ErrnoException) => socket.acceptFailed(error));
+        server.on("error", (error: NodeJS.ErrnoException) =>
+          socket.trouble.say(`the control socket cannot accept a connection: ${describeErrno(error.code)}`),
+        );
         // The directory (0700) is what keeps others out; the mode says the same on the socket.
         try {
           chmodSync(socketPath, 0o600);
@@ -233,13 +229,13 @@ export class ControlSocket {
   }
 
   private route(req: IncomingMessage, res: ServerResponse): void {
-    if (this.handler) {
-      this.handler.handle(req, res);
-      return;
-    }
     const url = requestUrl(req);
     if (!url) {
       refuseBadTarget(req, res);
+      return;
+    }
+    if (this.handler) {
+      this.handler.handle(req, res, url);
       return;
     }
     req.resume();
@@ -350,13 +346,15 @@ function describeHolder(socketPath: string): Holder {
   } catch {
     return unknown; // not Linux
   }
-  for (const pid of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
-    try {
+  try {
+    for (const pid of pids()) {
       if (pid === String(process.pid)) continue;
-      const fds = readdirSync(`/proc/${pid}/fd`);
-      if (!fds.some((fd) => inodes.has(readLink(`/proc/${pid}/fd/${fd}`)))) continue;
-      const comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-      const argv = readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0");
+      const fds = readGone(() => readdirSync(`/proc/${pid}/fd`)) ?? [];
+      const holds = fds.some((fd) => inodes.has(readGone(() => readlinkSync(`/proc/${pid}/fd/${fd}`)) ?? ""));
+      if (!holds) continue;
+      const comm = readGone(() => readFileSync(`/proc/${pid}/comm`, "utf8").trim());
+      const argv = readGone(() => readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0"));
+      if (comm === undefined || argv === undefined) continue;
       return {
         text: `pid ${pid} (${comm})`,
         known: true,
@@ -364,19 +362,11 @@ function describeHolder(socketPath: string): Holder {
         // Its program or script is mirrord-up (`node …/bin/mirrord-up.js up`).
         mirrordUp: argv.slice(0, 2).some((arg) => /(^|\/)mirrord-up(\.js)?$/.test(arg)),
       };
-    } catch {
-      // gone, or not ours to look into
     }
+  } catch {
+    // out of descriptors even with the reserve: say less
   }
   return unknown;
-}
-
-function readLink(path: string): string {
-  try {
-    return readlinkSync(path);
-  } catch {
-    return "";
-  }
 }
 
 function removeStale(socketPath: string): void {

@@ -2,7 +2,7 @@
  * Each service's command and generated mirrord.json (or a local service's variables), with a curl
  * example. The server masks the values of `env` unless the reader asks to see them.
  */
-import type { ServiceConfigView } from "../control/dashboard-server.js";
+import type { ServiceConfigView } from "../control/protocol.js";
 import { copy, h } from "./dom.js";
 
 export class ConfigsView {

@@ -114,7 +114,7 @@ interface ProcStat {
 }
 
 /** The pids in /proc (its numeric entries), as strings. */
-function pids(): string[] {
+export function pids(): string[] {
   return withDescriptor(() => readdirSync("/proc")).filter((entry) => {
     const code = entry.charCodeAt(0);
     return code >= 48 && code <= 57;
@@ -184,7 +184,7 @@ export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
  * A /proc file's content, or undefined when its process is gone or not ours to read. Running out
  * of descriptors is not "gone": that throws (see `withDescriptor`).
  */
-function readGone<T>(read: () => T): T | undefined {
+export function readGone<T>(read: () => T): T | undefined {
   try {
     return withDescriptor(read);
   } catch (error) {

@@ -11,8 +11,11 @@ export interface RawConfigFlags {
   context?: string;
 }
 
-export const configFileOption = () =>
-  new Option("-f, --config-file <path>", "the mirrord-up config file").default(DEFAULT_CONFIG_FILE);
+/** `--config-file`, and `-f` unless the command uses `-f` itself (`logs -f` is --follow). */
+export const configFileOption = ({ short = true } = {}) =>
+  new Option(`${short ? "-f, " : ""}--config-file <path>`, "the mirrord-up config file").default(
+    DEFAULT_CONFIG_FILE,
+  );
 
 /** The options of the commands that read the config file; `mode: false` leaves out --mode and --context. */
 export function withConfigOptions(command: Command, { mode = true } = {}): Command {
