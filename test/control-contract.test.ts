@@ -4,7 +4,6 @@
  * of another protocol version (a fake one on a real Unix socket) says so.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
@@ -17,8 +16,8 @@ import { ensureRuntimeDir } from "../src/control/runtime-dir.js";
 import { type JsonSchema, schemaProblem } from "../src/control/schema.js";
 import { UserError } from "../src/core/errors.js";
 import { OPENAPI_FILE } from "./helpers/contract.js";
-import { BIN } from "./helpers/paths.js";
 import { killMarked, MARKER_VAR, newMarker } from "./helpers/processes.js";
+import { runBin } from "./helpers/ps.js";
 import { service } from "./helpers/run-control-stub.js";
 import { tempDir } from "./helpers/tmp.js";
 
@@ -254,16 +253,10 @@ describe("a client and an up of another protocol version", () => {
       "/v1/info": info(0),
       "/v1/services": { body: JSON.stringify({ services: [{ name: "api" }] }) },
     });
-    const child = spawn(process.execPath, [BIN, "ps"], {
+    const { code, stderr } = await runBin(["ps"], {
       cwd: dir,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, [MARKER_VAR]: marker },
-      stdio: ["ignore", "pipe", "pipe"],
     });
-    let stderr = "";
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const code = await new Promise((resolve) => child.on("close", resolve));
     assert.equal(code, 2, stderr);
     assert.match(stderr, /the running up speaks protocol v0, this client v1/);
     assert.match(stderr, /restart it with this version/);

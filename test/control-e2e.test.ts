@@ -7,22 +7,14 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import {
-  chmodSync,
-  chownSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, chownSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { ServiceStatus } from "../src/run/control-types.js";
 import { BIN } from "./helpers/paths.js";
 import { isAlive, MARKER_VAR } from "./helpers/processes.js";
 import { tempDir } from "./helpers/tmp.js";
-import { FAKE_MIRRORD, nothingLeft, startUp, type UpRun } from "./helpers/up.js";
+import { FAKE_MIRRORD, nothingLeft, socketsOf, startUp, type UpRun } from "./helpers/up.js";
 import { waitUntil } from "./helpers/wait.js";
 
 /** A mirrord session that ticks, and a local service. */
@@ -97,11 +89,6 @@ async function stopAndCheck(run: UpRun): Promise<void> {
   const { code } = await run.exited;
   assert.equal(code, 0, run.stderr());
   await nothingLeft(run.marker);
-}
-
-function socketsIn(run: UpRun): string[] {
-  const dir = join(run.dir, `mirrord-up-${process.getuid?.() ?? 0}`);
-  return existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith(".sock")) : [];
 }
 
 describe("steering a running up", { timeout: 180_000 }, () => {
@@ -228,7 +215,7 @@ describe("steering a running up", { timeout: 180_000 }, () => {
       CONFIG.replace("run: {type: local, command:", "run: {type: local, comand:"),
     );
     const r = await client(run, ["reload"]);
-    assert.equal(r.code, 2);
+    await assert.equal(r.code, 2);
     assert.equal(r.stdout, "");
     assert.match(r.stderr, /mirrord-up\.yaml:\d+:\d+: error: .*comand/);
     assert.match(r.stderr, /did you mean "command"\?/);
@@ -244,13 +231,13 @@ describe("steering a running up", { timeout: 180_000 }, () => {
   it("down ends the run like Ctrl-C: up exits 0, nothing is left, the socket is removed", async () => {
     const run = startUp(CONFIG);
     await whenReady(run);
-    assert.equal(socketsIn(run).length, 1);
+    assert.equal(socketsOf(run).length, 1);
     const down = await client(run, ["down"]);
     assert.equal(down.code, 0, down.stderr);
     assert.match(down.stdout, /every service has stopped/);
     assert.equal((await run.exited).code, 0);
     await nothingLeft(run.marker);
-    assert.deepEqual(socketsIn(run), []);
+    assert.deepEqual(socketsOf(run), []);
     const after = await client(run, ["ps"]);
     assert.equal(after.code, 2);
     assert.match(after.stderr, /no mirrord-up is running for mirrord-up\.yaml/);
@@ -306,7 +293,7 @@ describe("steering a running up", { timeout: 180_000 }, () => {
     first.child.kill("SIGKILL");
     await first.exited;
     await nothingLeft(first.marker);
-    assert.equal(socketsIn(first).length, 1, "SIGKILL left the socket behind");
+    assert.equal(socketsOf(first).length, 1, "SIGKILL left the socket behind");
     const stale = await client(first, ["ps"]);
     assert.equal(stale.code, 2);
     assert.match(stale.stderr, /no mirrord-up is running/);

@@ -7,12 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { MAX_LINE_BYTES } from "../src/run/output.js";
 import { BIN } from "./helpers/paths.js";
-import { killMarked, MARKER_VAR, newMarker } from "./helpers/processes.js";
+import { killMarked, MARKER_VAR, newMarker, residentKiB } from "./helpers/processes.js";
 import { tempDir } from "./helpers/tmp.js";
 import { FAKE_MIRRORD } from "./helpers/up.js";
 import { waitUntil } from "./helpers/wait.js";
@@ -36,11 +36,6 @@ after(() => {
 });
 
 /** The resident size (`VmRSS`) of `pid`, in bytes. */
-function residentMemory(pid: number): number {
-  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-  return Number(kb) * 1024;
-}
-
 describe("a flood without newlines", { timeout: 120_000 }, () => {
   it(`holds at most ${MAX_LINE_BYTES / MiB} MiB beyond what a flood of lines holds, and writes it in pieces of exactly that size`, async (t) => {
     const dir = tempDir();
@@ -100,11 +95,11 @@ describe("a flood without newlines", { timeout: 120_000 }, () => {
 
     go();
     await waitUntil(() => seen(`${PREFIX}lines done`), 60_000, `the flood of lines; stderr: ${stderr}`);
-    const withLines = residentMemory(pid);
+    const withLines = residentKiB(pid) * 1024;
     const lineCount = xLines.length;
     go();
     await waitUntil(() => seen(`${PREFIX}done`), 60_000, `the flood without newlines; stderr: ${stderr}`);
-    const withoutNewlines = residentMemory(pid);
+    const withoutNewlines = residentKiB(pid) * 1024;
     child.kill("SIGTERM");
     await exited;
 

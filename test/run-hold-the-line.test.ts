@@ -6,24 +6,23 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { MAX_DASHBOARD_CONNECTIONS } from "../src/control/dashboard-server.js";
 import { claimSocketPath } from "../src/control/server.js";
 import { client, down, http, ps, row, startWithDashboard } from "./helpers/dashboard.js";
-import { processesWithMarker } from "./helpers/processes.js";
+import { residentKiB, watchdogPid } from "./helpers/processes.js";
 import { tempDir } from "./helpers/tmp.js";
-import { FIXTURES, nothingLeft, startUp, TWO_SLEEPERS, type UpRun } from "./helpers/up.js";
+import { FIXTURES, nothingLeft, socketsOf, startUp, TWO_SLEEPERS, type UpRun } from "./helpers/up.js";
 import { waitUntil } from "./helpers/wait.js";
 
 /** The control socket of a run started by `startUp` (TMPDIR is its directory). */
 function socketOf(run: UpRun): string {
-  const dir = join(run.dir, `mirrord-up-${process.getuid?.() ?? 0}`);
-  const sock = readdirSync(dir).find((f) => f.endsWith(".sock"));
+  const [sock] = socketsOf(run);
   assert.ok(sock, "the run's control socket");
-  return join(dir, sock);
+  return sock;
 }
 
 /** Sends `text` as is and resolves with everything the server answered before closing. */
@@ -53,15 +52,6 @@ function statusOf(answer: string): number {
 /** Open descriptors of a process. */
 function descriptors(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
-}
-
-function rssKiB(pid: number): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
-}
-
-/** The run's watchdog: the `sh` that carries its name on the command line. */
-function watchdogOf(run: UpRun): number | undefined {
-  return processesWithMarker(run.marker).find((p) => p.cmdline.includes("mirrord-up-watchdog"))?.pid;
 }
 
 const BAD_TARGETS = ["GET http://[ HTTP/1.1", "GET http://a:b:c/ HTTP/1.1", "GET //[::1/ HTTP/1.1"];
@@ -211,11 +201,11 @@ describe("the watchdog", () => {
   it("killed, is replaced at once; sessions keep running, restart works, and the new one acts", async () => {
     const run = startUp(TWO_SLEEPERS);
     await run.waitForOutput("ready");
-    const first = watchdogOf(run);
+    const first = watchdogPid(run.marker);
     assert.ok(first, "a watchdog runs");
     process.kill(first, "SIGKILL");
     await run.waitForOutput(/the watchdog killed by SIGKILL; a new one \(pid \d+\) watches every session/);
-    const second = watchdogOf(run);
+    const second = watchdogPid(run.marker);
     assert.ok(second && second !== first, "a new watchdog runs");
     const before = row(await ps(run), "api").pid;
     const restarted = await client(run, ["restart", "api"]);
@@ -267,12 +257,12 @@ services:
     const noisyLines = (text: string) => text.split("\n").filter((l) => l === "\x01".repeat(1023)).length;
     // Its 4 MiB are in the buffer once its last line is shown (nothing has read the buffer yet).
     await run.waitForOutput("noisy | filled");
-    const baseline = rssKiB(pid);
+    const baseline = residentKiB(pid);
     const followers: Socket[] = [];
     for (let i = 0; i < 10; i++) followers.push(await pausedReader(socket, "/v1/logs?follow=1"));
     const pager = await pausedReader(socket, "/v1/logs");
     assert.equal((await client(run, ["ps"])).code, 0, "ps answers");
-    const grown = (rssKiB(pid) - baseline) / 1024;
+    const grown = (residentKiB(pid) - baseline) / 1024;
     // Each holds what one write queues (no copy of the buffer; ~1 MiB measured), where queueing
     // everything would take 11 x 24 MiB.
     assert.ok(grown < 60, `RSS grew ${grown.toFixed(1)} MiB with eleven readers that do not read`);

@@ -11,7 +11,7 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { RECORDS_PER_WRITE } from "../src/run/watchdog-client.js";
-import { isAlive, processesWithMarker } from "./helpers/processes.js";
+import { isAlive, processesWithMarker, watchdogPid } from "./helpers/processes.js";
 import { seededRandom, stressCount } from "./helpers/random.js";
 import { tempDir } from "./helpers/tmp.js";
 import { nothingLeft, startUp, TWO_SLEEPERS } from "./helpers/up.js";
@@ -139,16 +139,16 @@ describe("no orphan at any moment", { timeout: 900_000 }, () => {
       { args: ["-t", "1"] },
     );
     await run.waitForOutput(/first +\| first/);
-    const watchdog = processesWithMarker(run.marker).find((p) => p.cmdline.includes("mirrord-up-watchdog"));
+    const watchdog = watchdogPid(run.marker);
     assert.ok(watchdog, "the watchdog runs");
-    process.kill(watchdog.pid, "SIGSTOP");
+    process.kill(watchdog, "SIGSTOP");
     try {
       writeFileSync(gate, "");
       await run.waitForOutput(/second +\| second/);
       run.child.kill("SIGKILL");
       await run.exited;
     } finally {
-      process.kill(watchdog.pid, "SIGCONT");
+      process.kill(watchdog, "SIGCONT");
     }
     await nothingLeft(run.marker, 60_000);
   });

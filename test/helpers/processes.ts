@@ -46,6 +46,16 @@ export function processesWithMarker(marker: string): ProcInfo[] {
   return found;
 }
 
+/** A process's resident memory (VmRSS), in KiB. */
+export function residentKiB(pid: number): number {
+  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+}
+
+/** The watchdog of the run marked `marker`: the `sh` that carries its name on its command line. */
+export function watchdogPid(marker: string): number | undefined {
+  return processesWithMarker(marker).find((p) => p.cmdline.includes("mirrord-up-watchdog"))?.pid;
+}
+
 /** Is this pid a living (non-zombie) process? */
 export function isAlive(pid: number): boolean {
   try {

@@ -4,7 +4,7 @@
  * when a test fails.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after } from "node:test";
 import { BIN, REPO_ROOT } from "./paths.js";
@@ -124,6 +124,16 @@ export function startUp(config: string, options: UpOptions = {}): UpRun {
             .map((l) => JSON.parse(l) as MirrordRecord)
         : [],
   };
+}
+
+/** The control sockets in a run's runtime directory (TMPDIR is its own directory). */
+export function socketsOf(run: UpRun): string[] {
+  const dir = join(run.dir, `mirrord-up-${process.getuid?.() ?? 0}`);
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((n) => n.endsWith(".sock"))
+        .map((n) => join(dir, n))
+    : [];
 }
 
 /** Runs mirrord-up to completion. */
