@@ -21,6 +21,7 @@ import {
   nowMs,
   OUT,
   peakRssMiB,
+  psRows,
   ROOT,
   STAND_IN_MIRRORD,
   sleep,
@@ -51,17 +52,7 @@ interface Row {
 }
 
 function ps(base: NodeJS.ProcessEnv = process.env): Row[] {
-  try {
-    return JSON.parse(
-      execFileSync(process.execPath, [MIRRORD_UP, "ps", "--format", "json"], {
-        cwd: dir,
-        env: { ...base, ...env },
-        stdio: ["ignore", "pipe", "ignore"],
-      }).toString(),
-    ) as Row[];
-  } catch {
-    return [];
-  }
+  return psRows<Row>([process.execPath, MIRRORD_UP], dir, { ...base, ...env });
 }
 
 /** Ten sessions; each app counts the SIGTERMs it receives in `signals/<name>`. */

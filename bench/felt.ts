@@ -15,7 +15,6 @@
  *   dashboard-cpu  `up --dashboard`, 50 services × 100 lines/s, the page open in chromium:
  *                  mirrord-up's own CPU % over a window | the same with no page open
  */
-import { execFileSync } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { config as dashboardConfig, openDashboard } from "./dashboard.js";
@@ -32,6 +31,7 @@ import {
   nowMs,
   OUT,
   ownCpuMs,
+  psRows,
   ROOT,
   sleep,
   stopGroup,
@@ -144,17 +144,7 @@ function stamps(file: string, seconds = false): number[] {
 
 /** `mirrord-up ps --format json` of the up running in `dir` (the bin, as users run it). */
 function ps(dir: string, env: NodeJS.ProcessEnv): { name: string; state: string; pid: number | null }[] {
-  try {
-    return JSON.parse(
-      execFileSync(MIRRORD_UP, ["ps", "--format", "json"], {
-        cwd: dir,
-        env: { ...process.env, ...env },
-        stdio: ["ignore", "pipe", "ignore"],
-      }).toString(),
-    );
-  } catch {
-    return [];
-  }
+  return psRows([MIRRORD_UP], dir, { ...process.env, ...env });
 }
 
 // ---------------------------------------------------------------- first-session

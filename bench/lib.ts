@@ -22,6 +22,21 @@ import { fileURLToPath } from "node:url";
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const OUT = join(ROOT, "bench", "out");
 export const MIRRORD_UP = join(ROOT, "bin", "mirrord-up.js");
+
+/** `ps --format json` of the up in `dir` (`argv` starts it: the bin, or node and the bin); none while it does not answer. */
+export function psRows<Row>(argv: readonly string[], dir: string, env: NodeJS.ProcessEnv): Row[] {
+  try {
+    return JSON.parse(
+      execFileSync(argv[0] as string, [...argv.slice(1), "ps", "--format", "json"], {
+        cwd: dir,
+        env,
+        stdio: ["ignore", "pipe", "ignore"],
+      }).toString(),
+    ) as Row[];
+  } catch {
+    return [];
+  }
+}
 export const CONCURRENTLY = join(
   dirname(createRequire(import.meta.url).resolve("concurrently/package.json")),
   "dist",
