@@ -323,7 +323,7 @@ export class LineSink {
    * its newline) when given, and records them.
    */
   private frame(chunk: Buffer, start: number, end: number, held?: Buffer): boolean {
-    const framed = frameLines(chunk, start, end, this.prefix(), held ? [held] : []);
+    const framed = frameLines(chunk, start, end, this.prefix(), held);
     // Written before anything else can frame (framed.data may be borrowed from the framer).
     const ok = this.mux.write(framed.data, true);
     if (this.record) {
