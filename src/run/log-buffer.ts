@@ -175,18 +175,11 @@ export class LogBuffer {
   /**
    * The buffered entries of `services` (every service when empty), merged in the order they were
    * read, with at most the last `tail` lines of each service (a partly included entry is cut at a
-   * line boundary).
+   * line boundary). Each entry's text is copied out of the ring only when it is reached, so a
+   * reader that takes its time holds no copy of the buffer; an entry dropped from the buffer before
+   * it is reached is skipped (and the gap said).
    */
-  tail(services: readonly string[], tail: number): LogEntry[] {
-    return [...this.tailLazily(services, tail)];
-  }
-
-  /**
-   * What `tail` returns, each entry's text copied out of the ring only when it is reached: a
-   * reader that takes its time holds no copy of the buffer. An entry dropped from the buffer
-   * before it is reached is skipped.
-   */
-  *tailLazily(services: readonly string[], tail: number): Generator<LogEntry> {
+  *tail(services: readonly string[], tail: number): Iterable<LogEntry> {
     const names = services.length > 0 ? services : [...this.logs.keys()];
     const picked: { service: string; log: ServiceLog; entry: StoredEntry; room: number }[] = [];
     for (const service of names) {
