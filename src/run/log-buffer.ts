@@ -19,7 +19,6 @@ export interface LogBufferLimits {
 
 export const DEFAULT_LOG_LIMITS: LogBufferLimits = { lines: 10_000, bytes: 8 * 1024 * 1024 };
 
-const NEWLINE = 10;
 const FIRST_RING_BYTES = 16 * 1024;
 
 interface StoredEntry {
@@ -231,13 +230,10 @@ export class LogBuffer {
   }
 }
 
+/** `data` is bytes or latin1 text (one character per byte): indexOf finds a newline in either. */
 function countLines(data: string | Buffer): number {
   let n = 0;
-  if (typeof data === "string") {
-    for (let at = data.indexOf("\n"); at >= 0; at = data.indexOf("\n", at + 1)) n++;
-  } else {
-    for (let at = data.indexOf(NEWLINE); at >= 0; at = data.indexOf(NEWLINE, at + 1)) n++;
-  }
+  for (let at = data.indexOf("\n"); at >= 0; at = data.indexOf("\n", at + 1)) n++;
   return n;
 }
 
@@ -247,12 +243,9 @@ function countLines(data: string | Buffer): number {
  */
 function lastBytes(data: Buffer | string, bytes: number): Buffer | string {
   const from = data.length - bytes;
-  if (typeof data === "string") {
-    const nl = data.indexOf("\n", from - 1);
-    return data.slice(nl >= 0 && nl < data.length - 1 ? nl + 1 : from);
-  }
-  const nl = data.indexOf(NEWLINE, from - 1);
-  return data.subarray(nl >= 0 && nl < data.length - 1 ? nl + 1 : from);
+  const nl = data.indexOf("\n", from - 1);
+  const cut = nl >= 0 && nl < data.length - 1 ? nl + 1 : from;
+  return typeof data === "string" ? data.slice(cut) : data.subarray(cut);
 }
 
 /** The last `n` lines of `text` (which ends with a newline). */
