@@ -89,10 +89,7 @@ describe("log buffer", () => {
         model.append(service, text);
         if (i % 97 === 0 || i === 2999) {
           for (const name of ["api", "web"]) {
-            const got = buffer
-              .tail([name], Number.POSITIVE_INFINITY)
-              .map((e) => e.text)
-              .join("");
+            const got = [...buffer.tail([name], Number.POSITIVE_INFINITY)].map((e) => e.text).join("");
             assert.equal(got, model.all(name), `SEED=${seed}: after ${i + 1} appends, ${name}`);
           }
         }
@@ -106,7 +103,7 @@ describe("log buffer", () => {
     buffer.append("b", "stderr", "b1\n");
     buffer.append("a", "stdout", Buffer.from("a4\n"));
     assert.deepEqual(
-      buffer.tail([], 2).map((e) => [e.service, e.stream, e.text]),
+      [...buffer.tail([], 2)].map((e) => [e.service, e.stream, e.text]),
       [
         ["a", "stdout", "a3\n"],
         ["b", "stderr", "b1\n"],
@@ -119,12 +116,12 @@ describe("log buffer", () => {
     const buffer = new LogBuffer({ lines: 100, bytes: 10 });
     buffer.append("a", "stdout", Buffer.from("first line\nab\ncd\n"));
     assert.deepEqual(
-      buffer.tail(["a"], 100).map((e) => e.text),
+      [...buffer.tail(["a"], 100)].map((e) => e.text),
       ["ab\ncd\n"],
     );
     buffer.append("a", "stdout", Buffer.from(`${"x".repeat(4 * 1024 * 1024)}y\n`));
     assert.deepEqual(
-      buffer.tail(["a"], 100).map((e) => e.text),
+      [...buffer.tail(["a"], 100)].map((e) => e.text),
       ["xxxxxxxxy\n"],
     );
   });

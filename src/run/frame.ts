@@ -14,17 +14,10 @@ interface Framed {
 }
 
 /**
- * `chunk[start, end)` holds whole lines, or completes the line begun in `held` (pieces without a
- * newline); a framer returns those lines with `prefix` (a `latin1` string) before each, and how
- * many lines there are.
+ * `held` (when given) followed by `chunk[start, end)` is whole lines; a framer returns those lines
+ * with `prefix` (a `latin1` string) before each, and how many lines there are.
  */
-export type Framer = (
-  chunk: Buffer,
-  start: number,
-  end: number,
-  prefix: string,
-  held?: readonly Buffer[],
-) => Framed;
+export type Framer = (chunk: Buffer, start: number, end: number, prefix: string, held?: Buffer) => Framed;
 
 /**
  * The first chunk this big compiles the WebAssembly framer. Before one comes, the portable way
@@ -41,15 +34,15 @@ export const WASM_FROM_BYTES = 4096;
  * returned may be a view of the framer's memory: it is only valid until the next call, so write
  * it or copy it at once.
  */
-export const frameLines: Framer = (chunk, start, end, prefix, held = []) => {
+export const frameLines: Framer = (chunk, start, end, prefix, held) => {
   const wasm = framer === undefined && end - start < WASM_FROM_BYTES ? null : wasmFramer();
   return wasm?.frame(chunk, start, end, prefix, held) ?? frameLinesPortable(chunk, start, end, prefix, held);
 };
 
 /** The framer without WebAssembly: `replaceAll` on the lines read as a latin1 string. */
-export const frameLinesPortable: Framer = (chunk, start, end, prefix, held = []) => {
-  if (held.length > 0) {
-    const lines = Buffer.concat([...held, chunk.subarray(start, end)]);
+export const frameLinesPortable: Framer = (chunk, start, end, prefix, held) => {
+  if (held) {
+    const lines = Buffer.concat([held, chunk.subarray(start, end)]);
     return frameLinesPortable(lines, 0, lines.length, prefix);
   }
   const text = chunk.toString("latin1", start, end);
@@ -103,22 +96,14 @@ class WasmFramer {
     this.bytes = Buffer.from(exports.memory.buffer);
   }
 
-  frame(
-    chunk: Buffer,
-    start: number,
-    end: number,
-    prefix: string,
-    held: readonly Buffer[],
-  ): Framed | undefined {
-    let n = end - start;
-    for (const piece of held) n += piece.length;
+  frame(chunk: Buffer, start: number, end: number, prefix: string, held?: Buffer): Framed | undefined {
+    const n = end - start + (held?.length ?? 0);
     const p = prefix.length;
     const src = roundUp(p) + SLACK;
     if (n > MAX_WASM_BYTES || !this.reserve(src + n + SLACK)) return undefined;
     const bytes = this.bytes;
     bytes.write(prefix, 0, "latin1");
-    let at = src;
-    for (const piece of held) at += piece.copy(bytes, at);
+    const at = held ? src + held.copy(bytes, src) : src;
     chunk.copy(bytes, at, start, end);
     // `count` reads whole 16-byte steps: what follows the lines must not look like a newline.
     bytes.fill(0, src + n, src + n + SLACK);

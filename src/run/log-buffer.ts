@@ -19,7 +19,6 @@ export interface LogBufferLimits {
 
 export const DEFAULT_LOG_LIMITS: LogBufferLimits = { lines: 10_000, bytes: 8 * 1024 * 1024 };
 
-const NEWLINE = 10;
 const FIRST_RING_BYTES = 16 * 1024;
 
 interface StoredEntry {
@@ -175,18 +174,11 @@ export class LogBuffer {
   /**
    * The buffered entries of `services` (every service when empty), merged in the order they were
    * read, with at most the last `tail` lines of each service (a partly included entry is cut at a
-   * line boundary).
+   * line boundary). Each entry's text is copied out of the ring only when it is reached, so a
+   * reader that takes its time holds no copy of the buffer; an entry dropped from the buffer before
+   * it is reached is skipped (and the gap said).
    */
-  tail(services: readonly string[], tail: number): LogEntry[] {
-    return [...this.tailLazily(services, tail)];
-  }
-
-  /**
-   * What `tail` returns, each entry's text copied out of the ring only when it is reached: a
-   * reader that takes its time holds no copy of the buffer. An entry dropped from the buffer
-   * before it is reached is skipped.
-   */
-  *tailLazily(services: readonly string[], tail: number): Generator<LogEntry> {
+  *tail(services: readonly string[], tail: number): Iterable<LogEntry> {
     const names = services.length > 0 ? services : [...this.logs.keys()];
     const picked: { service: string; log: ServiceLog; entry: StoredEntry; room: number }[] = [];
     for (const service of names) {
@@ -238,13 +230,10 @@ export class LogBuffer {
   }
 }
 
+/** `data` is bytes or latin1 text (one character per byte): indexOf finds a newline in either. */
 function countLines(data: string | Buffer): number {
   let n = 0;
-  if (typeof data === "string") {
-    for (let at = data.indexOf("\n"); at >= 0; at = data.indexOf("\n", at + 1)) n++;
-  } else {
-    for (let at = data.indexOf(NEWLINE); at >= 0; at = data.indexOf(NEWLINE, at + 1)) n++;
-  }
+  for (let at = data.indexOf("\n"); at >= 0; at = data.indexOf("\n", at + 1)) n++;
   return n;
 }
 
@@ -254,12 +243,9 @@ function countLines(data: string | Buffer): number {
  */
 function lastBytes(data: Buffer | string, bytes: number): Buffer | string {
   const from = data.length - bytes;
-  if (typeof data === "string") {
-    const nl = data.indexOf("\n", from - 1);
-    return data.slice(nl >= 0 && nl < data.length - 1 ? nl + 1 : from);
-  }
-  const nl = data.indexOf(NEWLINE, from - 1);
-  return data.subarray(nl >= 0 && nl < data.length - 1 ? nl + 1 : from);
+  const nl = data.indexOf("\n", from - 1);
+  const cut = nl >= 0 && nl < data.length - 1 ? nl + 1 : from;
+  return typeof data === "string" ? data.slice(cut) : data.subarray(cut);
 }
 
 /** The last `n` lines of `text` (which ends with a newline). */

@@ -116,11 +116,11 @@ export class OutputMux {
   }
 
   /**
-   * Writes whole lines (a string is taken as `latin1` bytes). False = the caller should wait for
-   * drain. `borrowed`: the Buffer is only valid during this call (frameLines), so a stream, which
-   * may hold on to it, gets a copy.
+   * Writes whole lines: a string as `latin1` bytes, pieces one after another (one writev to a
+   * file). False = the caller should wait for drain. `borrowed`: the Buffers are only valid during
+   * this call (frameLines, a held line), so a stream, which may hold on to them, gets copies.
    */
-  write(data: Buffer | string, borrowed = false): boolean {
+  write(data: Buffer | string | readonly Buffer[], borrowed = false): boolean {
     if (this.closed) return true;
     try {
       if (this.fileFd !== undefined) {
@@ -128,27 +128,11 @@ export class OutputMux {
         return true;
       }
       if (typeof data === "string") return this.stream.write(data, "latin1");
-      return this.stream.write(borrowed ? Buffer.from(data) : data);
-    } catch (error) {
-      this.markClosed((error as NodeJS.ErrnoException).code ?? "EIO");
-      return true;
-    }
-  }
-
-  /**
-   * Writes one line, `prefix` (a `latin1` string) then `line` (ending with its newline), borrowed
-   * like in `write`. False = the caller should wait for drain.
-   */
-  writeLine(prefix: string, line: Buffer): boolean {
-    if (this.closed) return true;
-    if (prefix.length === 0) return this.write(line, true);
-    try {
-      if (this.fileFd !== undefined) {
-        writeAll(this.fileFd, [Buffer.from(prefix, "latin1"), line]);
-        return true;
+      let ok = true;
+      for (const piece of Buffer.isBuffer(data) ? [data] : data) {
+        ok = this.stream.write(borrowed ? Buffer.from(piece) : piece);
       }
-      this.stream.write(prefix, "latin1");
-      return this.stream.write(Buffer.from(line));
+      return ok;
     } catch (error) {
       this.markClosed((error as NodeJS.ErrnoException).code ?? "EIO");
       return true;
@@ -230,8 +214,8 @@ export class OutputMux {
  * Writes all of `data` to a file descriptor (a string as latin1, pieces with one writev); a short
  * write is continued.
  */
-function writeAll(fd: number, data: Buffer | string | Buffer[]): void {
-  if (Array.isArray(data)) {
+function writeAll(fd: number, data: Buffer | string | readonly Buffer[]): void {
+  if (typeof data !== "string" && !Buffer.isBuffer(data)) {
     let pieces = data;
     for (;;) {
       let written = writevSync(fd, pieces);
@@ -339,7 +323,7 @@ export class LineSink {
    * its newline) when given, and records them.
    */
   private frame(chunk: Buffer, start: number, end: number, held?: Buffer): boolean {
-    const framed = frameLines(chunk, start, end, this.prefix(), held ? [held] : []);
+    const framed = frameLines(chunk, start, end, this.prefix(), held);
     // Written before anything else can frame (framed.data may be borrowed from the framer).
     const ok = this.mux.write(framed.data, true);
     if (this.record) {
@@ -487,7 +471,8 @@ export class LineSink {
   /** One line (with its newline, borrowed) with its prefix. */
   private writeLine(line: Buffer): boolean {
     this.record?.(line, 1);
-    return this.mux.writeLine(this.prefix(), line);
+    const prefix = this.prefix();
+    return this.mux.write(prefix ? [Buffer.from(prefix, "latin1"), line] : line, true);
   }
 
   private clearIdle(): void {

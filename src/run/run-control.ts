@@ -33,7 +33,7 @@ export function runControl(
       ...(run.sessionHeader && { sessionHeader: `${run.sessionHeader.name}: ${run.sessionHeader.value}` }),
     }),
     status: () => supervisor.services().map(serviceStatus),
-    logs: (services, tail) => logBuffer.tailLazily(services, tail),
+    logs: (services, tail) => logBuffer.tail(services, tail),
     followLogs: (listener) => logBuffer.follow(listener),
     events: () => events.events(),
     followEvents: (listener) => events.follow(listener),
