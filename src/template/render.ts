@@ -77,11 +77,6 @@ interface Frame {
 }
 
 const MATH_SYMBOL = { "*": "x", "+": "+", "-": "-" } as const;
-const SORTING_FILTERS = new Set(["sort", "unique", "group_by"]);
-/** Filters that read their value whole (print, serialise, compare or sort every item); the others look at its top level only. */
-const WALKING_FILTERS = new Set(["json_encode", "as_str", "join", "sort", "unique", "group_by", "filter"]);
-/** Filters that look up `attribute` in every item. */
-const ATTRIBUTE_FILTERS = new Set(["sort", "unique", "group_by", "filter", "map"]);
 
 class Output {
   private readonly parts: string[] = [];
@@ -691,13 +686,15 @@ export class Renderer {
     const filter = filters.get(call.name);
     if (!filter) throw new TemplateError(`Filter '${call.name}' not found`, call.pos);
     const args = this.evalArgs(call);
-    // Charged before running: the input (whole for the filters that walk it, else its top level),
-    // times log n for the filters that sort, plus a lookup of `attribute` in every item.
+    // Charged before running, as the filter declares (filters.ts): the input (whole for the filters
+    // that walk it, else its top level), times log n for the filters that sort, plus a lookup of
+    // `attribute` in every item.
+    const cost = filter.cost;
     const length = isArray(value) ? value.length : 1;
-    const size = WALKING_FILTERS.has(call.name) ? walkCost(value) : shallowCost(value);
-    this.charge(SORTING_FILTERS.has(call.name) ? size * Math.ceil(Math.log2(length + 1)) : size, call.pos);
+    const size = cost?.walks ? walkCost(value) : shallowCost(value);
+    this.charge(cost?.sorts ? size * Math.ceil(Math.log2(length + 1)) : size, call.pos);
     for (const [name, arg] of args) {
-      const perItem = name === "attribute" && ATTRIBUTE_FILTERS.has(call.name);
+      const perItem = name === "attribute" && cost?.attributePerItem === true;
       this.charge(perItem ? length * shallowCost(arg) : shallowCost(arg), call.pos);
     }
     return this.checked(
