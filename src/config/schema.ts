@@ -35,16 +35,29 @@ const port = z
   .min(1, { error: "ports are 1-65535" })
   .max(65535, { error: "ports are 1-65535" });
 
+/**
+ * Reports a pattern mirrord would not compile: at the checked value, or `path` inside it (its
+ * key rather than its value when `at` is "key").
+ */
+function regexIssue(ctx: z.RefinementCtx, problem: string, path?: PropertyKey[], at?: "key"): void {
+  ctx.addIssue({
+    code: "custom",
+    message: `invalid regular expression: ${problem}`,
+    ...(path && { path }),
+    ...(at && { params: { at } }),
+  });
+}
+
 /** A regex as mirrord compiles it (fancy-regex, case-insensitive). */
 const rustRegex = z.string().superRefine((pattern, ctx) => {
   const problem = checkRustRegex(pattern);
-  if (problem) ctx.addIssue({ code: "custom", message: `invalid regular expression: ${problem}` });
+  if (problem) regexIssue(ctx, problem);
 });
 
 /** A regex mirrord compiles as written, without `(?i)` (fancy-regex): a body filter's `matches`. */
 const fancyRegex = z.string().superRefine((pattern, ctx) => {
   const problem = checkFancyRegex(pattern);
-  if (problem) ctx.addIssue({ code: "custom", message: `invalid regular expression: ${problem}` });
+  if (problem) regexIssue(ctx, problem);
 });
 
 /** mirrord's `VecOrSingle<String>`: `"A;B"` or `[A, B]`. */
@@ -100,13 +113,7 @@ const envMap = z.record(envName, envValue);
 const envMappingMap = z.record(z.string(), envValue).superRefine((mapping, ctx) => {
   for (const pattern of Object.keys(mapping)) {
     const problem = checkFancyRegex(pattern);
-    if (!problem) continue;
-    ctx.addIssue({
-      code: "custom",
-      path: [pattern],
-      message: `invalid regular expression: ${problem}`,
-      params: { at: "key" },
-    });
+    if (problem) regexIssue(ctx, problem, [pattern], "key");
   }
 });
 
@@ -154,8 +161,7 @@ const innerFilter = z
     // would read as "not one of the entry kinds" (the `{query}` kind half-matches it too).
     if (!("matches" in entry)) return;
     const problem = checkFancyRegex(entry.matches);
-    if (problem)
-      ctx.addIssue({ code: "custom", path: ["matches"], message: `invalid regular expression: ${problem}` });
+    if (problem) regexIssue(ctx, problem, ["matches"]);
   });
 
 const bodyFilter = z.strictObject({ body: z.literal("json"), query: z.string(), matches: fancyRegex });

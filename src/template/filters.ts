@@ -38,7 +38,30 @@ import {
  * A filter: the value it is applied to, its keyword arguments, and the longest text it may make
  * (the filters whose result can be many times their input check it before making it).
  */
-export type Filter = (value: Value, args: Args, maxChars: number) => Value;
+type FilterFn = (value: Value, args: Args, maxChars: number) => Value;
+
+/**
+ * How much of its input a filter reads, which the renderer charges before running it. A filter
+ * without one reads only the top level of its value and of each argument.
+ */
+interface FilterCost {
+  /** Reads its value whole: prints, serialises, compares or sorts every item. */
+  walks?: boolean;
+  /** Sorts, dedups or groups its value: the walk is charged log n times. */
+  sorts?: boolean;
+  /** Looks up its `attribute` argument in every item. */
+  attributePerItem?: boolean;
+}
+
+/** A filter, with its cost where it reads more than the top level of its input. */
+export interface Filter extends FilterFn {
+  readonly cost?: FilterCost;
+}
+
+/** Declares a filter's cost where it is defined, so that a new filter that reads its input whole says so. */
+function withCost(cost: FilterCost, run: FilterFn): Filter {
+  return Object.assign(run, { cost });
+}
 
 /** Patterns read from a file keep `\n` and `\t` as two characters; Tera turns them back. */
 const unescapeControls = (s: string) => s.replaceAll("\\n", "\n").replaceAll("\\t", "\t");
@@ -312,7 +335,7 @@ export const filters: ReadonlyMap<string, Filter> = new Map<string, Filter>([
   ],
   [
     "join",
-    (v, a, maxChars) => {
+    withCost({ walks: true }, (v, a, maxChars) => {
       const arr = getArray("join", "value", v);
       const sepArg = a.get("sep");
       const sep = sepArg === undefined ? "" : unescapeControls(getString("truncate", "sep", sepArg));
@@ -322,11 +345,11 @@ export const filters: ReadonlyMap<string, Filter> = new Map<string, Filter>([
         maxChars,
       );
       return parts.join(sep);
-    },
+    }),
   ],
   [
     "sort",
-    (v, a) => {
+    withCost({ walks: true, sorts: true, attributePerItem: true }, (v, a) => {
       const arr = getArray("sort", "value", v);
       if (arr.length === 0) return arr;
       const attrArg = a.get("attribute");
@@ -340,11 +363,11 @@ export const filters: ReadonlyMap<string, Filter> = new Map<string, Filter>([
       const keyOf = sortKey(fieldOf(arr[0]!));
       const keyed = arr.map((item) => ({ item, key: keyOf(fieldOf(item)) }));
       return keyed.sort((x, y) => compareKeys(x.key, y.key)).map((x) => x.item);
-    },
+    }),
   ],
   [
     "unique",
-    (v, a) => {
+    withCost({ walks: true, sorts: true, attributePerItem: true }, (v, a) => {
       const arr = getArray("unique", "value", v);
       if (arr.length === 0) return arr;
       const caseArg = a.get("case_sensitive");
@@ -383,7 +406,7 @@ export const filters: ReadonlyMap<string, Filter> = new Map<string, Filter>([
         out.push(item);
       }
       return out;
-    },
+    }),
   ],
   [
     "slice",
@@ -400,7 +423,7 @@ export const filters: ReadonlyMap<string, Filter> = new Map<string, Filter>([
   ],
   [
     "group_by",
-    (v, a) => {
+    withCost({ walks: true, sorts: true, attributePerItem: true }, (v, a) => {
       const arr = getArray("group_by", "value", v);
       if (arr.length === 0) return new Map();
       const attrArg = a.get("attribute");
@@ -417,11 +440,11 @@ export const filters: ReadonlyMap<string, Filter> = new Map<string, Filter>([
         else grouped.set(name, [item]);
       }
       return grouped;
-    },
+    }),
   ],
   [
     "filter",
-    (v, a) => {
+    withCost({ walks: true, attributePerItem: true }, (v, a) => {
       const arr = getArray("filter", "value", v);
       if (arr.length === 0) return arr;
       const attrArg = a.get("attribute");
@@ -433,11 +456,11 @@ export const filters: ReadonlyMap<string, Filter> = new Map<string, Filter>([
         const found = dottedPointer(item, key) ?? null;
         return wanted === null ? found !== null : valuesEqual(found, wanted);
       });
-    },
+    }),
   ],
   [
     "map",
-    (v, a) => {
+    withCost({ attributePerItem: true }, (v, a) => {
       const arr = getArray("map", "value", v);
       if (arr.length === 0) return arr;
       const attrArg = a.get("attribute");
@@ -445,7 +468,7 @@ export const filters: ReadonlyMap<string, Filter> = new Map<string, Filter>([
         throw new BuiltinError("The `map` filter has to have an `attribute` argument");
       const attribute = getString("map", "attribute", attrArg);
       return arr.map((item) => dottedPointer(item, attribute) ?? null).filter((x) => x !== null);
-    },
+    }),
   ],
   [
     "concat",
@@ -538,12 +561,12 @@ export const filters: ReadonlyMap<string, Filter> = new Map<string, Filter>([
   ["date", (v, a) => formatDate(v, a)],
   [
     "json_encode",
-    (v, a) => {
+    withCost({ walks: true }, (v, a) => {
       const pretty = a.get("pretty");
       return toJson(v, pretty === true);
-    },
+    }),
   ],
-  ["as_str", (v) => renderValue(v)],
+  ["as_str", withCost({ walks: true }, (v) => renderValue(v))],
   [
     "get",
     (v, a) => {

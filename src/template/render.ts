@@ -18,7 +18,7 @@ import { type FunctionEnv, functions } from "./functions.js";
 import { f64AsI64 } from "./numbers.js";
 import type { Template } from "./parser.js";
 import { dottedPointer } from "./pointer.js";
-import { sizeOf, walkCost } from "./size.js";
+import { shallowCost, sizeOf, walkCost } from "./size.js";
 import { tests } from "./tests.js";
 import {
   asF64,
@@ -77,11 +77,6 @@ interface Frame {
 }
 
 const MATH_SYMBOL = { "*": "x", "+": "+", "-": "-" } as const;
-const SORTING_FILTERS = new Set(["sort", "unique", "group_by"]);
-/** Filters that read their value whole (print, serialise, compare or sort every item); the others look at its top level only. */
-const WALKING_FILTERS = new Set(["json_encode", "as_str", "join", "sort", "unique", "group_by", "filter"]);
-/** Filters that look up `attribute` in every item. */
-const ATTRIBUTE_FILTERS = new Set(["sort", "unique", "group_by", "filter", "map"]);
 
 class Output {
   private readonly parts: string[] = [];
@@ -644,7 +639,8 @@ export class Renderer {
       if (!(error instanceof TemplateError) || error instanceof LimitError) throw error;
     }
     // Tests compare or match their value whole (`containing`, `matching`).
-    for (const value of [...args, found ?? null]) this.walked(value, v.pos);
+    for (const arg of args) this.walked(arg, v.pos);
+    this.walked(found ?? null, v.pos);
     const result = this.builtin(v.pos, () => test(found, args));
     return v.negated ? !result : result;
   }
@@ -658,14 +654,15 @@ export class Renderer {
   /**
    * Runs a filter, test or function. Its error message may show its `inputs` whole: that walk is
    * charged once the message is made, so that a loop of failing calls still runs out of budget.
+   * `inputs` is only called then, so that a call that succeeds gathers nothing.
    */
-  private builtin<T>(pos: number, f: () => T, inputs: readonly Value[] = []): T {
+  private builtin<T>(pos: number, f: () => T, inputs?: () => Iterable<Value>): T {
     try {
       return f();
     } catch (error) {
       if (error instanceof TooLarge) this.limitExceeded("output", pos);
       if (!(error instanceof BuiltinError)) throw error;
-      for (const input of inputs) this.walked(input, pos);
+      for (const input of inputs?.() ?? []) this.walked(input, pos);
       throw new TemplateError(error.message, pos);
     }
   }
@@ -676,7 +673,11 @@ export class Renderer {
     const args = this.evalArgs(call);
     for (const arg of args.values()) this.charge(shallowCost(arg), call.pos);
     return this.checked(
-      this.builtin(call.pos, () => fn(args, this.env), [...args.values()]),
+      this.builtin(
+        call.pos,
+        () => fn(args, this.env),
+        () => args.values(),
+      ),
       call.pos,
     );
   }
@@ -685,17 +686,23 @@ export class Renderer {
     const filter = filters.get(call.name);
     if (!filter) throw new TemplateError(`Filter '${call.name}' not found`, call.pos);
     const args = this.evalArgs(call);
-    // Charged before running: the input (whole for the filters that walk it, else its top level),
-    // times log n for the filters that sort, plus a lookup of `attribute` in every item.
+    // Charged before running, as the filter declares (filters.ts): the input (whole for the filters
+    // that walk it, else its top level), times log n for the filters that sort, plus a lookup of
+    // `attribute` in every item.
+    const cost = filter.cost;
     const length = isArray(value) ? value.length : 1;
-    const size = WALKING_FILTERS.has(call.name) ? walkCost(value) : shallowCost(value);
-    this.charge(SORTING_FILTERS.has(call.name) ? size * Math.ceil(Math.log2(length + 1)) : size, call.pos);
+    const size = cost?.walks ? walkCost(value) : shallowCost(value);
+    this.charge(cost?.sorts ? size * Math.ceil(Math.log2(length + 1)) : size, call.pos);
     for (const [name, arg] of args) {
-      const perItem = name === "attribute" && ATTRIBUTE_FILTERS.has(call.name);
+      const perItem = name === "attribute" && cost?.attributePerItem === true;
       this.charge(perItem ? length * shallowCost(arg) : shallowCost(arg), call.pos);
     }
     return this.checked(
-      this.builtin(call.pos, () => filter(value, args, this.limits.maxOutput), [value, ...args.values()]),
+      this.builtin(
+        call.pos,
+        () => filter(value, args, this.limits.maxOutput),
+        () => [value, ...args.values()],
+      ),
       call.pos,
     );
   }
@@ -923,14 +930,6 @@ export class Renderer {
     if (op === "*") return null;
     throw outOfBounds("f64");
   }
-}
-
-/** The work of reading a value's top level: a unit per item, or per 16 characters of a string. */
-function shallowCost(v: Value): number {
-  if (typeof v === "string") return 1 + (v.length >> 4);
-  if (isArray(v)) return 1 + v.length;
-  if (isObject(v)) return 1 + v.size;
-  return 1;
 }
 
 /** Thrown to stop after too many errors. */
