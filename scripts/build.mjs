@@ -9,7 +9,6 @@
 // a mark (src/core/errors.ts). Dependencies that are big or rarely needed stay external,
 // loaded on demand from node_modules.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { build } from "esbuild";
 import { buildDashboardClient } from "./dashboard-client.mjs";
@@ -24,25 +23,6 @@ const heavyApart = {
     b.onResolve({ filter: /(^|\/)heavy\.js$/ }, ({ path, resolveDir }) =>
       resolve(resolveDir, path) === HEAVY_SOURCE ? { path: HEAVY, external: true } : undefined,
     );
-  },
-};
-
-/**
- * commander loads node:child_process when it loads, for subcommands that are separate
- * executables, which mirrord-up has none of: loaded when first used instead (~2 ms off every
- * command's start).
- */
-const lazyChildProcess = {
-  name: "lazy-child-process",
-  setup(b) {
-    b.onLoad({ filter: /commander[\\/]lib[\\/]command\.js$/ }, async ({ path }) => {
-      const source = await readFile(path, "utf8");
-      const eager = "const childProcess = require('node:child_process');";
-      if (!source.includes(eager)) throw new Error(`${path}: commander changed; update lazyChildProcess`);
-      const lazy =
-        "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };";
-      return { contents: source.replace(eager, lazy), loader: "js" };
-    });
   },
 };
 
@@ -99,7 +79,7 @@ try {
     ...common,
     entryPoints: ["src/cli/main.ts"],
     outfile: fresh("mirrord-up.cjs"),
-    plugins: [heavyApart, lazyChildProcess],
+    plugins: [heavyApart],
     // `import("./heavy.js")` as a plain require: an import() would start Node's ES module loader.
     supported: { "dynamic-import": false },
   });

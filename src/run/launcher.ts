@@ -2,36 +2,21 @@
  * How a session's program is started so that no moment exists in which it runs unrecorded.
  *
  * The session's process group is created by a tiny `/bin/sh` launcher that first blocks reading
- * from mirrord-up. mirrord-up records the new group with the watchdog (the record is in the
- * watchdog's pipe, see watchdog-client.ts), and only then writes `go`: the launcher `exec`s the
- * real program in the same process (same pid, same group). If mirrord-up dies before that, the
- * launcher reads end-of-file and exits without running anything; if it dies after, the watchdog
- * knows the group. Either way nothing is left running.
- *
- * The gate is the launcher's stdout. Node's pipes to a child are socket pairs, which carry data
- * both ways: mirrord-up writes `go` into the socket it reads the output from, and the launcher
- * reads it from fd 1 before anything is written there: no fourth pipe (a socket pair and a
- * stream object) per session (bench/HISTORY.md).
+ * its stdin, a pipe from mirrord-up. mirrord-up records the new group with the watchdog (the record
+ * is in the watchdog's pipe, see watchdog-client.ts), and only then writes `go`: the launcher
+ * `exec`s the real program in the same process (same pid, same group) with stdin from /dev/null.
+ * If mirrord-up dies before that, the launcher reads end-of-file and exits without running
+ * anything; if it dies after, the watchdog knows the group. Either way nothing is left running.
  *
  * The program and its arguments are passed as positional parameters, never as shell text.
- *
- * When the program is this same shell running a script (`sh -c SCRIPT [NAME [ARG...]]`, where `sh`
- * is /bin/sh and SCRIPT does not look like an option), the gate goes in front of the script
- * instead and that shell runs it: one shell starts instead of two, as when concurrently or a
- * terminal runs `sh -c`. The script sees the same `$0`, `$@` and line numbers
- * (test/launcher.test.ts compares it with `sh -c` run directly); `ps` shows the gate in front of it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { statSync } from "node:fs";
-import type { Socket } from "node:net";
-import { findExecutable } from "./find-executable.js";
 
 /** Exit status of a launcher that was never released (mirrord-up or its watchdog went away). */
 export const NOT_RELEASED_STATUS = 125;
 
-/** Waits for `go` on its stdout (fd 1), or exits with NOT_RELEASED_STATUS; leaves no variable. */
-const GATE = `IFS= read -r mirrord_up_gate <&1 && [ "$mirrord_up_gate" = go ] || exit ${NOT_RELEASED_STATUS}; unset mirrord_up_gate;`;
-const LAUNCH_SCRIPT = `${GATE} exec "$@"`;
+/** Waits for `go` on stdin, or exits with NOT_RELEASED_STATUS; leaves no variable. */
+const LAUNCH_SCRIPT = `IFS= read -r mirrord_up_gate && [ "$mirrord_up_gate" = go ] || exit ${NOT_RELEASED_STATUS}; unset mirrord_up_gate; exec "$@" </dev/null`;
 
 export interface Launched {
   child: ChildProcess;
@@ -41,62 +26,26 @@ export interface Launched {
   abort(): void;
 }
 
-/** Starts `file args` held at the gate, in its own process group, stdin from /dev/null. */
+/** Starts `file args` held at the gate, in its own process group; the program's stdin is /dev/null. */
 export function launchHeld(
   file: string,
   args: readonly string[],
   options: { cwd: string; env: NodeJS.ProcessEnv },
 ): Launched {
-  const [flag, script, ...rest] = args;
-  // A SCRIPT starting with - or + is an option to sh (`sh -c -x` runs nothing): left to sh itself.
-  const folded =
-    flag === "-c" && script !== undefined && !/^[-+]/.test(script) && isLauncherShell(file, options);
-  const argv = folded
-    ? // `sh -c SCRIPT` without a name gives the script `$0` = the word it was started as.
-      ["-c", `${GATE} ${script}`, ...(rest.length > 0 ? rest : [file])]
-    : ["-c", LAUNCH_SCRIPT, "mirrord-up-launch", file, ...args];
-  const child = spawn("/bin/sh", argv, {
-    // What `ps` shows as the program: the word the user wrote.
-    argv0: folded ? file : undefined,
+  const child = spawn("/bin/sh", ["-c", LAUNCH_SCRIPT, "mirrord-up-launch", file, ...args], {
     cwd: options.cwd,
     env: options.env,
     // Own process group: the terminal's Ctrl-C reaches mirrord-up only, which then stops each
     // group as a whole (grandchildren included).
     detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe"],
   });
-  // A write to a launcher already gone fails like a read would: the session sees its stdout end.
-  const gate = child.stdout as Socket | null;
+  const gate = child.stdin;
+  // A launcher gone before `go` (EPIPE) ends as it would anyway: the session sees its exit.
+  gate?.on("error", () => {});
   return {
     child,
-    release: () => gate?.write("go\n"),
-    // End-of-file on the launcher's side only: its output, if any, is still read.
+    release: () => gate?.end("go\n"),
     abort: () => gate?.end(),
   };
-}
-
-/** `file`'s answer for each PATH and directory (every service of a start asks the same). */
-const launcherShell = new Map<string, boolean>();
-
-/** Whether `file`, looked up as exec would, is the shell the launcher runs (/bin/sh). */
-function isLauncherShell(file: string, options: { cwd: string; env: NodeJS.ProcessEnv }): boolean {
-  if (file !== "sh" && file !== "/bin/sh") return false;
-  const key = `${file}\0${options.env.PATH ?? ""}\0${options.cwd}`;
-  let same = launcherShell.get(key);
-  if (same === undefined) {
-    same = sameFile(findExecutable(file, options.env.PATH, options.cwd), "/bin/sh");
-    launcherShell.set(key, same);
-  }
-  return same;
-}
-
-function sameFile(a: string | undefined, b: string): boolean {
-  if (a === undefined) return false;
-  try {
-    const x = statSync(a);
-    const y = statSync(b);
-    return x.dev === y.dev && x.ino === y.ino;
-  } catch {
-    return false;
-  }
 }
