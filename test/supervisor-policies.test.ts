@@ -292,14 +292,13 @@ describe("reload decisions", () => {
     assert.equal(await ran, 0);
   });
 
-  test("a removed service that was not running is dropped without a stop", async () => {
+  test("a removed service that was not running is dropped without a stop, and the answer says so", async () => {
     const s = supervised([plan("a"), plan("b")]);
     const ran = s.supervisor.run();
     await s.supervisor.stop(["b"]);
     const stops = s.stopper.stops.length;
     s.file.plans = [plan("a")];
-    const result = await s.supervisor.reload();
-    assert.ok(result.ok);
+    assert.deepEqual(await s.supervisor.reload(), { ok: true, messages: ["b: removed"] });
     assert.deepEqual(names(s), ["a"]);
     assert.deepEqual(s.stopper.stops.slice(stops).flat(), []);
     assert.deepEqual(s.session("b").signals, ["SIGTERM"]);

@@ -275,7 +275,7 @@ export class Supervisor {
       const messages = [
         ...changed.map((name) => this.restartMessage(name)),
         ...addedMessages,
-        ...removed.map((s) => `${s.plan.name}: stopped (removed)`),
+        ...gone.map((s) => `${s.plan.name}: ${removed.includes(s) ? "stopped (removed)" : "removed"}`),
       ];
       if (messages.length === 0) messages.push("nothing changed");
       this.mux.notice(`mirrord-up: reload: ${messages.join("; ")}`, "dim");
