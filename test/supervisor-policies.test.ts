@@ -1,6 +1,6 @@
 /**
- * The supervisor's policies in-process: fake sessions, a fake stopper and a clock the test
- * advances, so a 30 s back-off takes no time. What needs real processes (stopping groups, the
+ * The supervisor's policies in-process: fake sessions, a fake stopper, a clock the test
+ * advances (a 30 s back-off takes no time) and a file it edits between reloads. What needs real processes (stopping groups, the
  * signals, the banner on a terminal) is tested end to end in test/run-*.test.ts.
  */
 import assert from "node:assert/strict";
@@ -189,5 +189,249 @@ describe("banner", () => {
     assert.equal(banners(s).length, 1);
     s.supervisor.shutdown();
     await ran;
+  });
+});
+
+describe("reload decisions", () => {
+  const names = (s: ReturnType<typeof supervised>) => s.supervisor.services().map((slot) => slot.plan.name);
+  const state = (s: ReturnType<typeof supervised>, name: string) =>
+    serviceStatus(psOf(s, name) as ServiceSlot).state;
+  const reloadNotices = (s: ReturnType<typeof supervised>) =>
+    s.written.filter((w) => w.service === undefined && w.text.startsWith("mirrord-up: reload:"));
+
+  const processChanges = [
+    ["command", plan("api", { command: ["node", "server.js"] })],
+    ["environment", plan("api", { env: { PORT: "8081" } })],
+    ["env file's variables", plan("api", { envFile: { TOKEN: "b" } })],
+  ] as const;
+  for (const [what, changed] of processChanges) {
+    test(`a running service whose ${what} changed is restarted with its new plan, the others are not`, async () => {
+      const s = supervised([plan("api", { envFile: { TOKEN: "a" } }), plan("db")]);
+      const ran = s.supervisor.run();
+      const [oldApi, db] = [s.session("api"), s.session("db")];
+      s.file.plans = [changed, plan("db")];
+      const result = await s.supervisor.reload();
+      const api = s.session("api");
+      assert.notEqual(api, oldApi);
+      assert.equal(api.plan, changed);
+      assert.deepEqual(oldApi.signals, ["SIGTERM"]);
+      assert.equal(s.session("db"), db);
+      assert.deepEqual(db.signals, []);
+      assert.deepEqual(result, { ok: true, messages: [`api: restarted (pid ${api.pid})`] });
+      assert.deepEqual(
+        reloadNotices(s).map((w) => w.text),
+        [`mirrord-up: reload: api: restarted (pid ${api.pid})`],
+      );
+      assert.ok(s.lines("api").includes(`restarted by reload, pid ${oldApi.pid} → ${api.pid}`));
+      assert.equal(psOf(s, "api")?.restarts, 1);
+      s.supervisor.shutdown();
+      assert.equal(await ran, 0);
+    });
+  }
+
+  test("a running service whose lifecycle alone changed is not restarted; its next end follows the new policy", async () => {
+    const s = supervised([plan("api"), plan("db")]);
+    const ran = s.supervisor.run();
+    const api = s.session("api");
+    const next = plan("api", { restart: { kind: "on-failure" }, dependsOn: [["db", "service_ready"]] });
+    s.file.plans = [next, plan("db")];
+    assert.deepEqual(await s.supervisor.reload(), { ok: true, messages: ["nothing changed"] });
+    assert.equal(s.sessions.length, 2);
+    assert.deepEqual(api.signals, []);
+    assert.equal(psOf(s, "api")?.plan, next);
+    // Under the old policy ("no") this exit would end the run.
+    api.exit(1);
+    assert.ok(s.lines("api").includes("restarting in 1s (on-failure, attempt 1)"));
+    s.clock.advance(1000);
+    assert.notEqual(s.session("api"), api);
+    assert.equal(s.session("api").plan, next);
+    s.supervisor.shutdown();
+    assert.equal(await ran, 0);
+  });
+
+  test("a waiting service whose depends_on no longer holds it back starts", async () => {
+    const s = supervised([plan("api", { dependsOn: [["db", "service_ready"]] }), plan("db")]);
+    const ran = s.supervisor.run();
+    assert.equal(state(s, "api"), "waiting");
+    s.file.plans = [plan("api"), plan("db")];
+    await s.supervisor.reload();
+    assert.equal(state(s, "api"), "starting");
+    s.supervisor.shutdown();
+    assert.equal(await ran, 0);
+  });
+
+  test("a service stopped by request or failed is not started by a reload, though its plan changed", async () => {
+    const s = supervised([plan("a"), plan("b"), plan("c")], { keepGoing: true });
+    const ran = s.supervisor.run();
+    await s.supervisor.stop(["a"]);
+    s.session("b").exit(1);
+    const a = plan("a", { command: ["a", "v2"] });
+    s.file.plans = [a, plan("b", { command: ["b", "v2"] }), plan("c")];
+    assert.deepEqual(await s.supervisor.reload(), { ok: true, messages: ["nothing changed"] });
+    assert.equal(s.sessions.length, 3);
+    assert.equal(state(s, "a"), "stopped");
+    assert.equal(state(s, "b"), "failed");
+    // Its next start uses the new plan.
+    await s.supervisor.start(["a"]);
+    assert.equal(s.session("a").plan, a);
+    s.supervisor.shutdown();
+    assert.equal(await ran, 1);
+  });
+
+  test("a removed running service is stopped and leaves ps", async () => {
+    const s = supervised([plan("a"), plan("b")]);
+    const ran = s.supervisor.run();
+    const [a, b] = [s.session("a"), s.session("b")];
+    s.file.plans = [plan("a")];
+    assert.deepEqual(await s.supervisor.reload(), { ok: true, messages: ["b: stopped (removed)"] });
+    assert.deepEqual(b.signals, ["SIGTERM"]);
+    assert.deepEqual(a.signals, []);
+    assert.deepEqual(names(s), ["a"]);
+    assert.ok(s.events.events().some((e) => e.service === "b" && e.kind === "removed" && e.by === "reload"));
+    s.supervisor.shutdown();
+    assert.equal(await ran, 0);
+  });
+
+  test("a removed service that was not running is dropped without a stop, and the answer says so", async () => {
+    const s = supervised([plan("a"), plan("b")]);
+    const ran = s.supervisor.run();
+    await s.supervisor.stop(["b"]);
+    const stops = s.stopper.stops.length;
+    s.file.plans = [plan("a")];
+    assert.deepEqual(await s.supervisor.reload(), { ok: true, messages: ["b: removed"] });
+    assert.deepEqual(names(s), ["a"]);
+    assert.deepEqual(s.stopper.stops.slice(stops).flat(), []);
+    assert.deepEqual(s.session("b").signals, ["SIGTERM"]);
+    s.supervisor.shutdown();
+    assert.equal(await ran, 0);
+  });
+
+  test("a removed service waiting out its back-off is not started again", async () => {
+    const s = supervised([plan("a"), plan("b", { restart: { kind: "always" } })]);
+    const ran = s.supervisor.run();
+    s.session("b").exit(1);
+    assert.equal(s.clock.pending, 1);
+    s.file.plans = [plan("a")];
+    assert.deepEqual(await s.supervisor.reload(), { ok: true, messages: ["b: stopped (removed)"] });
+    assert.equal(s.clock.pending, 0);
+    s.clock.advance(60_000);
+    assert.equal(s.sessions.length, 2);
+    assert.deepEqual(names(s), ["a"]);
+    s.supervisor.shutdown();
+    assert.equal(await ran, 0);
+  });
+
+  test("an added service starts", async () => {
+    const s = supervised([plan("a")]);
+    const ran = s.supervisor.run();
+    s.file.plans = [plan("a"), plan("c")];
+    assert.deepEqual(await s.supervisor.reload(), { ok: true, messages: ["c: started (added)"] });
+    assert.equal(state(s, "c"), "starting");
+    assert.deepEqual(s.session("a").signals, []);
+    s.supervisor.shutdown();
+    assert.equal(await ran, 0);
+  });
+
+  test("an added service waits for its depends_on, and starts once the dependency is ready", async () => {
+    const s = supervised([plan("db")]);
+    const ran = s.supervisor.run();
+    s.file.plans = [plan("db"), plan("api", { dependsOn: [["db", "service_ready"]] })];
+    assert.deepEqual(await s.supervisor.reload(), { ok: true, messages: ["api: waiting (added)"] });
+    assert.equal(state(s, "api"), "waiting");
+    assert.ok(s.lines("api").includes("added to the file, waiting for db (ready)"));
+    assert.deepEqual(
+      s.sessions.map((x) => x.name),
+      ["db"],
+    );
+    s.session("db").ready();
+    assert.equal(state(s, "api"), "starting");
+    s.supervisor.shutdown();
+    assert.equal(await ran, 0);
+  });
+
+  test("an added service whose dependency failed is not started, and the answer says so", async () => {
+    const s = supervised([plan("db"), plan("other")], { keepGoing: true });
+    const ran = s.supervisor.run();
+    s.session("db").exit(1);
+    s.file.plans = [plan("db"), plan("other"), plan("api", { dependsOn: [["db", "service_ready"]] })];
+    assert.deepEqual(await s.supervisor.reload(), {
+      ok: true,
+      messages: ["api: not started: db exited with code 1 (added)"],
+    });
+    assert.equal(state(s, "api"), "stopped");
+    s.supervisor.shutdown();
+    assert.equal(await ran, 1);
+  });
+
+  test("an invalid file changes nothing: the answer is its errors, and they are shown", async () => {
+    const s = supervised([plan("a"), plan("b")]);
+    const ran = s.supervisor.run();
+    const before = [...s.sessions];
+    s.file.plans = [plan("a", { command: ["a", "v2"] }), plan("c")];
+    s.file.errors = ['mirrord-up.yaml:3:5: error: unknown key "comand"'];
+    assert.deepEqual(await s.supervisor.reload(), { ok: false, errors: s.file.errors });
+    assert.deepEqual(s.sessions, before);
+    assert.deepEqual(
+      before.map((x) => x.signals),
+      [[], []],
+    );
+    assert.deepEqual(names(s), ["a", "b"]);
+    assert.deepEqual(
+      s.written.filter((w) => w.tone === "error"),
+      [
+        { text: "mirrord-up: reload: the file is invalid, nothing changed", tone: "error" },
+        { text: 'mirrord-up.yaml:3:5: error: unknown key "comand"', tone: "error" },
+      ],
+    );
+    s.supervisor.shutdown();
+    assert.equal(await ran, 0);
+  });
+
+  test("the same file again: nothing changed", async () => {
+    const s = supervised([plan("a"), plan("b", { dependsOn: [["a", "service_started"]] })]);
+    const ran = s.supervisor.run();
+    const before = [...s.sessions];
+    // Equal plans, not the same objects: what counts is what they say.
+    s.file.plans = [plan("a"), plan("b", { dependsOn: [["a", "service_started"]] })];
+    assert.deepEqual(await s.supervisor.reload(), { ok: true, messages: ["nothing changed"] });
+    assert.deepEqual(
+      reloadNotices(s).map((w) => w.text),
+      ["mirrord-up: reload: nothing changed"],
+    );
+    assert.deepEqual(s.sessions, before);
+    assert.deepEqual(
+      before.map((x) => x.signals),
+      [[], []],
+    );
+    s.supervisor.shutdown();
+    assert.equal(await ran, 0);
+  });
+
+  test("a stop that begins while the file is read wins: nothing of the reload is applied", async () => {
+    const s = supervised([plan("a")]);
+    const ran = s.supervisor.run();
+    s.file.plans = [plan("a", { command: ["a", "v2"] }), plan("c")];
+    s.file.whileRead = () => s.supervisor.shutdown();
+    assert.deepEqual(await s.supervisor.reload(), { ok: false, errors: ["mirrord-up is stopping"] });
+    assert.equal(await ran, 0);
+    assert.deepEqual(
+      s.sessions.map((x) => x.name),
+      ["a"],
+    );
+    assert.deepEqual(names(s), ["a"]);
+    assert.deepEqual(reloadNotices(s), []);
+  });
+
+  test("a reload asked for while the run is stopping starts nothing", async () => {
+    const s = supervised([plan("a")]);
+    const ran = s.supervisor.run();
+    s.supervisor.shutdown();
+    s.file.plans = [plan("a"), plan("c")];
+    assert.deepEqual(await s.supervisor.reload(), { ok: false, errors: ["mirrord-up is stopping"] });
+    assert.equal(await ran, 0);
+    assert.deepEqual(
+      s.sessions.map((x) => x.name),
+      ["a"],
+    );
   });
 });

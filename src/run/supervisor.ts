@@ -262,18 +262,20 @@ export class Supervisor {
         return slot;
       });
       this.advance();
-      for (const slot of addedSlots) {
+      const addedMessages = addedSlots.map((slot) => {
+        const notStarted = `not started: ${slot.phase.kind === "not-started" ? slot.phase.reason : "?"}`;
         const how = slot.running
           ? `started: added to the file (pid ${slot.session?.pid ?? "?"})`
           : slot.waiting
             ? `added to the file, waiting for ${this.describePending(slot)}`
-            : `added to the file, not started: ${slot.phase.kind === "not-started" ? slot.phase.reason : "?"}`;
+            : `added to the file, ${notStarted}`;
         this.announce(slot, "added", "reload", how);
-      }
+        return `${slot.plan.name}: ${slot.running ? "started" : slot.waiting ? "waiting" : notStarted} (added)`;
+      });
       const messages = [
         ...changed.map((name) => this.restartMessage(name)),
-        ...added.map((name) => `${name}: ${this.slots.get(name)?.running ? "started" : "waiting"} (added)`),
-        ...removed.map((s) => `${s.plan.name}: stopped (removed)`),
+        ...addedMessages,
+        ...gone.map((s) => `${s.plan.name}: ${removed.includes(s) ? "stopped (removed)" : "removed"}`),
       ];
       if (messages.length === 0) messages.push("nothing changed");
       this.mux.notice(`mirrord-up: reload: ${messages.join("; ")}`, "dim");

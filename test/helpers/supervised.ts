@@ -1,7 +1,7 @@
 /**
  * Fakes for running the supervisor in-process: sessions a test ends or readies by hand, a stopper
- * that ends them at once, a clock whose timers fire only when the test advances it, and an output
- * that keeps its lines. No process is started.
+ * that ends them at once, a clock whose timers fire only when the test advances it, a file the
+ * test edits between reloads, and an output that keeps its lines. No process is started.
  */
 import type { DependencyCondition, RestartPolicy } from "../../src/config/lifecycle-schema.js";
 import type { RunType, SessionPlan } from "../../src/plan/assemble.js";
@@ -18,6 +18,10 @@ export function plan(
     restart?: RestartPolicy;
     dependsOn?: [string, DependencyCondition][];
     oneShot?: boolean;
+    command?: string[];
+    env?: Record<string, string>;
+    /** The variables of its env file (`.env`). */
+    envFile?: Record<string, string>;
   } = {},
 ): SessionPlan {
   const dependsOn: Dependency[] = (options.dependsOn ?? []).map(([service, condition]) => ({
@@ -28,10 +32,17 @@ export function plan(
   return {
     name,
     type: options.type ?? "local",
-    command: ["true"],
-    env: {},
+    command: options.command ?? ["true"],
+    env: options.env ?? {},
     usesSessionFilter: false,
-    lifecycle: { restart: options.restart ?? { kind: "no" }, dependsOn, oneShot: options.oneShot ?? false },
+    lifecycle: {
+      restart: options.restart ?? { kind: "no" },
+      dependsOn,
+      oneShot: options.oneShot ?? false,
+      ...(options.envFile && {
+        envFile: { path: ".env", from: ["services", name, "env_file"], vars: options.envFile },
+      }),
+    },
   };
 }
 
@@ -161,8 +172,21 @@ export interface Written {
   tone?: string;
 }
 
-/** A supervisor over fakes: `sessions` are the sessions it created, in order. */
+/** What the planner reads when an action reads the file again; a test edits it in between. */
+export interface FakeFile {
+  plans: SessionPlan[];
+  /** Set: the file is invalid, with these errors. */
+  errors?: string[];
+  /** Runs while the file is read (a render takes a while), e.g. a stop that begins meanwhile. */
+  whileRead?: () => void;
+}
+
+/**
+ * A supervisor over fakes: `sessions` are the sessions it created, in order; `file` is what its
+ * planner reads (at first, `plans`).
+ */
 export function supervised(plans: SessionPlan[], options: Partial<SupervisorOptions> = {}) {
+  const file: FakeFile = { plans: [...plans] };
   const clock = new FakeClock();
   const stopper = new FakeStopper();
   const events = new EventLog(() => clock.now());
@@ -186,10 +210,14 @@ export function supervised(plans: SessionPlan[], options: Partial<SupervisorOpti
         sessions.push(session);
         return session;
       },
-      planner: async (names) => ({
-        ok: true,
-        sessions: plans.filter((p) => names === undefined || names.includes(p.name)),
-      }),
+      planner: async (names) => {
+        file.whileRead?.();
+        if (file.errors) return { ok: false, errors: file.errors };
+        return {
+          ok: true,
+          sessions: file.plans.filter((p) => names === undefined || names.includes(p.name)),
+        };
+      },
       stopper,
       events,
       clock,
@@ -203,5 +231,5 @@ export function supervised(plans: SessionPlan[], options: Partial<SupervisorOpti
   };
   const lines = (service?: string) =>
     written.filter((w) => service === undefined || w.service === service).map((w) => w.text);
-  return { supervisor, clock, stopper, events, written, sessions, session, lines };
+  return { supervisor, clock, stopper, events, written, sessions, session, lines, file };
 }
