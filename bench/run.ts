@@ -441,6 +441,11 @@ async function sustained(reps: number) {
     "lower",
     false,
   );
+  const busySpeed = newRow(
+    "sustained",
+    `lines/s to a file with both cores busy (2 × sh busy loop), 100 B lines (10 × ${int(n)}, whole run)`,
+    "higher",
+  );
   for (let rep = 0; rep < reps; rep++) {
     const stallOut = join(OUT, "stalled.out");
     const watched = await throughReader(
@@ -462,14 +467,19 @@ async function sustained(reps: number) {
     try {
       await sleep(200);
       const busyOut = join(OUT, "busy.out");
-      const { run, watched: w } = await once(v, "mirrord-up", true, busyOut);
-      await leftovers(run, "mirrord-up", busy.notes);
-      const busyCheck = checkOutput(busyOut, "mirrord-up", SERVICES, n, 100);
-      rmSync(busyOut, { force: true });
-      record(busy.values, "mirrord-up", broken(busyCheck));
-      busy.notes.push(
-        `run ${rep + 1}: ${describe(busyCheck)}; exit ${w.code ?? w.signal}; ${(w.wallMs / 1000).toFixed(2)} s${busyCheck.examples.length ? `; e.g. ${busyCheck.examples.join(" ")}` : ""}`,
-      );
+      for (const who of order(TOOLS, rep)) {
+        const { run, watched: w } = await once(v, who, true, busyOut);
+        await leftovers(run, who, busy.notes);
+        record(busySpeed.values, who, total / (w.wallMs / 1000));
+        if (who === "mirrord-up") {
+          const busyCheck = checkOutput(busyOut, "mirrord-up", SERVICES, n, 100);
+          record(busy.values, "mirrord-up", broken(busyCheck));
+          busy.notes.push(
+            `run ${rep + 1}: ${describe(busyCheck)}; exit ${w.code ?? w.signal}; ${(w.wallMs / 1000).toFixed(2)} s${busyCheck.examples.length ? `; e.g. ${busyCheck.examples.join(" ")}` : ""}`,
+          );
+        }
+        rmSync(busyOut, { force: true });
+      }
     } finally {
       for (const burner of burners) killMarked(burner.marker);
     }

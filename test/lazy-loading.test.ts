@@ -6,7 +6,7 @@
  * nor `node:http` before a client connects, nor Node's file streams for a stdin it never reads.
  */
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
@@ -90,6 +90,23 @@ describe("lazy loading of the config reader", { timeout: 60_000 }, () => {
       assert.ok(modules.some((m) => HEAVY.test(m)));
     });
   }
+
+  it("an error the config reader throws is the CLI's own UserError (one class in both bundles)", () => {
+    const dir = withConfig("services:\n  api: [\n");
+    const script = [
+      `const { UserError } = require(${JSON.stringify(join(REPO_ROOT, "dist", "mirrord-up-errors.cjs"))});`,
+      `const heavy = require(${JSON.stringify(join(REPO_ROOT, "dist", "mirrord-up-heavy.cjs"))});`,
+      "try {",
+      `  heavy.loadConfig({ file: "mirrord-up.yaml", cwd: ${JSON.stringify(dir)}, key: "k", env: {} });`,
+      '  console.log("loaded");',
+      "} catch (e) {",
+      "  console.log(e instanceof UserError, e.exitCode);",
+      "}",
+    ].join("\n");
+    const run = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
+    assert.equal(run.stderr, "");
+    assert.equal(run.stdout, "true 2\n");
+  });
 });
 
 describe("lazy loading of node:crypto", { timeout: 60_000 }, () => {

@@ -23,7 +23,6 @@ export interface Diagnostic {
   span?: number;
 }
 
-/** Exit codes of the command (README, "Exit codes"). */
 /**
  * Says a bug of mirrord-up on `stderr`: its message and what follows (`then`), its stack only with
  * MIRRORD_UP_DEBUG (a stack is for a bug report, not for the user).
@@ -40,39 +39,22 @@ export function writeInternalError(
   else stderr.write("(set MIRRORD_UP_DEBUG=1 for details, and please report this)\n");
 }
 
+/** Exit codes of the command (README, "Exit codes"). */
 export const ExitCode = {
   ok: 0,
   internal: 1,
   usage: 2,
 } as const;
 
-const USER_ERROR = Symbol.for("mirrord-up.UserError");
-
 /**
  * The one base of the errors a user can cause: one or more diagnostics and the exit code. The
  * CLI prints the diagnostics and exits with `exitCode`. Errors that a lower room locates later
  * (`PlanError`, `TemplateError`, `FileReadError`, `KubeError`, ...) are subclasses that carry
  * their own detail too; the CLI catches any of them here.
- *
- * The CLI and the commands that read the config file are two bundles (scripts/build.mjs), each
- * with its own copy of this class: `instanceof` checks a mark every copy sets, so that an error
- * thrown by one copy is recognised by the other.
  */
 export class UserError extends Error {
   readonly diagnostics: Diagnostic[];
   readonly exitCode: number;
-  readonly [USER_ERROR] = true;
-
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    // A subclass keeps the usual rule.
-    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `instanceof` asks about, maybe a subclass
-    if (this !== UserError) return Function.prototype[Symbol.hasInstance].call(this, value);
-    return (
-      typeof value === "object" &&
-      value !== null &&
-      (value as { [USER_ERROR]?: unknown })[USER_ERROR] === true
-    );
-  }
 
   constructor(diagnostics: Diagnostic[] | Diagnostic, exitCode: number = ExitCode.usage) {
     const list = Array.isArray(diagnostics) ? diagnostics : [diagnostics];
