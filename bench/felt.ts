@@ -320,7 +320,7 @@ async function roundTrip(reps: number, size: FeltSize): Promise<FeltRow[]> {
     await stopGroup(run);
   }
   psRow.notes.push(
-    "Each a new process of the bin (`#!/bin/sh` line → node), one request over the control socket; the same `node -e 0` runs are the yardstick of both.",
+    "Each a new process of the bin (`#!/usr/bin/env node`), one request over the control socket; the same `node -e 0` runs are the yardstick of both.",
   );
   return [psRow, logsRow];
 }
