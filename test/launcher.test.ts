@@ -86,6 +86,25 @@ describe("the launcher", { timeout: 60_000 }, () => {
     assert.equal(open(), before);
   });
 
+  // One shell instead of two: the script runs in the shell that waited at the gate (its command
+  // line holds the gate), not in a second `sh` the launcher exec'd (whose command line would not).
+  for (const file of ["sh", "/bin/sh"]) {
+    it(`a \`${file} -c\` script runs in the launcher's own shell, released, stdin from /dev/null`, async () => {
+      const run = held(file, [
+        "-c",
+        "tr '\\0' ' ' < /proc/$$/cmdline; echo; echo $0; readlink /proc/$$/fd/0",
+      ]);
+      run.release();
+      const ended = await run.ended;
+      assert.equal(run.child.spawnargs[0], file);
+      assert.equal(ended.code, 0);
+      const [cmdline, name, stdin] = ended.stdout.split("\n");
+      assert.match(cmdline as string, /^\S+ -c IFS= read -r mirrord_up_gate /);
+      assert.equal(name, file);
+      assert.equal(stdin, "/dev/null");
+    });
+  }
+
   it("a `sh` other than /bin/sh first on PATH is the one that runs the script", async () => {
     const dir = tempDir();
     writeFileSync(join(dir, "sh"), '#!/bin/sh\necho "other shell: $*"\n');

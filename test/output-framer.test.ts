@@ -1,9 +1,10 @@
 /** The line framer on real streams: chunk boundaries, partial lines, the memory bound, hand-over. */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
 import picocolors from "picocolors";
-import { frameLines } from "../src/run/frame.js";
+import { frameLines, frameLinesPortable } from "../src/run/frame.js";
 import { LineSink, MAX_LINE_BYTES, OutputMux } from "../src/run/output.js";
 import { seededRandom, stressCount } from "./helpers/random.js";
 import { waitUntil } from "./helpers/wait.js";
@@ -170,18 +171,18 @@ describe("LineSink", () => {
   });
 });
 
-describe("frameLines on one region", () => {
+describe("frameLinesPortable", () => {
   it("inserts the prefix before every line of a region", () => {
     const chunk = Buffer.from("a\nbb\nccc\n");
-    assert.equal(frameLines(chunk, 0, chunk.length, "> ").data, "> a\n> bb\n> ccc\n");
-    assert.equal(frameLines(chunk, 2, 5, "# ").data, "# bb\n");
+    assert.equal(frameLinesPortable(chunk, 0, chunk.length, "> ").data, "> a\n> bb\n> ccc\n");
+    assert.equal(frameLinesPortable(chunk, 2, 5, "# ").data, "# bb\n");
   });
 
   it("keeps every byte value exact through the latin1 string", () => {
     const all = Buffer.from([...Array.from({ length: 256 }, (_, i) => i).filter((b) => b !== 10), 10]);
     const prefix = Buffer.from("é | "); // a multi-byte UTF-8 prefix, too
     const out = Buffer.from(
-      frameLines(all, 0, all.length, prefix.toString("latin1")).data as string,
+      frameLinesPortable(all, 0, all.length, prefix.toString("latin1")).data as string,
       "latin1",
     );
     assert.deepEqual(out, Buffer.concat([prefix, all]));
@@ -189,7 +190,7 @@ describe("frameLines on one region", () => {
 });
 
 describe("frameLines", () => {
-  /** The plain rule, one line at a time: the oracle. */
+  /** The plain rule, one line at a time: the oracle for both of frameLines' ways. */
   function expected(
     chunk: Buffer,
     start: number,
@@ -207,13 +208,14 @@ describe("frameLines", () => {
     return { bytes: Buffer.concat(parts), lines };
   }
 
-  it("frames short lines, long lines and mixes of them exactly, every byte value, with any prefix", (t) => {
+  it("frames short lines, long lines and mixes of them exactly, every byte value, with any prefix, both ways", (t) => {
     const { next, seed } = seededRandom(t);
     // 300 rounds a prefix under `npm run test:stress`; 60 in `npm test` (a third of the CPU time).
     const rounds = stressCount(300, 60);
+    const ways = { frameLines, frameLinesPortable };
     for (const prefix of ["", "a | ", "é-service | 2026-11-27T10:00:00.000Z "].map((p) => Buffer.from(p))) {
       for (let round = 0; round < rounds; round++) {
-        // Average line length from 1 to ~400 bytes, chunks up to ~1.6 MB.
+        // Average line length from 1 to ~400 bytes, chunks up to ~1.6 MB (the framer's memory grows).
         const width = 1 + Math.floor(next() ** 2 * 400);
         const lines: Buffer[] = [];
         for (let i = 0, n = 1 + Math.floor(next() * 2000); i < n; i++) {
@@ -235,14 +237,58 @@ describe("frameLines", () => {
         const end = chunk.length - "partial-after".length;
         const whole = Buffer.concat([held ?? Buffer.alloc(0), chunk.subarray(head.length, end)]);
         const want = expected(whole, 0, whole.length, prefix);
-        const framed = frameLines(chunk, head.length, end, prefix.toString("latin1"), held);
-        const got = typeof framed.data === "string" ? Buffer.from(framed.data, "latin1") : framed.data;
-        assert.equal(framed.lines, want.lines, `SEED=${seed}, round ${round}: line count`);
-        assert.ok(
-          got.equals(want.bytes),
-          `SEED=${seed}, round ${round} (width ${width}, prefix "${prefix}"): bytes differ`,
-        );
+        for (const [name, frame] of Object.entries(ways)) {
+          const framed = frame(chunk, head.length, end, prefix.toString("latin1"), held);
+          const got = typeof framed.data === "string" ? Buffer.from(framed.data, "latin1") : framed.data;
+          assert.equal(framed.lines, want.lines, `SEED=${seed}, ${name}, round ${round}: line count`);
+          assert.ok(
+            got.equals(want.bytes),
+            `SEED=${seed}, ${name}, round ${round} (width ${width}, prefix "${prefix}"): bytes differ`,
+          );
+        }
       }
     }
+  });
+
+  it("takes the WebAssembly way from the first chunk of WASM_FROM_BYTES on, for every chunk after it (a Buffer, where the portable way gives a string)", () => {
+    // A fresh process: in this one, earlier tests have compiled the module already.
+    const script = [
+      'import { frameLines, WASM_FROM_BYTES } from "./src/run/frame.ts";',
+      'const small = Buffer.from("a\\nbb\\n");',
+      'const big = Buffer.from("x".repeat(WASM_FROM_BYTES - 1) + "\\n");',
+      'const way = (chunk) => typeof frameLines(chunk, 0, chunk.length, "> ").data;',
+      "const ways = [way(small), way(small.subarray(0, 2)), way(big.subarray(1)), way(big), way(small)];",
+      "console.log(JSON.stringify(ways));",
+    ].join("\n");
+    const run = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      encoding: "utf8",
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), ["string", "string", "string", "object", "object"]);
+    const chunk = Buffer.from("a\nbb\n");
+    assert.equal(typeof frameLinesPortable(chunk, 0, chunk.length, "> ").data, "string");
+  });
+
+  it("frames with the portable way under node --jitless (no WebAssembly there)", () => {
+    const script = [
+      'import { frameLines } from "./src/run/frame.ts";',
+      'const chunk = Buffer.from("one\\ntwo\\n");',
+      'const framed = frameLines(chunk, 0, chunk.length, "x | ");',
+      "console.log(JSON.stringify({ wasm: typeof WebAssembly, type: typeof framed.data, data: String(framed.data), lines: framed.lines }));",
+    ].join("\n");
+    const run = spawnSync(
+      process.execPath,
+      ["--jitless", "--import", "tsx", "--input-type=module", "-e", script],
+      {
+        encoding: "utf8",
+      },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), {
+      wasm: "undefined",
+      type: "string",
+      data: "x | one\nx | two\n",
+      lines: 2,
+    });
   });
 });

@@ -9,14 +9,24 @@
  * anything; if it dies after, the watchdog knows the group. Either way nothing is left running.
  *
  * The program and its arguments are passed as positional parameters, never as shell text.
+ *
+ * When the program is this same shell running a script (`sh -c SCRIPT [NAME [ARG...]]`, where `sh`
+ * is /bin/sh and SCRIPT does not look like an option), the gate goes in front of the script
+ * instead and that shell runs it: one shell starts instead of two, as when concurrently or a
+ * terminal runs `sh -c` (start of 100 such services: ~1.0x concurrently with it, ~1.2x without,
+ * bench/RESULTS.md). The script sees the same `$0`, `$@` and line numbers (test/launcher.test.ts
+ * compares it with `sh -c` run directly); `ps` shows the gate in front of it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { statSync } from "node:fs";
+import { findExecutable } from "./find-executable.js";
 
 /** Exit status of a launcher that was never released (mirrord-up or its watchdog went away). */
 export const NOT_RELEASED_STATUS = 125;
 
-/** Waits for `go` on stdin, or exits with NOT_RELEASED_STATUS; leaves no variable. */
-const LAUNCH_SCRIPT = `IFS= read -r mirrord_up_gate && [ "$mirrord_up_gate" = go ] || exit ${NOT_RELEASED_STATUS}; unset mirrord_up_gate; exec "$@" </dev/null`;
+/** Waits for `go` on stdin, or exits with NOT_RELEASED_STATUS; then stdin is /dev/null; leaves no variable. */
+const GATE = `IFS= read -r mirrord_up_gate && [ "$mirrord_up_gate" = go ] || exit ${NOT_RELEASED_STATUS}; unset mirrord_up_gate; exec </dev/null;`;
+const LAUNCH_SCRIPT = `${GATE} exec "$@"`;
 
 export interface Launched {
   child: ChildProcess;
@@ -32,7 +42,17 @@ export function launchHeld(
   args: readonly string[],
   options: { cwd: string; env: NodeJS.ProcessEnv },
 ): Launched {
-  const child = spawn("/bin/sh", ["-c", LAUNCH_SCRIPT, "mirrord-up-launch", file, ...args], {
+  const [flag, script, ...rest] = args;
+  // A SCRIPT starting with - or + is an option to sh (`sh -c -x` runs nothing): left to sh itself.
+  const folded =
+    flag === "-c" && script !== undefined && !/^[-+]/.test(script) && isLauncherShell(file, options);
+  const argv = folded
+    ? // `sh -c SCRIPT` without a name gives the script `$0` = the word it was started as.
+      ["-c", `${GATE} ${script}`, ...(rest.length > 0 ? rest : [file])]
+    : ["-c", LAUNCH_SCRIPT, "mirrord-up-launch", file, ...args];
+  const child = spawn("/bin/sh", argv, {
+    // What `ps` shows as the program: the word the user wrote.
+    argv0: folded ? file : undefined,
     cwd: options.cwd,
     env: options.env,
     // Own process group: the terminal's Ctrl-C reaches mirrord-up only, which then stops each
@@ -48,4 +68,30 @@ export function launchHeld(
     release: () => gate?.end("go\n"),
     abort: () => gate?.end(),
   };
+}
+
+/** `file`'s answer for each PATH and directory (every service of a start asks the same). */
+const launcherShell = new Map<string, boolean>();
+
+/** Whether `file`, looked up as exec would, is the shell the launcher runs (/bin/sh). */
+function isLauncherShell(file: string, options: { cwd: string; env: NodeJS.ProcessEnv }): boolean {
+  if (file !== "sh" && file !== "/bin/sh") return false;
+  const key = `${file}\0${options.env.PATH ?? ""}\0${options.cwd}`;
+  let same = launcherShell.get(key);
+  if (same === undefined) {
+    same = sameFile(findExecutable(file, options.env.PATH, options.cwd), "/bin/sh");
+    launcherShell.set(key, same);
+  }
+  return same;
+}
+
+function sameFile(a: string | undefined, b: string): boolean {
+  if (a === undefined) return false;
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }

@@ -118,7 +118,7 @@ export class OutputMux {
   /**
    * Writes whole lines: a string as `latin1` bytes, pieces one after another (one writev to a
    * file). False = the caller should wait for drain. `borrowed`: the Buffers are only valid during
-   * this call (a view of a chunk, a held line), so a stream, which may hold on to them, gets copies.
+   * this call (frameLines, a held line), so a stream, which may hold on to them, gets copies.
    */
   write(data: Buffer | string | readonly Buffer[], borrowed = false): boolean {
     if (this.closed) return true;
@@ -324,7 +324,7 @@ export class LineSink {
    */
   private frame(chunk: Buffer, start: number, end: number, held?: Buffer): boolean {
     const framed = frameLines(chunk, start, end, this.prefix(), held);
-    // framed.data may be a view of chunk: borrowed.
+    // Written before anything else can frame (framed.data may be borrowed from the framer).
     const ok = this.mux.write(framed.data, true);
     if (this.record) {
       if (!held) this.record(chunk.subarray(start, end), framed.lines);
