@@ -41,6 +41,8 @@ export interface SupervisorOptions {
   timeoutMs: number;
   /** Header hint for the readiness banner; undefined when no service uses the session filter. */
   sessionHeader?: { name: string; value: string };
+  /** The dashboard's address for the banner, when it is served by then. */
+  dashboardUrl?: () => string | undefined;
 }
 
 /** The timers the restart backoff waits with, and the clock the banner's time is read from. */
@@ -685,6 +687,7 @@ export class Supervisor {
       running.map((s) => s.plan),
       this.options.sessionHeader,
       took,
+      this.options.dashboardUrl?.(),
     );
     for (const line of lines) this.mux.notice(line.text, line.style);
   }
