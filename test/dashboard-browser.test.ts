@@ -19,6 +19,7 @@ import {
   startWithDashboard,
 } from "./helpers/dashboard.js";
 import { isAlive } from "./helpers/processes.js";
+import { client } from "./helpers/ps.js";
 import { waitUntil } from "./helpers/wait.js";
 
 const SECRET = "s3cr3t-in-env";
@@ -41,6 +42,7 @@ services:
           while sleep 0.3; do i=$((i+1)); echo "web needle $i"; echo "web hay $i" >&2; done
   worker:
     target: {path: deployment/worker}
+    depends_on: [api]
     run: {command: [bash, -c, 'echo "worker up"; exec sleep 3600']}
 `;
 
@@ -58,6 +60,31 @@ const cell = (page: Page, service: string, label: string) =>
 const stateOf = (page: Page, service: string) =>
   page.locator(`tr[data-service="${service}"] .state`).textContent();
 const logLines = (page: Page) => page.locator("#log .l").allTextContents();
+
+/** The column `header` of `service`'s row in `mirrord-up ps`'s table (cells are padded to the header). */
+async function psCell(d: Dashboard, service: string, header: string): Promise<string> {
+  const r = await client(d.run, ["ps"]);
+  assert.equal(r.code, 0, r.stderr);
+  const [head = "", ...rows] = r.stdout.split("\n");
+  const at = head.indexOf(header);
+  const line = rows.find((l) => l.startsWith(`${service} `));
+  assert.ok(at >= 0 && line, r.stdout);
+  return line.slice(at).trim().split(/\s+/)[0] as string;
+}
+
+/** How far the page reaches past the window: down (it scrolls) and sideways. */
+const pageOverflow = (page: Page) =>
+  page.evaluate<{ scroll: number; wide: number }>(`({
+    scroll: document.documentElement.scrollHeight - window.innerHeight,
+    wide: document.documentElement.scrollWidth - window.innerWidth,
+  })`);
+
+/** An element's box, in CSS pixels of the viewport. */
+const box = async (page: Page, selector: string) => {
+  const found = await page.locator(selector).first().boundingBox();
+  assert.ok(found, `${selector} is laid out`);
+  return found;
+};
 
 describe("the dashboard in a browser", { timeout: 240_000, skip }, () => {
   let browser: Browser;
@@ -269,6 +296,114 @@ describe("the dashboard in a browser", { timeout: 240_000, skip }, () => {
     await page.getByRole("tab", { name: "Logs" }).click();
   });
 
+  it("labels each event with its cause: a restart on request of a service with depends_on is not a dependency's", async () => {
+    const page = await open();
+    const before = row(await ps(d.run), "worker");
+    await page.getByRole("button", { name: "Restart worker", exact: true }).click();
+    const after = await until(async () => {
+      const worker = row(await ps(d.run), "worker");
+      return worker.pid !== before.pid && worker.state === "ready" ? worker : undefined;
+    }, "worker to have a new pid");
+    await page.getByRole("tab", { name: "Events" }).click();
+    const workerEvents = page.locator(".ev", { has: page.locator(".svc", { hasText: /^worker$/ }) });
+    const restarted = workerEvents.and(page.locator(".k-restarted"));
+    await restarted.first().waitFor({ timeout: WAIT });
+    assert.equal(await restarted.count(), 1);
+    assert.equal(await restarted.locator(".by").textContent(), "on request");
+    assert.equal(await restarted.locator(".detail").textContent(), `pid ${before.pid} → ${after.pid}`);
+    // Its start at the run's start had no cause but the run; nothing of worker's says "dependency".
+    const causes = await workerEvents.locator(".by").allTextContents();
+    assert.deepEqual(causes, ["on request"]);
+    assert.equal(await workerEvents.filter({ hasText: "dependency" }).count(), 0);
+    await page.getByRole("tab", { name: "Logs" }).click();
+  });
+
+  it('shows "Ready after" as ps prints it', async () => {
+    const page = await open();
+    for (const s of await ps(d.run)) {
+      if (s.ready_after_ms === null) continue;
+      const printed = await psCell(d, s.name, "READY AFTER");
+      await until(
+        async () => (await cell(page, s.name, "Ready after").textContent()) === printed,
+        `${s.name}'s Ready after as ps prints it (${printed})`,
+      );
+    }
+  });
+
+  it("pads service names in the log to the longest one, as the terminal does", async () => {
+    const page = await open();
+    for (const name of ["api", "web", "worker"]) {
+      await page
+        .locator("#log .l .n", { hasText: new RegExp(`^${name}$`) })
+        .first()
+        .waitFor({ timeout: WAIT });
+    }
+    // In the page (this file is compiled without the DOM's types, hence a string).
+    const measured = await page.evaluate<{
+      ch: number;
+      byName: Record<string, { width: number; gap: number }>;
+    }>(`(() => {
+      const log = document.getElementById("log");
+      const probe = document.createElement("span");
+      probe.textContent = "0".repeat(100);
+      probe.style.position = "absolute";
+      log.append(probe);
+      const ch = probe.getBoundingClientRect().width / 100;
+      probe.remove();
+      const byName = {};
+      for (const n of document.querySelectorAll("#log .l .n")) {
+        const name = n.textContent;
+        const text = n.nextSibling;
+        if (byName[name] || !text) continue;
+        const range = document.createRange();
+        range.selectNodeContents(text);
+        const first = range.getClientRects()[0];
+        if (!first) continue;
+        const own = n.getBoundingClientRect();
+        byName[name] = { width: own.width, gap: first.left - own.right };
+      }
+      return { ch, byName };
+    })()`);
+    const { ch, byName } = measured;
+    // "worker" is the longest name: every name takes its 6 columns, then " |", then one space.
+    for (const name of ["api", "web", "worker"]) {
+      const m = byName[name];
+      assert.ok(m, `a line of ${name}`);
+      assert.ok(Math.abs(m.width - 8 * ch) < 1, `${name}: ${m.width}px wide, ${8 * ch}px expected`);
+      assert.ok(Math.abs(m.gap - ch) < 1, `${name}: ${m.gap}px before the text, ${ch}px expected`);
+    }
+  });
+
+  it("lays out at 1280×800 (no page scroll, the log fills the rest) and at 390×844 (the page scrolls, the log is over half the window)", async () => {
+    const page = await open();
+    const page1280 = await pageOverflow(page);
+    assert.ok(page1280.scroll <= 0, `the page scrolls by ${page1280.scroll}px at 1280×800`);
+    assert.ok(page1280.wide <= 0);
+    const log1280 = await box(page, "#log");
+    assert.ok(log1280.height >= 800 * 0.4, `the log is ${log1280.height}px tall at 1280×800`);
+    assert.ok(log1280.y + log1280.height <= 800, "the log ends inside the window");
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.screenshot({ path: screenshotPath("dashboard-390"), fullPage: true });
+      const header = await box(page, "header.top");
+      // Four short lines: the name and the connection, the file, the key, the session header.
+      assert.ok(header.height <= 844 * 0.15, `the header is ${header.height}px tall at 390 px`);
+      const log = await box(page, "#log");
+      assert.ok(log.height >= 844 / 2, `the log is ${log.height}px tall at 390×844`);
+      const sizes = await pageOverflow(page);
+      assert.ok(sizes.scroll > 0, "the page scrolls");
+      assert.ok(sizes.wide <= 0, `the page is ${sizes.wide}px too wide`);
+      // Scrolled to the log, the whole log is in view.
+      await page.evaluate('document.getElementById("log").scrollIntoView({ block: "end" })');
+      const inView = await box(page, "#log");
+      assert.ok(inView.y >= 0 && inView.y + inView.height <= 844 + 1, `the log at ${inView.y}px`);
+    } finally {
+      await page.evaluate("window.scrollTo(0, 0)");
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
   it("stays readable on a narrow window and in dark mode", async () => {
     const page = await open();
     await page.setViewportSize({ width: 420, height: 800 });
@@ -337,6 +472,45 @@ services:
       assert.equal(row(await ps(d.run), "steady").state, "running");
       assert.equal(await stateOf(page, "steady"), "running");
       await page.screenshot({ path: screenshotPath("dashboard-failed") });
+    } finally {
+      await down(d.run);
+    }
+  });
+});
+
+describe("a restart by the policy in the dashboard", { timeout: 240_000, skip }, () => {
+  it("says its cause once, then the attempt and the pids", async () => {
+    const d = await startWithDashboard(
+      `
+services:
+  flaky:
+    restart: "on-failure:1"
+    run: {type: local, command: [bash, -c, 'echo "flaky up"; while [ ! -f fail-now ]; do sleep 0.1; done; rm fail-now; exit 1']}
+  steady:
+    run: {type: local, command: [bash, -c, 'echo "steady up"; exec sleep 3600']}
+`,
+    );
+    try {
+      const browser = (await launchChromium()) as Browser;
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await page.goto(d.url);
+      await until(async () => (await stateOf(page, "flaky")) === "running", "flaky running");
+      const first = row(await ps(d.run), "flaky").pid;
+      writeFileSync(join(d.run.dir, "fail-now"), "");
+      const second = await until(async () => {
+        const flaky = row(await ps(d.run), "flaky");
+        return flaky.pid !== first && flaky.state === "running" ? flaky.pid : undefined;
+      }, "flaky restarted by its policy");
+      await page.getByRole("tab", { name: "Events" }).click();
+      const restarted = page.locator(".ev.k-restarted");
+      await restarted.first().waitFor({ timeout: WAIT });
+      assert.equal(await restarted.count(), 1);
+      assert.equal(await restarted.locator(".by").textContent(), "by the restart policy");
+      assert.equal(
+        await restarted.locator(".detail").textContent(),
+        `on-failure, attempt 1 of 1, pid ${first} → ${second}`,
+      );
+      await page.screenshot({ path: screenshotPath("dashboard-policy-event") });
     } finally {
       await down(d.run);
     }

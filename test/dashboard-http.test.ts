@@ -66,12 +66,16 @@ describe("the dashboard's server", { timeout: 180_000 }, () => {
   const shared = startWithDashboard(CONFIG);
   shared.catch(() => {});
 
-  it("prints its address once, with a token of at least 128 bits", async () => {
+  it("prints its address when it starts and again in the ready banner, with a token of at least 128 bits", async () => {
     d = await shared;
-    await d.run.waitForOutput("all 2 sessions ready");
+    // The first print has scrolled away by the time everything is ready: the banner repeats it.
+    await d.run.waitForOutput(`\n  dashboard: ${d.url}\n`);
 
     const out = d.run.stdout().toString();
     assert.equal(out.match(/^dashboard: /gm)?.length, 1, out);
+    const ready = out.search(/^mirrord-up: all .* ready/m);
+    assert.ok(ready > out.indexOf(`dashboard: ${d.url}`), out);
+    assert.ok(out.indexOf(`  dashboard: ${d.url}`, ready) > ready, out);
     // base64url: 6 bits a character.
     assert.ok(d.token.length * 6 >= 128, d.token);
   });

@@ -441,6 +441,13 @@ services:
     assert.deepEqual(names, ["Zed", "admin", "web"]);
   });
 
+  it("ends with the dashboard's address when it is served, and says nothing of it otherwise", () => {
+    const url = "http://127.0.0.1:40321/#token=abc";
+    const lines = bannerLines(plans(), undefined, "1s", url).map((l) => l.text);
+    assert.equal(lines.at(-1), `  dashboard: ${url}`);
+    assert.ok(!bannerLines(plans(), undefined, "1s").some((l) => l.text.includes("dashboard")));
+  });
+
   it("without a known address the curl line keeps a placeholder", () => {
     const withoutPort = plans().map((p) =>
       p.name === "api" ? { ...p, lifecycle: { ...p.lifecycle, readyWhen: undefined } } : p,

@@ -3,13 +3,14 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../core/errors.js";
+import { readRegularFile } from "../core/files.js";
 import { PromptCancelled, type Prompter } from "../core/prompter.js";
 import type { ClusterChoices } from "../init/wizard.js";
 import type { CliIO } from "./io.js";
 import { inquirerPrompter } from "./prompter.js";
 import { canPrompt } from "./resolve-targets.js";
 
-/** The published schema of the installed package, for the editor comment. */
+/** The published schema of the installed package, for the editor comment (or its copy). */
 export const SCHEMA_PATH = join(packageRoot(), "schema", "mirrord-up.schema.json");
 
 /** This package's directory, from the running code (a bundle in dist/, or src/ under tsx). */
@@ -36,11 +37,21 @@ export async function runInitCommand(output: string, io: CliIO, prompter?: Promp
   try {
     await runInitWizard({
       prompter: prompter ?? inquirerPrompter({ input: io.stdin, output: io.stderr }),
+      cwd: io.cwd,
       defaultOutput: output,
       schemaPath: SCHEMA_PATH,
+      schemaText: () => readFileSync(SCHEMA_PATH, "utf8"),
       cluster: await reachableCluster(io),
       say,
       exists: (path) => existsSync(resolve(io.cwd, path)),
+      read: (path) => {
+        try {
+          // Bounded, and never a FIFO's endless wait.
+          return readRegularFile(resolve(io.cwd, path), 4 * 1024 * 1024).toString("utf8");
+        } catch {
+          return undefined;
+        }
+      },
       write: (path, text) => writeFileSync(resolve(io.cwd, path), text, { flag: "w" }),
     });
     return 0;

@@ -153,10 +153,12 @@ async function runSessions(
     };
     const header = plan.sessions.some((s) => s.usesSessionFilter) ? sessionHeader(plan.key) : undefined;
     const events = new EventLog();
+    // Printed when the dashboard starts, and again in the ready banner.
+    let dashboardUrl: string | undefined;
     supervisor = new Supervisor(
       plan.sessions,
       mux,
-      { keepGoing: flags.keepGoing, timeoutMs, sessionHeader: header },
+      { keepGoing: flags.keepGoing, timeoutMs, sessionHeader: header, dashboardUrl: () => dashboardUrl },
       {
         createSession,
         planner: replanner(flags, services, io),
@@ -174,7 +176,10 @@ async function runSessions(
     // Served with --dashboard, or when `mirrord-up dashboard` asks; its address is printed once.
     const host = new DashboardHost(
       running,
-      (url) => mux.notice(`dashboard: ${url}`),
+      (url) => {
+        dashboardUrl = url;
+        mux.notice(`dashboard: ${url}`);
+      },
       (text) => mux.notice(`mirrord-up: ${text}`, "warn"),
     );
     dashboard = host;

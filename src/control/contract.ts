@@ -120,8 +120,16 @@ const RunEvent = {
     time: { type: "integer", description: "Milliseconds since the epoch." },
     service: { type: "string" },
     kind: { enum: ["started", "ready", "restarted", "exited", "failed", "stopped", "removed", "added"] },
-    by: { enum: ["request", "policy", "reload", "dependency"], description: "Who caused it." },
-    detail: { type: "string", description: 'A short text: "pid 12 → 48", "exited with code 1".' },
+    by: {
+      enum: ["request", "policy", "reload", "dependency"],
+      description:
+        "Who caused it: a request (start, stop, restart), the restart policy, a reload, or a dependency (started for a service that needs it; not started because a dependency failed). Absent: the run itself (its start, an exit).",
+    },
+    detail: {
+      type: "string",
+      description:
+        'What kind and by do not say: "pid 12 → 48", "on-failure, attempt 2 of 5, pid 12 → 48", "after 2.1s", "exited with code 1".',
+    },
   },
 } as const satisfies JsonSchema;
 

@@ -10,6 +10,14 @@ const BY: Record<NonNullable<RunEvent["by"]>, string> = {
   dependency: "because of a dependency",
 };
 
+/** The event's cause in words, from its `by` (the run records the cause; the page only words it). */
+function cause(event: RunEvent): string {
+  if (!event.by) return "";
+  // Started for a service that needs it (a `start` of that one), not held back by one.
+  if (event.by === "dependency" && event.kind === "started") return "for a service that needs it";
+  return BY[event.by] ?? event.by;
+}
+
 export class EventsView {
   constructor(private readonly list: HTMLOListElement) {}
 
@@ -27,7 +35,7 @@ export class EventsView {
         h("time", { datetime: time.toISOString() }, time.toLocaleTimeString([], { hour12: false })),
         h("span", { className: "svc" }, event.service),
         h("span", { className: "kind" }, event.kind),
-        event.by ? h("span", { className: "by" }, BY[event.by] ?? event.by) : "",
+        event.by ? h("span", { className: "by" }, cause(event)) : "",
         event.detail ? h("span", { className: "detail" }, event.detail) : "",
       ),
     );

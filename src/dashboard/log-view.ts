@@ -71,11 +71,16 @@ export class LogView {
     );
   }
 
-  /** Colours in sorted-name order, as in the terminal. */
+  /**
+   * Colours in sorted-name order, and names padded to the longest one (`--name-ch`, read by the
+   * style sheet), as in the terminal.
+   */
   setServices(names: readonly string[]): void {
     for (const name of [...names].sort()) {
       if (!this.colours.has(name)) this.colours.set(name, this.colours.size % NAME_COLOURS);
     }
+    const longest = Math.max(1, ...[...this.colours.keys()].map((name) => name.length));
+    this.box.style.setProperty("--name-ch", String(longest));
   }
 
   add(entry: LogEntry): void {

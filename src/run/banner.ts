@@ -1,7 +1,8 @@
 /**
  * The "all sessions ready" banner, as text: how long it took, the header that reaches the
- * sessions using the session filter (with a curl line to paste), and for every other service what
- * it steals. Pure, so what a person reads is tested without processes.
+ * sessions using the session filter (with a curl line to paste), for every other service what
+ * it steals, and the dashboard's address when it is served (printed once when it started, that
+ * line has scrolled away by now). Pure, so what a person reads is tested without processes.
  */
 import type { SessionPlan } from "../plan/assemble.js";
 import { byCodeUnit } from "../text/compare.js";
@@ -15,6 +16,7 @@ export function bannerLines(
   plans: readonly SessionPlan[],
   header: { name: string; value: string } | undefined,
   took: string,
+  dashboard?: string,
 ): BannerLine[] {
   const n = plans.length;
   const lines: BannerLine[] = [
@@ -33,6 +35,7 @@ export function bannerLines(
   for (const plan of others) {
     lines.push({ text: `  ${plan.name.padEnd(width)}  steals ${describeSteal(plan)}` });
   }
+  if (dashboard) lines.push({ text: `  dashboard: ${dashboard}` });
   return lines;
 }
 

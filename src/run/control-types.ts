@@ -68,9 +68,12 @@ export interface RunEvent {
   time: number;
   service: string;
   kind: "started" | "ready" | "restarted" | "exited" | "failed" | "stopped" | "removed" | "added";
-  /** Who caused it, for `restarted`/`stopped`/`started`. */
+  /**
+   * Who caused it: a request, the restart policy, a reload, or a dependency (started for a
+   * service that needs it; not started because one failed). Absent: the run itself.
+   */
   by?: "request" | "policy" | "reload" | "dependency";
-  /** A short text: "pid 12 → 48", "exited with code 1", "ready in 2.1s". */
+  /** What `kind` and `by` do not say: "pid 12 → 48", "after 2.1s", "exited with code 1". */
   detail?: string;
 }
 

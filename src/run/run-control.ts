@@ -6,7 +6,7 @@ import type { RunType } from "../plan/assemble.js";
 import type { RunControl, ServiceStatus } from "./control-types.js";
 import type { EventLog } from "./event-log.js";
 import type { LogBuffer } from "./log-buffer.js";
-import { psState, type ServiceSlot } from "./service-state.js";
+import { psState, readyAfterMs, type ServiceSlot } from "./service-state.js";
 import type { Supervisor } from "./supervisor.js";
 
 export interface RunInfo {
@@ -58,7 +58,7 @@ export function serviceStatus(slot: ServiceSlot): ServiceStatus {
     pid: slot.running ? (session?.pid ?? null) : null,
     restarts: slot.restarts,
     started: slot.startedAt?.toISOString() ?? null,
-    ready_after_ms: session?.readyAt !== undefined ? Math.round(session.readyAt - session.startedAt) : null,
+    ready_after_ms: session ? (readyAfterMs(session) ?? null) : null,
     exit_code: result && !result.signal ? result.code : null,
     signal: result?.signal ?? null,
     target: targetOf(slot.plan),

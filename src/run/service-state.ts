@@ -6,7 +6,7 @@
  */
 import type { SessionPlan } from "../plan/assemble.js";
 import type { Dependency } from "../plan/lifecycle.js";
-import type { ServiceState } from "./control-types.js";
+import type { RunEvent, ServiceState } from "./control-types.js";
 import { describeEnd, exitStatus, type SessionResult, type SupervisedSession } from "./session.js";
 
 /** Why mirrord-up stops a service's session on purpose: its end is then not a failure. */
@@ -19,8 +19,11 @@ export type StopIntent = "stop" | "restart" | "reload" | "remove";
 export type ServicePhase =
   /** Nothing queued and nothing started: not launched yet, or its wait was cut by the run's stop. */
   | { kind: "idle" }
-  /** Queued: starts once its dependencies' conditions hold. `announced`: "waiting for" was said. */
-  | { kind: "waiting"; announced: boolean }
+  /**
+   * Queued: starts once its dependencies' conditions hold. `announced`: "waiting for" was said.
+   * `by`: who queued it (none: the run's own start), for its "started" event.
+   */
+  | { kind: "waiting"; announced: boolean; by?: RunEvent["by"] }
   /** Its session was started: it runs, or it ended on its own (or at the run's end). */
   | { kind: "started" }
   /** Its session ended and the restart policy starts it again when `timer` fires. */
@@ -86,6 +89,11 @@ export function psState(slot: ServiceSlot): ServiceState {
   if (slot.notReady !== undefined) return "failed";
   if (phase.kind === "stopping" || session.result?.stoppedByUs) return "stopped";
   return session.result && exitStatus(session.result) === 0 ? "exited" : "failed";
+}
+
+/** Milliseconds from start to ready, as `ps` and the events say it; undefined until ready. */
+export function readyAfterMs(session: SupervisedSession): number | undefined {
+  return session.readyAt === undefined ? undefined : Math.round(session.readyAt - session.startedAt);
 }
 
 /**

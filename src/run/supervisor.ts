@@ -23,7 +23,7 @@ import type { EventLog } from "./event-log.js";
 import type { SessionStopper } from "./group-stopper.js";
 import type { OutputMux } from "./output.js";
 import { describeAttempt, nextRestart } from "./restart-policy.js";
-import { gate, ServiceSlot, type StopIntent } from "./service-state.js";
+import { gate, readyAfterMs, ServiceSlot, type StopIntent } from "./service-state.js";
 import {
   describeEnd,
   exitStatus,
@@ -41,6 +41,8 @@ export interface SupervisorOptions {
   timeoutMs: number;
   /** Header hint for the readiness banner; undefined when no service uses the session filter. */
   sessionHeader?: { name: string; value: string };
+  /** The dashboard's address for the banner, when it is served by then. */
+  dashboardUrl?: () => string | undefined;
 }
 
 /** The timers the restart backoff waits with, and the clock the banner's time is read from. */
@@ -166,7 +168,7 @@ export class Supervisor {
       const messages = services.map((name) => {
         const slot = this.slots.get(name) as ServiceSlot;
         if (!slots.includes(slot)) return `${name}: not running`;
-        this.announce(slot, "stopped", "request", "stopped by request");
+        this.announce(slot, "stopped", "request", "stopped by request", undefined);
         return `${name}: stopped`;
       });
       // Services waiting on a stopped one will not get what they wait for.
@@ -195,14 +197,16 @@ export class Supervisor {
           this.mux.assignNames([plan.name]);
         }
         slot.plan = plan;
-        this.launch(slot);
+        // A stopped service it depends on is started for it.
+        this.launch(slot, idle.includes(plan.name) ? "request" : "dependency");
         launched.push(slot);
       }
       this.advance();
       for (const slot of launched) {
         const name = slot.plan.name;
         if (slot.running) {
-          this.announce(slot, "started", "request", `started by request (pid ${slot.session?.pid ?? "?"})`);
+          // Its "started" event was recorded when it started.
+          this.mux.status(name, `started by request (pid ${slot.session?.pid ?? "?"})`, "dim");
           messages.push(`${name}: started (pid ${slot.session?.pid ?? "?"})`);
         } else if (slot.waiting) {
           messages.push(`${name}: waiting for ${this.describePending(slot)}`);
@@ -252,13 +256,15 @@ export class Supervisor {
       for (const slot of gone) this.stopOnPurpose(slot, "remove");
       await this.boundaries.stopper.stop(this.runningSessions(removed));
       for (const slot of gone) this.slots.delete(slot.plan.name);
-      for (const slot of removed) this.announce(slot, "removed", "reload", "stopped: no longer in the file");
+      for (const slot of removed)
+        this.announce(slot, "removed", "reload", "stopped: no longer in the file", undefined);
       await this.replace(changed, plans, "reload");
       this.mux.assignNames(added);
       const addedSlots = added.map((name) => {
         const slot = new ServiceSlot(plans.get(name) as SessionPlan);
         this.slots.set(name, slot);
-        this.launch(slot);
+        this.boundaries.events.record(name, "added", "reload");
+        this.launch(slot, "reload");
         return slot;
       });
       this.advance();
@@ -269,7 +275,8 @@ export class Supervisor {
           : slot.waiting
             ? `added to the file, waiting for ${this.describePending(slot)}`
             : `added to the file, ${notStarted}`;
-        this.announce(slot, "added", "reload", how);
+        // Its events ("added", then "started" or why not) are recorded already.
+        this.mux.status(slot.plan.name, how, "dim");
         return `${slot.plan.name}: ${slot.running ? "started" : slot.waiting ? "waiting" : notStarted} (added)`;
       });
       const messages = [
@@ -320,9 +327,12 @@ export class Supervisor {
     return [...this.slots.values()].sort((a, b) => byCodeUnit(a.plan.name, b.plan.name));
   }
 
-  /** Queues a service to start as soon as its dependencies allow (see `advance`). */
-  private launch(slot: ServiceSlot): void {
-    slot.phase = { kind: "waiting", announced: false };
+  /**
+   * Queues a service to start as soon as its dependencies allow (see `advance`); `by`: who asked
+   * (none: the run's own start), said by its "started" event.
+   */
+  private launch(slot: ServiceSlot, by?: RunEvent["by"]): void {
+    slot.phase = { kind: "waiting", announced: false, ...(by && { by }) };
   }
 
   /** mirrord-up stops `slot` on purpose: no wait or backoff goes on, its end is no failure. */
@@ -352,7 +362,15 @@ export class Supervisor {
         if (!slot.waiting || this.stopCause) continue;
         const verdict = this.gate(slot);
         if (verdict.go) {
+          const by = slot.phase.kind === "waiting" ? slot.phase.by : undefined;
           this.startSlot(slot);
+          const pid = slot.session?.pid;
+          this.boundaries.events.record(
+            slot.plan.name,
+            "started",
+            by,
+            pid !== undefined ? `pid ${pid}` : undefined,
+          );
           changed = true;
         } else if (verdict.blocked !== undefined) {
           slot.phase = { kind: "not-started", reason: verdict.blocked };
@@ -374,7 +392,7 @@ export class Supervisor {
     // Said once per wait, after everything that could start did.
     for (const slot of this.sortedSlots()) {
       if (slot.phase.kind !== "waiting" || slot.phase.announced) continue;
-      slot.phase = { kind: "waiting", announced: true };
+      slot.phase = { ...slot.phase, announced: true };
       this.mux.status(slot.plan.name, `waiting for ${this.describePending(slot)}`, "dim");
     }
   }
@@ -414,12 +432,6 @@ export class Supervisor {
     slot.startedAt = new Date();
     slot.notReady = undefined;
     session.start();
-    this.boundaries.events.record(
-      slot.plan.name,
-      "started",
-      slot.plan.lifecycle.dependsOn.length > 0 ? "dependency" : undefined,
-      session.pid !== undefined ? `pid ${session.pid}` : undefined,
-    );
   }
 
   /** Stops the running sessions of `names` and starts each again with its new plan. */
@@ -440,7 +452,7 @@ export class Supervisor {
       this.startSlot(slot);
       const by = why === "restart" ? "request" : "reload";
       const pids = `pid ${oldPids.get(slot) ?? "-"} → ${slot.session?.pid ?? "?"}`;
-      this.announce(slot, "restarted", by, `restarted by ${by}, ${pids}`);
+      this.announce(slot, "restarted", by, `restarted by ${by}, ${pids}`, pids);
     }
     this.advance();
   }
@@ -454,11 +466,12 @@ export class Supervisor {
   private handleReady = (session: SupervisedSession): void => {
     const slot = this.slots.get(session.name);
     if (slot?.session === session) {
+      // The duration `ps` shows, rounded the same way.
       this.boundaries.events.record(
         session.name,
         "ready",
         undefined,
-        `ready in ${formatDuration((session.readyAt ?? 0) - session.startedAt)}`,
+        `after ${formatDuration(readyAfterMs(session) ?? 0)}`,
       );
     }
     this.advance();
@@ -541,11 +554,14 @@ export class Supervisor {
     slot.restarts++;
     this.startSlot(slot);
     const policy = slot.plan.lifecycle.restart;
+    const pids = `pid ${oldPid ?? "-"} → ${slot.session?.pid ?? "?"}`;
+    const attemptText = describeAttempt(policy, attempt);
     this.announce(
       slot,
       "restarted",
       "policy",
-      `restarted (${describeAttempt(policy, attempt)}), pid ${oldPid ?? "-"} → ${slot.session?.pid ?? "?"}`,
+      `restarted (${attemptText}), ${pids}`,
+      `${attemptText}, ${pids}`,
     );
     this.advance();
   }
@@ -640,10 +656,19 @@ export class Supervisor {
     return result;
   }
 
-  /** A line in the `up` stream and an event for the timeline. */
-  private announce(slot: ServiceSlot, kind: RunEvent["kind"], by: RunEvent["by"], text: string): void {
+  /**
+   * A line in the `up` stream, and an event for the timeline whose `detail` adds only what its
+   * kind and cause do not say (`pid 12 → 48`).
+   */
+  private announce(
+    slot: ServiceSlot,
+    kind: RunEvent["kind"],
+    by: RunEvent["by"],
+    text: string,
+    detail: string | undefined,
+  ): void {
     this.mux.status(slot.plan.name, text, "dim");
-    this.boundaries.events.record(slot.plan.name, kind, by, text);
+    this.boundaries.events.record(slot.plan.name, kind, by, detail);
   }
 
   /**
@@ -662,6 +687,7 @@ export class Supervisor {
       running.map((s) => s.plan),
       this.options.sessionHeader,
       took,
+      this.options.dashboardUrl?.(),
     );
     for (const line of lines) this.mux.notice(line.text, line.style);
   }

@@ -181,6 +181,24 @@ export interface FakeFile {
   whileRead?: () => void;
 }
 
+/** The named plans and what they depend on, as the real planner selects them (all: undefined). */
+function selected(plans: readonly SessionPlan[], names: readonly string[] | undefined): SessionPlan[] {
+  if (names === undefined) return [...plans];
+  const wanted = new Set(names);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of plans) {
+      if (!wanted.has(p.name)) continue;
+      for (const d of p.lifecycle.dependsOn) {
+        if (wanted.has(d.service)) continue;
+        wanted.add(d.service);
+        grew = true;
+      }
+    }
+  }
+  return plans.filter((p) => wanted.has(p.name));
+}
+
 /**
  * A supervisor over fakes: `sessions` are the sessions it created, in order; `file` is what its
  * planner reads (at first, `plans`).
@@ -213,10 +231,7 @@ export function supervised(plans: SessionPlan[], options: Partial<SupervisorOpti
       planner: async (names) => {
         file.whileRead?.();
         if (file.errors) return { ok: false, errors: file.errors };
-        return {
-          ok: true,
-          sessions: file.plans.filter((p) => names === undefined || names.includes(p.name)),
-        };
+        return { ok: true, sessions: selected(file.plans, names) };
       },
       stopper,
       events,
