@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { BIN, REPO_ROOT } from "./helpers/paths.js";
 import { killMarked, MARKER_VAR, newMarker } from "./helpers/processes.js";
@@ -17,35 +18,49 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Runs the demo from `cwd` with `args`, waits for the three services, then Ctrl-C. */
+async function runDemo(cwd: string, args: string[]): Promise<void> {
+  const marker = newMarker();
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, ...args, "-k", "demo-user"], {
+    cwd,
+    env: { PATH: process.env.PATH, DEMO_PORT: String(port), [MARKER_VAR]: marker },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  let err = "";
+  child.stderr.on("data", (c: Buffer) => {
+    err += c.toString();
+  });
+  try {
+    await waitUntil(
+      () => /caller +\| got 200: hello/.test(out),
+      15_000,
+      `the caller to reach the greeter:\n${out}\n--- stderr ---\n${err}`,
+    );
+    assert.match(out, /greeter +\| GET \/hello baggage=mirrord-session=demo-user/);
+    assert.match(out, /clock +\| tick \d\d:\d\d:\d\d/);
+    assert.match(out, /clock +\| tock \(on stderr\)/);
+    child.kill("SIGINT");
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    assert.equal(code, 0, err);
+    assert.match(out, /greeter +\| SIGTERM: shutting down/);
+    assert.equal(err, "", "the file is in the current directory or named: nothing to say on stderr");
+    await nothingLeft(marker);
+  } finally {
+    killMarked(marker);
+  }
+}
+
 describe("examples/demo", { timeout: 120_000 }, () => {
-  it("runs three local services, merges their output, and Ctrl-C leaves nothing", async () => {
-    const marker = newMarker();
-    const port = await freePort();
-    const child = spawn(process.execPath, [BIN, "-f", "examples/demo/mirrord-up.yaml", "-k", "demo-user"], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH, DEMO_PORT: String(port), [MARKER_VAR]: marker },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (c: Buffer) => {
-      out += c.toString();
-    });
-    try {
-      await waitUntil(
-        () => /caller +\| got 200: hello/.test(out),
-        15_000,
-        `the caller to reach the greeter:\n${out}`,
-      );
-      assert.match(out, /greeter +\| GET \/hello baggage=mirrord-session=demo-user/);
-      assert.match(out, /clock +\| tick \d\d:\d\d:\d\d/);
-      assert.match(out, /clock +\| tock \(on stderr\)/);
-      child.kill("SIGINT");
-      const code = await new Promise((resolve) => child.on("close", resolve));
-      assert.equal(code, 0);
-      assert.match(out, /greeter +\| SIGTERM: shutting down/);
-      await nothingLeft(marker);
-    } finally {
-      killMarked(marker);
-    }
+  it("from the repository's root with -f: three local services, merged output, Ctrl-C leaves nothing", async () => {
+    await runDemo(REPO_ROOT, ["-f", "examples/demo/mirrord-up.yaml"]);
+  });
+
+  it("from examples/demo without -f: the same, its paths being relative to the file", async () => {
+    await runDemo(join(REPO_ROOT, "examples", "demo"), []);
   });
 });

@@ -6,7 +6,8 @@
  * Options may come before the subcommand too, as with docker compose (`mirrord-up -f x.yaml -k me
  * config`): the program declares `up`'s options as well, and a `preAction` hook hands each one
  * given there to the subcommand (one given after the subcommand wins). An option the subcommand
- * does not take is a usage error rather than silently ignored.
+ * does not take is a usage error rather than silently ignored. Then, for the commands that name a
+ * config file, `settleConfigFile` finds it when `-f` is not given.
  *
  * The commands that read the config file (and so load YAML, zod and the template engine) import
  * `heavy.ts` when they run: `ps`, `logs` and the other control commands start without it.
@@ -24,6 +25,7 @@ import {
 } from "../core/errors.js";
 import type { CommandContext } from "./commands/context.js";
 import { COMMANDS } from "./commands/index.js";
+import { settleConfigFile } from "./commands/options.js";
 import { withUpOptions } from "./commands/up.js";
 import { type CliIO, processIO } from "./io.js";
 
@@ -77,7 +79,10 @@ export function cliProgram(ctx: CommandContext): Command {
     .addHelpText("after", EXAMPLES);
   // The program's own copies; only those given on the command line are handed on.
   withUpOptions(program);
-  program.hook("preAction", (_program, action) => applyLeadingOptions(program, action));
+  program.hook("preAction", (_program, action) => {
+    applyLeadingOptions(program, action);
+    settleConfigFile(action, ctx.io);
+  });
   COMMANDS.forEach((make, i) => {
     // What `program.command()` would copy: exitOverride, the output, suggestions.
     const command = make(ctx).copyInheritedSettings(program);

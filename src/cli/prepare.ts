@@ -3,6 +3,7 @@
  * plan problems into located diagnostics.
  */
 
+import { dirname } from "node:path";
 import { type LoadedConfig, loadConfig, loadConfigOffThread } from "../config/load.js";
 import { type Diagnostic, UserError } from "../core/errors.js";
 import { buildRunPlan, type Mode, type RunPlan } from "../plan/assemble.js";
@@ -14,6 +15,8 @@ import type { CliIO } from "./io.js";
 
 export interface ConfigFlags {
   configFile: string;
+  /** `--project-directory`, absolute; default: the config file's directory. */
+  projectDirectory?: string;
   key?: string;
   mode?: Mode;
   context?: string;
@@ -23,6 +26,8 @@ export interface ConfigFlags {
 export interface Prepared {
   loaded: LoadedConfig;
   plan: RunPlan;
+  /** Where services run unless `run.working_dir` says otherwise, and where relative paths start. */
+  projectDir: string;
 }
 
 /** Resolves the key (it is a template variable), loads the file, and builds the plan. */
@@ -64,8 +69,9 @@ function planned(
       }),
     loaded,
   );
-  resolveLifecycleFiles(plan.sessions, loaded, io);
-  return { loaded, plan };
+  const projectDir = flags.projectDirectory ?? dirname(loaded.absolutePath);
+  resolveLifecycleFiles(plan.sessions, loaded, projectDir, io);
+  return { loaded, plan, projectDir };
 }
 
 /** Runs a plan step, turning `PlanError` into located `UserError` diagnostics. */

@@ -1,5 +1,6 @@
 /** `mirrord-up [up] [SERVICE...]`: validate, check, then hand the sessions to the supervisor. */
 
+import { isAbsolute } from "node:path";
 import { stopRenders } from "../config/render-worker.js";
 import { DashboardHost } from "../control/dashboard-server.js";
 import { alreadyRunningError, type ControlSocket, claimControlSocket } from "../control/server.js";
@@ -16,6 +17,7 @@ import { findExecutable } from "../run/find-executable.js";
 import { GroupStopper } from "../run/group-stopper.js";
 import { DEFAULT_LOG_LIMITS, LogBuffer } from "../run/log-buffer.js";
 import { startUi } from "../run/mirrord-ui.js";
+import { foundHereHint, foundOnlyFrom } from "../run/missing-path.js";
 import { OutputMux } from "../run/output.js";
 import {
   keepDescriptorReserve,
@@ -148,8 +150,9 @@ async function runSessions(
       // A local service's env file comes before its `env.override` (mirrord reads its own).
       const base = s.type === "local" ? { ...childEnv, ...s.lifecycle.envFile?.vars } : childEnv;
       const env = { ...sessionEnv(base, s), ...marker };
-      const cwd = s.lifecycle.workingDir?.path ?? io.cwd;
-      return new Session(s, sessionArgv(s, mirrord, file, plan.key), env, cwd, mux, hooks, watchdog);
+      const cwd = s.lifecycle.workingDir?.path ?? prepared.projectDir;
+      const argv = sessionArgv(s, mirrord, file, plan.key);
+      return new Session(s, argv, env, cwd, mux, hooks, watchdog, io.cwd);
     };
     const header = plan.sessions.some((s) => s.usesSessionFilter) ? sessionHeader(plan.key) : undefined;
     const events = new EventLog();
@@ -335,16 +338,20 @@ function findMirrord(flags: UpFlags, io: CliIO): string {
 }
 
 /** Every program must exist before anything starts: one message per missing program. */
-function checkPrograms({ plan, loaded }: Prepared, io: CliIO): void {
+function checkPrograms({ plan, loaded, projectDir }: Prepared, io: CliIO): void {
   const problems = plan.sessions.flatMap((s) => {
     const program = s.command[0] ?? "";
     const pathVar = s.type === "local" ? (s.env.PATH ?? io.env.PATH) : io.env.PATH;
     // A relative program (`./server.sh`) is looked up where it will run.
-    if (findExecutable(program, pathVar, s.lifecycle.workingDir?.path ?? io.cwd)) return [];
+    const ranIn = s.lifecycle.workingDir?.path ?? projectDir;
+    if (findExecutable(program, pathVar, ranIn)) return [];
+    const relative = program.includes("/") && !isAbsolute(program);
+    const found = relative && foundOnlyFrom([program], ranIn, io.cwd).length > 0;
     return [
       {
         ...loaded.locate(["services", s.name, "run", "command", 0]),
-        message: `services.${s.name}.run.command: program "${program}" was not found${program.includes("/") ? "" : " on PATH"}`,
+        message: `services.${s.name}.run.command: program "${program}" was not found${relative ? ` in ${ranIn}` : program.includes("/") ? "" : " on PATH"}`,
+        ...(found && { hint: foundHereHint(program, io.cwd) }),
       },
     ];
   });

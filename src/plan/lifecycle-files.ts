@@ -1,14 +1,16 @@
 /**
  * The files a lifecycle names, checked before anything starts: `run.working_dir` must be a
- * directory and `env_file` a readable dotenv file, both relative to the config file's directory.
- * Each problem is located at the line that names the path (or, for a broken env file, at its own
- * line and column). On success the plan holds absolute paths, the env file's variables, and (for
- * mirrord sessions) `feature.env.env_file`, which mirrord reads itself.
+ * directory and `env_file` a readable dotenv file, both relative to the project directory (the
+ * config file's, unless `--project-directory`). Each problem is located at the line that names
+ * the path (or, for a broken env file, at its own line and column). On success the plan holds
+ * absolute paths, the env file's variables, and (for mirrord sessions) `feature.env.env_file`,
+ * which mirrord reads itself: every path handed to mirrord is absolute, so that its meaning does
+ * not depend on the directory mirrord runs in.
  *
  * The plan's I/O, kept in this one module so that the rest of plan/ stays pure.
  */
 import { statSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { parseEnvFile } from "../config/env-file.js";
 import type { LoadedConfig } from "../config/load.js";
 import { type Diagnostic, UserError } from "../core/errors.js";
@@ -21,9 +23,9 @@ const MAX_ENV_FILE_BYTES = 1024 * 1024;
 export function resolveLifecycleFiles(
   sessions: readonly SessionPlan[],
   loaded: LoadedConfig,
+  base: string,
   io: { cwd: string; env: NodeJS.ProcessEnv },
 ): void {
-  const base = dirname(loaded.absolutePath);
   const problems: Diagnostic[] = [];
   const envFiles = new Map<string, Record<string, string> | undefined>();
   const reported = new Set<string>();
@@ -46,6 +48,11 @@ export function resolveLifecycleFiles(
         });
       }
       dir.path = absolute;
+    }
+    // `env.env_file`, passed to mirrord as it is: not read here, but made absolute.
+    const feature = session.mirrordConfig?.feature;
+    if (typeof feature?.env?.env_file === "string") {
+      feature.env = { ...feature.env, env_file: resolve(base, feature.env.env_file) };
     }
     const envFile = lifecycle.envFile;
     if (envFile) {

@@ -2,7 +2,7 @@
  * A service's lifecycle, as plain data: how it is restarted, what it waits for, when it counts
  * as ready, where it runs and which env file it reads. Pure: paths stay as written here;
  * `resolveLifecycleFiles` (lifecycle-files.ts, the one module of plan/ that reads files) resolves
- * them against the config file's directory and reads the env file before anything starts.
+ * them against the project directory and reads the env file before anything starts.
  */
 import type { DependencyCondition, RestartPolicy } from "../config/lifecycle-schema.js";
 import type { ConfigPath } from "../config/load.js";
@@ -47,7 +47,7 @@ export interface Lifecycle {
   /** `one_shot: true`. (A service others wait on with service_completed_successfully is a job too.) */
   oneShot: boolean;
   readyWhen?: ReadyWhen;
-  /** `run.working_dir`; absent = mirrord-up's own working directory. */
+  /** `run.working_dir`; absent = the project directory (the config file's, or `--project-directory`). */
   workingDir?: FileRef;
   /** `env_file` of the service, else of `common`; `vars` is filled once the file is read. */
   envFile?: FileRef & { vars?: Record<string, string> };

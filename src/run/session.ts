@@ -10,6 +10,7 @@ import type { SessionPlan } from "../plan/assemble.js";
 import { describeCheck } from "../plan/lifecycle.js";
 import { formatDuration } from "../text/duration.js";
 import { launchHeld } from "./launcher.js";
+import { AT_ONCE_MS, missingPathHint } from "./missing-path.js";
 import { LineSink, type OutputMux } from "./output.js";
 import { groupHasRunnable, livingGroups, signalGroup } from "./process-groups.js";
 import { isReadyEvent, type ProgressEvent, parseProgressLine } from "./progress.js";
@@ -32,6 +33,8 @@ const MAX_ORPHANED_DRAIN_MS = 2000;
 const FORGET_POLL_MS = 1000;
 /** Lines of mirrord's stderr kept to explain a failure before readiness. */
 const KEPT_ERROR_LINES = 20;
+/** The last bytes of a session's first output, kept to explain an end at once. */
+const EARLY_TAIL_BYTES = 4096;
 
 /** How a session ended. */
 export interface SessionResult {
@@ -44,6 +47,8 @@ export interface SessionResult {
   beforeReady: boolean;
   /** Why it could not start, or mirrord's own error text for a failure before readiness. */
   error?: string;
+  /** Why it may have ended at once: a path not found where it ran (missing-path.ts). */
+  hint?: string;
   durationMs: number;
 }
 
@@ -103,6 +108,8 @@ export class Session {
   private probe?: AbortController;
   /** Cuts the probe's pause short (a matching log line arrived). */
   private wakeProbe?: () => void;
+  /** The end of its output while it may still end "at once"; dropped after that. */
+  private earlyTail: Buffer | undefined = Buffer.alloc(0);
 
   constructor(
     readonly plan: SessionPlan,
@@ -112,6 +119,8 @@ export class Session {
     private readonly mux: OutputMux,
     private readonly hooks: SessionHooks,
     private readonly groups: GroupRegistry,
+    /** mirrord-up's own working directory (hints compare paths there). */
+    private readonly invokedIn: string,
   ) {
     this.name = plan.name;
     const record = mux.options.record;
@@ -287,6 +296,7 @@ export class Session {
     this.streams.push(readable);
     readable.on("data", (chunk: Buffer) => {
       this.chunksRead++;
+      if (this.earlyTail) this.keepEarly(chunk);
       if (!sink.push(chunk)) {
         // Our output is full: stop reading (the service then blocks on its pipe) and, while we
         // are not reading, never take its silence for the end of a partial line.
@@ -309,6 +319,27 @@ export class Session {
     readable.on("end", done);
     readable.on("close", done);
     readable.on("error", done);
+  }
+
+  /** Keeps the end of the output until the session has run for longer than "at once". */
+  private keepEarly(chunk: Buffer): void {
+    if (this.connectedAt !== undefined && performance.now() - this.connectedAt > AT_ONCE_MS) {
+      this.earlyTail = undefined;
+      return;
+    }
+    const joined = Buffer.concat([this.earlyTail as Buffer, chunk]);
+    this.earlyTail = joined.length > EARLY_TAIL_BYTES ? joined.subarray(-EARLY_TAIL_BYTES) : joined;
+  }
+
+  /**
+   * A hint for an end at once with a failing status (a local service: since it started; a mirrord
+   * session: since its `Ready!`, before which mirrord's own error says why).
+   */
+  private hintForEnd(code: number | null): string | undefined {
+    if (this.stopRequested || code === null || code === 0 || !this.earlyTail) return undefined;
+    if (this.connectedAt === undefined || performance.now() - this.connectedAt > AT_ONCE_MS) return undefined;
+    const output = stripVTControlCharacters(this.earlyTail.toString("utf8"));
+    return missingPathHint(code, output, this.plan.command, this.cwd, this.invokedIn);
   }
 
   /** Until mirrord says `Ready!`, stdout lines are its progress, shown as status lines. */
@@ -445,12 +476,14 @@ export class Session {
     if (!error && beforeReady && this.plan.type !== "local" && !this.stopRequested && exit.code !== 0) {
       error = this.failedTask ?? pickErrorLine(this.errorLines) ?? "mirrord printed no error";
     }
+    const hint = startError ? undefined : this.hintForEnd(exit.code);
     this.result = {
       code: exit.code,
       signal: exit.signal,
       stoppedByUs: this.stopRequested,
       beforeReady,
       error,
+      ...(hint && { hint }),
       durationMs: performance.now() - this.startedAt,
     };
     this.hooks.onEnd(this);

@@ -4,8 +4,8 @@
  * when a test fails.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { after } from "node:test";
 import { BIN, REPO_ROOT } from "./paths.js";
 import { killMarked, MARKER_VAR, newMarker, processesWithMarker } from "./processes.js";
@@ -62,14 +62,21 @@ export interface MirrordRecord {
 export interface UpOptions {
   args?: string[];
   env?: NodeJS.ProcessEnv;
-  /** Extra files to write into the working directory. */
+  /** Extra files to write next to mirrord-up.yaml (paths may name subdirectories). */
   files?: Record<string, string>;
+  /** Where mirrord-up runs, relative to the directory holding mirrord-up.yaml (default: there). */
+  cwd?: string;
 }
 
 export function startUp(config: string, options: UpOptions = {}): UpRun {
   const dir = tempDir();
   writeFileSync(join(dir, "mirrord-up.yaml"), config);
-  for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), text);
+  for (const [name, text] of Object.entries(options.files ?? {})) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  const cwd = join(dir, options.cwd ?? ".");
+  mkdirSync(cwd, { recursive: true });
   const marker = newMarker();
   markers.push(marker);
   const log = join(dir, "mirrord.log");
@@ -77,7 +84,7 @@ export function startUp(config: string, options: UpOptions = {}): UpRun {
   // The key goes after the user's arguments, so that a leading subcommand (`up`) stays first.
   const keyArgs = args.includes("-k") || args.includes("--key") ? [] : ["-k", "tester"];
   const child = spawn(process.execPath, [BIN, ...args, ...keyArgs], {
-    cwd: dir,
+    cwd,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,

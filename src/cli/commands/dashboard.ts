@@ -4,7 +4,7 @@ import { ControlClient, locateInstance } from "../../control/client.js";
 import { ExitCode } from "../../core/errors.js";
 import { type CliIO, writeOutput } from "../io.js";
 import type { CommandContext } from "./context.js";
-import { configFileOption, dashboardPortOption } from "./options.js";
+import { configFileOption, dashboardPortOption, projectDirectoryOption } from "./options.js";
 
 interface DashboardFlags {
   configFile?: string;
@@ -15,6 +15,7 @@ export function dashboardCommand(ctx: CommandContext): Command {
   return new Command("dashboard")
     .description("serve the web dashboard of the running up (if it is not yet) and print its address")
     .addOption(configFileOption())
+    .addOption(projectDirectoryOption())
     .addOption(dashboardPortOption())
     .action(async (raw: DashboardFlags) => {
       ctx.setExitCode(await runDashboard(raw, ctx.io));

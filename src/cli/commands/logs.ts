@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { type LogsFlags, runLogsCommand } from "../control-commands.js";
 import type { CommandContext } from "./context.js";
-import { configFileOption } from "./options.js";
+import { configFileOption, projectDirectoryOption } from "./options.js";
 
 /** `all` stays a word: a parser's `undefined` would make commander store an empty string. */
 function parseTail(value: string): number | "all" {
@@ -16,6 +16,7 @@ export function logsCommand(ctx: CommandContext): Command {
     .description("print the output of the running up (all services, or the ones named)")
     .argument("[services...]", "services to show (default: all)")
     .addOption(configFileOption({ short: false }))
+    .addOption(projectDirectoryOption())
     .option("-f, --follow", "keep printing new output until Ctrl-C or the end of the run", false)
     .option(
       "-n, --tail <lines>",

@@ -1,11 +1,16 @@
 /** Options and value parsers that several commands share. */
+import { statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { DEFAULT_CONFIG_FILE } from "../../config/default-file.js";
+import { DEFAULT_CONFIG_FILE, findConfigFile } from "../../config/default-file.js";
+import { UserError } from "../../core/errors.js";
 import type { Mode } from "../../plan/assemble.js";
+import type { CliIO } from "../io.js";
 import type { ConfigFlags } from "../prepare.js";
 
 export interface RawConfigFlags {
   configFile: string;
+  projectDirectory?: string;
   key?: string;
   mode?: Mode;
   context?: string;
@@ -13,14 +18,60 @@ export interface RawConfigFlags {
 
 /** `--config-file`, and `-f` unless the command uses `-f` itself (`logs -f` is --follow). */
 export const configFileOption = ({ short = true } = {}) =>
-  new Option(`${short ? "-f, " : ""}--config-file <path>`, "the mirrord-up config file").default(
-    DEFAULT_CONFIG_FILE,
+  new Option(
+    `${short ? "-f, " : ""}--config-file <path>`,
+    "the mirrord-up config file; when not given, looked for in the project directory, then in each parent",
+  ).default(DEFAULT_CONFIG_FILE);
+
+/** `--project-directory`: where services run and the file's relative paths start, as in compose. */
+export const projectDirectoryOption = () =>
+  new Option(
+    "--project-directory <dir>",
+    "where services run and relative paths in the file start (default: the config file's directory)",
   );
+
+/**
+ * Settles `--project-directory` and `-f` before a command that has them runs: the directory made
+ * absolute (it must exist), and without `-f` the file looked for in it (else in the current
+ * directory), then in each parent. A file found elsewhere than the current directory is named on
+ * stderr; the command then uses that path as if it had been given with `-f`.
+ */
+export function settleConfigFile(command: Command, io: CliIO): void {
+  if (!command.options.some((o) => o.attributeName() === "configFile")) return;
+  const given = command.getOptionValue("projectDirectory") as string | undefined;
+  const projectDir = given === undefined ? undefined : existingDirectory(given, io.cwd);
+  if (projectDir !== undefined) command.setOptionValue("projectDirectory", projectDir);
+  if (command.getOptionValueSource("configFile") !== "default") return;
+  const start = projectDir ?? io.cwd;
+  const found = findConfigFile(start);
+  if (found === undefined) {
+    // Not found anywhere: the reader names the place it was expected first.
+    if (projectDir !== undefined) command.setOptionValue("configFile", join(projectDir, DEFAULT_CONFIG_FILE));
+    return;
+  }
+  if (dirname(found) === io.cwd) return;
+  io.stderr.write(`mirrord-up: using ${found}\n`);
+  command.setOptionValueWithSource("configFile", found, "found");
+}
+
+function existingDirectory(given: string, cwd: string): string {
+  const dir = resolve(cwd, given);
+  let problem: string | undefined;
+  try {
+    if (!statSync(dir).isDirectory()) problem = "is not a directory";
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    problem = code === "ENOENT" || code === "ENOTDIR" ? "does not exist" : `cannot be used (${code})`;
+  }
+  if (problem) throw new UserError({ message: `--project-directory: ${given} ${problem}` });
+  return dir;
+}
 
 /** The options of the commands that read the config file; `mode: false` leaves out --mode and --context. */
 export function withConfigOptions(command: Command, { mode = true } = {}): Command {
   command
     .addOption(configFileOption())
+    .addOption(projectDirectoryOption())
     .option("-k, --key <key>", "session key (default: $MIRRORD_KEY, else your OS user name)");
   if (mode) {
     command
@@ -36,7 +87,13 @@ export function withConfigOptions(command: Command, { mode = true } = {}): Comma
 }
 
 export function configFlags(raw: RawConfigFlags): ConfigFlags {
-  return { configFile: raw.configFile, key: raw.key, mode: raw.mode, context: raw.context };
+  return {
+    configFile: raw.configFile,
+    projectDirectory: raw.projectDirectory,
+    key: raw.key,
+    mode: raw.mode,
+    context: raw.context,
+  };
 }
 
 export const dashboardPortOption = () =>
