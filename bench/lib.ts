@@ -43,7 +43,7 @@ export const CONCURRENTLY = join(
   "bin",
   "concurrently.js",
 );
-export const STAND_IN_MIRRORD = join(ROOT, "test", "fixtures", "mirrord");
+export const STAND_IN_MIRRORD = join(ROOT, "examples", "mirrord-stand-in", "mirrord");
 export const MARKER_VAR = "MIRRORD_UP_BENCH_MARKER";
 
 export type Tool = "mirrord-up" | "concurrently";

@@ -20,7 +20,7 @@
  *   scale      50 and 200 services printing 10 lines/s for 20 s [3]: own CPU % and peak RSS.
  *   start100   100 local services: launch → every app has run its first instruction [5].
  *   stop100    the same 100: Ctrl-C → every process gone (same launches as start100).
- *   start      20 services through the stand-in mirrord (test/fixtures/mirrord) [7].
+ *   start      20 services through the stand-in mirrord (examples/mirrord-stand-in) [7].
  * What users feel (bench/felt.ts; `--felt` runs these six, each beside a yardstick of the same run):
  *   first-session, restart-one, round-trip, validate, memory-soak (`--soak-minutes N`, 10 by
  *   default), dashboard-cpu. `--write` rewrites only the RESULTS.md sections of what ran.

@@ -12,7 +12,8 @@ import { killMarked, MARKER_VAR, newMarker, processesWithMarker } from "./proces
 import { tempDir } from "./tmp.js";
 import { waitUntil } from "./wait.js";
 
-export const FAKE_MIRRORD = join(REPO_ROOT, "test", "fixtures", "mirrord");
+/** The stand-in mirrord users run too (examples/mirrord-stand-in/README.md). */
+export const FAKE_MIRRORD = join(REPO_ROOT, "examples", "mirrord-stand-in", "mirrord");
 
 /** One mirrord session (through the stand-in, which execs) and one local service, both sleeping. */
 export const TWO_SLEEPERS = `
