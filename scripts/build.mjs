@@ -6,7 +6,7 @@
 // so `instanceof` holds for an error thrown in one bundle and caught in the other.
 // The CLI loads the heavy bundle only for the commands that need it (`import("../heavy.js")` in a
 // command of src/cli/commands/ becomes a require of it), so `ps` parses ~200 KB instead of
-// ~0.9 MB: its round trip is ~15 % shorter (bench/RESULTS.md). CommonJS, because Node 20 starts a
+// ~0.9 MB (its round trip: bench/RESULTS.md, "Which optimisations stay"). CommonJS, because Node 20 starts a
 // CommonJS program faster than an ES module one. Dependencies that are big or rarely needed stay
 // external, loaded on demand from node_modules.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";

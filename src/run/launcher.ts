@@ -13,8 +13,8 @@
  * When the program is this same shell running a script (`sh -c SCRIPT [NAME [ARG...]]`, where `sh`
  * is /bin/sh and SCRIPT does not look like an option), the gate goes in front of the script
  * instead and that shell runs it: one shell starts instead of two, as when concurrently or a
- * terminal runs `sh -c` (start of 100 such services: ~1.0x concurrently with it, ~1.2x without,
- * bench/RESULTS.md). The script sees the same `$0`, `$@` and line numbers (test/launcher.test.ts
+ * terminal runs `sh -c` (the start of 100 such services needs it: bench/RESULTS.md, "Which
+ * optimisations stay"). The script sees the same `$0`, `$@` and line numbers (test/launcher.test.ts
  * compares it with `sh -c` run directly); `ps` shows the gate in front of it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
