@@ -90,6 +90,46 @@ describe("restart back-off", () => {
     assert.equal(s.sessions.length, 2);
   });
 
+  test("stop then start of a service starts its back-off afresh: the next failure waits 1 s", async () => {
+    const s = supervised([plan("api", { restart: { kind: "on-failure" } })]);
+    const ran = s.supervisor.run();
+    // Four failures in a row: the fourth waits 8 s.
+    for (const wait of [1000, 2000, 4000]) {
+      s.session("api").exit(1);
+      s.clock.advance(wait);
+    }
+    s.session("api").exit(1);
+    assert.equal(s.lines("api").at(-1), "restarting in 8s (on-failure, attempt 4)");
+    await s.supervisor.stop(["api"]);
+    assert.equal(s.clock.pending, 0);
+    await s.supervisor.start(["api"]);
+    assert.equal(s.sessions.length, 5);
+    s.session("api").exit(1);
+    assert.equal(s.lines("api").at(-1), "restarting in 1s (on-failure, attempt 1)");
+    s.clock.advance(999);
+    assert.equal(s.sessions.length, 5);
+    s.clock.advance(1);
+    assert.equal(s.sessions.length, 6);
+    s.supervisor.shutdown();
+    assert.equal(await ran, 0);
+  });
+
+  test("a start after the policy gave up starts the count afresh", async () => {
+    const s = supervised([plan("api", { restart: { kind: "on-failure", maxRetries: 1 } }), plan("db")], {
+      keepGoing: true,
+    });
+    const ran = s.supervisor.run();
+    s.session("api").exit(1);
+    s.clock.advance(1000);
+    s.session("api").exit(1);
+    assert.equal(s.clock.pending, 0, "on-failure:1 gave up");
+    await s.supervisor.start(["api"]);
+    s.session("api").exit(1);
+    assert.equal(s.lines("api").at(-1), "restarting in 1s (on-failure, attempt 1 of 1)");
+    s.supervisor.shutdown();
+    assert.equal(await ran, 1);
+  });
+
   test("a run stopped during a back-off starts nothing more", async () => {
     const s = supervised([plan("api", { restart: { kind: "always" } })]);
     const ran = s.supervisor.run();

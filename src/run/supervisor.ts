@@ -195,6 +195,8 @@ export class Supervisor {
           this.mux.assignNames([plan.name]);
         }
         slot.plan = plan;
+        // A start on request begins the policy's count afresh, as a restart does.
+        slot.policyAttempts = 0;
         this.launch(slot);
         launched.push(slot);
       }
