@@ -1,10 +1,11 @@
 /**
- * The "all sessions ready" banner, as text: how long it took, the header that reaches the
+ * The "all 3 services ready" banner, as text: how long it took, the header that reaches the
  * sessions using the session filter (with a curl line to paste), and for every other service what
  * it steals. Pure, so what a person reads is tested without processes.
  */
 import type { SessionPlan } from "../plan/assemble.js";
 import { byCodeUnit } from "../text/compare.js";
+import { countOf } from "./service-words.js";
 
 export interface BannerLine {
   text: string;
@@ -16,10 +17,8 @@ export function bannerLines(
   header: { name: string; value: string } | undefined,
   took: string,
 ): BannerLine[] {
-  const n = plans.length;
-  const lines: BannerLine[] = [
-    { text: `mirrord-up: all ${n} session${n === 1 ? "" : "s"} ready in ${took}`, style: "ok" },
-  ];
+  const what = `${plans.length === 1 ? "" : "all "}${countOf(plans)}`;
+  const lines: BannerLine[] = [{ text: `mirrord-up: ${what} ready in ${took}`, style: "ok" }];
   const sorted = [...plans].sort((a, b) => byCodeUnit(a.name, b.name));
   const filtered = sorted.filter((p) => p.usesSessionFilter);
   if (header && filtered.length > 0) {

@@ -19,8 +19,11 @@ export type StopIntent = "stop" | "restart" | "reload" | "remove";
 export type ServicePhase =
   /** Nothing queued and nothing started: not launched yet, or its wait was cut by the run's stop. */
   | { kind: "idle" }
-  /** Queued: starts once its dependencies' conditions hold. `announced`: "waiting for" was said. */
-  | { kind: "waiting"; announced: boolean }
+  /**
+   * Queued: starts once its dependencies' conditions hold. `announced`: "waiting for" was said;
+   * `by`: who asked for this start when it is not the run's own (its start line says so).
+   */
+  | { kind: "waiting"; announced: boolean; by?: "request" | "reload" }
   /** Its session was started: it runs, or it ended on its own (or at the run's end). */
   | { kind: "started" }
   /** Its session ended and the restart policy starts it again when `timer` fires. */
