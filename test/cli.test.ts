@@ -138,11 +138,62 @@ describe("mirrord-up CLI", () => {
     assert.match(custom.stderr, /^nope\.yaml: error: config file not found/);
   });
 
-  it("an unknown flag is a usage error with a suggestion", async () => {
+  it("an unknown flag is a usage error with a suggestion, said as our errors are", async () => {
     const r = await cli(["config", "--formt", "json"], REPO_ROOT);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /unknown option '--formt'/);
-    assert.match(r.stderr, /Did you mean --format\?/);
+    assert.equal(
+      r.stderr,
+      "error: unknown option '--formt' for `mirrord-up config`\n  hint: did you mean --format?\n",
+    );
+    const far = await cli(["config", "--zzz"], REPO_ROOT);
+    assert.equal(far.code, 2);
+    assert.equal(
+      far.stderr,
+      "error: unknown option '--zzz' for `mirrord-up config`\n  hint: see `mirrord-up config --help`\n",
+    );
+  });
+
+  it("a flag that takes no value, given one, is said so: exit 2, no stack trace", async () => {
+    for (const flag of ["-f=false", "--follow=false"]) {
+      const r = await cli(["logs", flag], REPO_ROOT);
+      assert.equal(r.code, 2, flag);
+      assert.equal(
+        r.stderr,
+        `error: option '-f, --follow' takes no value (got '${flag}')\n` +
+          `  hint: write ${flag.split("=")[0]} alone to turn it on; leave it out for off\n`,
+      );
+    }
+  });
+
+  it("Commander's other usage errors use the same error: / hint: form", async () => {
+    const invalid = await cli(["logs", "-n", "many"], REPO_ROOT);
+    assert.equal(invalid.code, 2);
+    assert.equal(
+      invalid.stderr,
+      `error: option '-n, --tail <lines>' argument 'many' is invalid: expected a number of lines, or "all"\n` +
+        "  hint: see `mirrord-up logs --help`\n",
+    );
+    const missing = await cli(["logs", "-n"], REPO_ROOT);
+    assert.equal(missing.code, 2);
+    assert.match(
+      missing.stderr,
+      /^error: option '.*' argument missing\n {2}hint: see `mirrord-up logs --help`\n$/,
+    );
+  });
+
+  it("a service field indented as a service is said at file:line:col with a hint", async () => {
+    const dir = withConfig("services:\n  api:\n    target: none\n  run:\n    command: [node, app.js]\n");
+    const r = await cli(["validate", "-k", "k"], dir);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /^mirrord-up\.yaml:4:3: error: services\.run: `run:` is at the level of the services, so it reads as a service named "run"\n/,
+    );
+    assert.match(
+      r.stderr,
+      /hint: `run` looks like a service field: indented too little\? Indent it under `api`/,
+    );
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
   });
 
   it("an unknown service is a usage error listing the available ones", async () => {

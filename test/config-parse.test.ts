@@ -104,6 +104,56 @@ services:
     assert.match(byLine[7]!.hint!, /"command"/);
   });
 
+  it("a service field indented as a service is said once, at its key, with the service it belongs to", () => {
+    for (const [field, value] of [
+      ["run", "\n    command: [node, app.js]"],
+      ["target", " none"],
+      ["depends_on", " [db]"],
+      ["ready_when", "\n    port: 8080"],
+    ]) {
+      const ds = errors(`services:\n  api:\n    skip: false\n  ${field}:${value}\n`);
+      // api's missing `run` is the slip itself when `run` slipped: not said a second time.
+      const slip = ds.filter((d) => d.line === 4);
+      assert.equal(slip.length, 1, JSON.stringify(ds));
+      assert.equal(slip[0]?.col, 3);
+      assert.equal(
+        slip[0]?.message,
+        `services.${field}: \`${field}:\` is at the level of the services, so it reads as a service named "${field}"`,
+      );
+      assert.equal(
+        slip[0]?.hint,
+        `\`${field}\` looks like a service field: indented too little? Indent it under \`api\`, like its other fields`,
+      );
+      assert.equal(ds.length, field === "run" ? 1 : 2, JSON.stringify(ds));
+    }
+  });
+
+  it("a slipped field above every service asks whether the service's name is missing", () => {
+    const ds = errors("services:\n  run:\n    command: [x]\n");
+    assert.equal(ds.length, 1, JSON.stringify(ds));
+    assert.match(
+      ds[0]?.hint ?? "",
+      /`run` looks like a service field: indented too little, or is the service's name missing/,
+    );
+  });
+
+  it("a service named like a field, with its own run, is a service", () => {
+    const c = load("services:\n  env:\n    run: {command: [x]}\n").config;
+    assert.deepEqual(Object.keys(c.services), ["env"]);
+  });
+
+  it("an unknown key that is a field one level in or out says which way the indentation slipped", () => {
+    const ds = errors(`services:
+  api:
+    command: [x]
+    run:
+      command: [x]
+      restart: always`);
+    const byLine = Object.fromEntries(ds.map((d) => [d.line, d]));
+    assert.equal(byLine[3]?.hint, "`command` looks like a field of `run`: indented too little?");
+    assert.equal(byLine[6]?.hint, "`restart` looks like a field of the service `api`: indented too much?");
+  });
+
   it("all problems are reported at once, in file order", () => {
     const ds = errors(`services:
   "bad name":

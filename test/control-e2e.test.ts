@@ -78,7 +78,7 @@ function byName(rows: ServiceStatus[], name: string): ServiceStatus {
 }
 
 async function whenReady(run: UpRun): Promise<void> {
-  await run.waitForOutput("all 2 sessions ready");
+  await run.waitForOutput("all 2 services ready");
   await run.waitForOutput("web up");
   await run.waitForOutput("api tick");
 }
@@ -203,6 +203,17 @@ describe("steering a running up", { timeout: 180_000 }, () => {
     );
     assert.equal(row.state, "running");
     assert.ok(row.pid && row.pid !== webPid && isAlive(row.pid));
+    // Its output comes after its start line(s) in the same stream: by then each is written.
+    await run.waitForOutput(`web | web up ${row.pid}`);
+    const startLines = run
+      .stdout()
+      .toString()
+      .split("\n")
+      .filter((line) => /^web +▸ (re)?started/.test(line));
+    assert.deepEqual(startLines, [
+      `web ▸ started (pid ${webPid})`,
+      `web ▸ started by request (pid ${row.pid})`,
+    ]);
     await stopAndCheck(run);
   });
 
@@ -249,11 +260,11 @@ describe("steering a running up", { timeout: 180_000 }, () => {
       `${CONFIG}  slow:\n    run: {type: local, command: [bash, -c, 'trap "" TERM; echo slow up; while sleep 0.1; do :; done']}\n`,
       { args: ["-t", "3"] },
     );
-    await run.waitForOutput("all 3 sessions ready");
+    await run.waitForOutput("all 3 services ready");
     await run.waitForOutput("slow up");
     const follow = client(run, ["logs", "-f", "api"]);
     const down = client(run, ["down"]);
-    await run.waitForOutput(/stopping 3 sessions|stopping every/);
+    await run.waitForOutput(/stopping 3 services|stopping every/);
     const restart = await client(run, ["restart", "api"]);
     assert.notEqual(restart.code, 0);
     assert.match(restart.stderr, /stopping|no mirrord-up is running|went away/);
@@ -307,7 +318,7 @@ describe("steering a running up", { timeout: 180_000 }, () => {
       },
     });
     await waitUntil(
-      () => seen.includes("all 2 sessions ready"),
+      () => seen.includes("all 2 services ready"),
       60_000,
       `the second up to be ready: ${seen}`,
     );

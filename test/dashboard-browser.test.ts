@@ -99,7 +99,7 @@ describe("the dashboard in a browser", { timeout: 240_000, skip }, () => {
   async function open(): Promise<Page> {
     if (page) return page;
     d = await (shared as Promise<Dashboard>);
-    await d.run.waitForOutput("all 3 sessions ready");
+    await d.run.waitForOutput("all 3 services ready");
     browser = (await launchChromium()) as Browser;
     // A context of its own, like a browser window, so that a test can open a second tab in it.
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

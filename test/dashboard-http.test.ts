@@ -245,7 +245,7 @@ describe("starting the dashboard", { timeout: 180_000 }, () => {
     const run = startUp(CONFIG);
     let again: Dashboard | undefined;
     try {
-      await run.waitForOutput("all 2 sessions ready");
+      await run.waitForOutput("all 2 services ready");
       assert.doesNotMatch(run.stdout().toString(), /^dashboard: /m);
       const r = await client(run, ["dashboard"]);
       assert.equal(r.code, 0, r.stderr);
@@ -274,7 +274,7 @@ describe("starting the dashboard", { timeout: 180_000 }, () => {
     const d = await startWithDashboard(CONFIG, { args: ["--dashboard-port", String(port)] });
     try {
       assert.equal(d.port, port);
-      await d.run.waitForOutput("all 2 sessions ready");
+      await d.run.waitForOutput("all 2 services ready");
       // The same port for another run (another directory): refused, nothing started.
       const second = startUp(CONFIG, { args: ["up", "--dashboard", "--dashboard-port", String(port)] });
       const { code } = await second.exited;

@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import { parseEnvFile } from "../src/config/env-file.js";
 import { parseDuration, parseRestartPolicy } from "../src/config/lifecycle-schema.js";
 import { upConfigJsonSchema } from "../src/config/schema.js";
-import { buildRunPlan } from "../src/plan/assemble.js";
+import { buildRunPlan, type SessionPlan } from "../src/plan/assemble.js";
 import { findCycles, jobNames, stopGroups, withDependencies } from "../src/plan/dependencies.js";
 import { planLifecycle } from "../src/plan/lifecycle.js";
 import { renderMirrordJson } from "../src/plan/mirrord-json.js";
@@ -417,12 +417,22 @@ services:
     const text = bannerLines(plans(), { name: "baggage", value: "mirrord-session=alice" }, "2.0s")
       .map((l) => l.text)
       .join("\n");
-    assert.match(text, /^mirrord-up: all 4 sessions ready in 2\.0s$/m);
+    assert.match(text, /^mirrord-up: all 4 services ready in 2\.0s$/m);
     assert.match(text, /send requests with the header {2}baggage: mirrord-session=alice/);
     assert.match(text, /curl -H 'baggage: mirrord-session=alice' http:\/\/127\.0\.0\.1:8080\//);
     assert.match(text, /^ {2}web {4}steals requests with header \^x-user: bob\$$/m);
     assert.match(text, /^ {2}admin {2}steals requests with path \^\/admin on port 80$/m);
     assert.doesNotMatch(text, /jobs/);
+  });
+
+  it("counts sessions when all are mirrord's, services once a local one is among them; one is not 'all'", () => {
+    const byName = (name: string) => plans().find((p) => p.name === name) as SessionPlan;
+    const [api, web, jobs] = [byName("api"), byName("web"), byName("jobs")];
+    const first = (list: SessionPlan[]) => bannerLines(list, undefined, "1.0s")[0]?.text;
+    assert.equal(first([api]), "mirrord-up: 1 session ready in 1.0s");
+    assert.equal(first([jobs]), "mirrord-up: 1 service ready in 1.0s");
+    assert.equal(first([api, web]), "mirrord-up: all 2 sessions ready in 1.0s");
+    assert.equal(first([api, jobs]), "mirrord-up: all 2 services ready in 1.0s");
   });
 
   it("lists services in code-unit order, as ps and the upstream command's lists (not the locale's)", () => {

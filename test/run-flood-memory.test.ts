@@ -88,7 +88,7 @@ describe("a flood without newlines", { timeout: 120_000 }, () => {
     const exited = new Promise((resolve) => child.on("close", resolve));
     const seen = (text: string) => other.includes(text);
     await waitUntil(
-      () => other.some((l) => l.includes("session ready")),
+      () => other.some((l) => l.includes("service ready")),
       30_000,
       `readiness; stderr: ${stderr}`,
     );

@@ -176,7 +176,7 @@ describe("a fault in the run itself", () => {
     const { code } = await run.exited;
     assert.equal(code, 1);
     assert.match(run.stderr(), /EMFILE/);
-    assert.match(run.stderr(), /the watchdog stops every session/);
+    assert.match(run.stderr(), /the watchdog stops every service/);
     assert.doesNotMatch(run.stderr(), /\n\s+at /, "no stack trace");
     await nothingLeft(run.marker);
     await waitUntil(() => configDirs().length === 0, 30_000, "the config directory removed");
@@ -190,7 +190,7 @@ describe("a fault in the run itself", () => {
     assert.equal(code, 1);
     assert.match(
       run.stderr(),
-      /internal error: injected failure in the run's core; the watchdog stops every session/,
+      /internal error: injected failure in the run's core; the watchdog stops every service/,
     );
     assert.doesNotMatch(run.stderr(), /\n\s+at /, "no stack trace");
     await nothingLeft(run.marker);
@@ -204,7 +204,7 @@ describe("the watchdog", () => {
     const first = watchdogPid(run.marker);
     assert.ok(first, "a watchdog runs");
     process.kill(first, "SIGKILL");
-    await run.waitForOutput(/the watchdog killed by SIGKILL; a new one \(pid \d+\) watches every session/);
+    await run.waitForOutput(/the watchdog killed by SIGKILL; a new one \(pid \d+\) watches every service/);
     const second = watchdogPid(run.marker);
     assert.ok(second && second !== first, "a new watchdog runs");
     const before = row(await ps(run), "api").pid;

@@ -33,7 +33,7 @@ services:
     target: {path: deployment/api}
     run: {command: [bash, -c, '${STAMP} stamp "api start"; echo "api up"; exec sleep 3600']}
 `);
-    await run.waitForOutput("all 1 session ready");
+    await run.waitForOutput("1 session ready");
     await run.waitForOutput("api up");
     const out = run.stdout().toString();
     assert.match(out, /api +▸ waiting for migrate \(completed successfully\)/);
@@ -73,7 +73,7 @@ services:
 `.replaceAll("port: 0", `port: ${freePort}`),
       { env: { DB_PORT: String(freePort) } },
     );
-    await run.waitForOutput("all 3 sessions ready");
+    await run.waitForOutput("all 3 services ready");
     await run.waitForOutput(/api +\| api (reached|could not reach) db/);
     const out = run.stdout().toString();
     assert.match(out, /api +\| api reached db/);
@@ -145,7 +145,7 @@ services:
 `);
     // db.pid is read when api is stopped (the trap is in single quotes): api may start before
     // db has written it ("started" is spawned, not ready).
-    await run.waitForOutput("all 2 sessions ready");
+    await run.waitForOutput("all 2 services ready");
     await run.waitForOutput("api up");
     await run.waitForOutput("db up");
     run.child.kill("SIGTERM");
@@ -172,7 +172,7 @@ services:
 `,
       { args: ["up", "api"] },
     );
-    await run.waitForOutput("all 2 sessions ready");
+    await run.waitForOutput("all 2 services ready");
     const out = run.stdout().toString();
     assert.match(out, /starting 2 services \(api, db\)/);
     assert.doesNotMatch(out, /web/);

@@ -42,7 +42,7 @@ services:
       args: ["-f", join(dir, "mirrord-up.yaml")],
       env: { INHERITED: "environment" },
     });
-    await run.waitForOutput("all 2 sessions ready");
+    await run.waitForOutput("all 2 services ready");
     await run.waitForOutput("api cwd=");
     await run.waitForOutput("web | cwd=");
     const out = run.stdout().toString();

@@ -28,7 +28,7 @@ services:
     ready_when: {port: ${port}, interval: 100ms}
     run: {command: ${httpServer(port, 600)}}
 `);
-    await run.waitForOutput("all 1 session ready");
+    await run.waitForOutput("1 session ready");
     await run.waitForOutput(/curl -H .*\n/);
     const out = run.stdout().toString();
     assert.match(out, new RegExp(`api ▸ mirrord ready in [^\\n]*, waiting for port ${port}\\n`));
@@ -38,7 +38,7 @@ services:
     const readyIn = /api ▸ ready in (?:(\d+)ms|([\d.]+)s)/.exec(out);
     const readyMs = Number(readyIn?.[1] ?? Number(readyIn?.[2]) * 1000);
     assert.ok(readyMs >= 600, out);
-    assert.ok(out.indexOf("api ▸ ready in") < out.indexOf("all 1 session ready"), out);
+    assert.ok(out.indexOf("api ▸ ready in") < out.indexOf("1 session ready"), out);
     assert.ok(out.includes(`curl -H 'baggage: mirrord-session=tester' http://127.0.0.1:${port}/`), out);
     const row = await psRow(run, "api");
     assert.equal(row.state, "ready");
@@ -77,7 +77,7 @@ services:
     ready_when: {log: "^consumer (?:started|ready) on queue \\\\w+$"}
     run: {type: local, command: [bash, -c, 'echo "warming up"; sleep 0.5; echo "consumer started on queue jobs"; exec sleep 3600']}
 `);
-    await run.waitForOutput("all 1 session ready");
+    await run.waitForOutput("1 service ready");
     const out = run.stdout().toString();
     assert.match(out, /worker ▸ started \(pid \d+\), waiting for log /);
     assert.match(out, /worker \| consumer started on queue jobs\n/);
@@ -98,7 +98,7 @@ services:
     ready_when: {command: [bash, -c, 'test "$FLAG" = on && test -f ready.flag'], interval: 100ms}
     run: {type: local, working_dir: "${work}", command: [bash, -c, 'sleep 0.5; echo flagged; touch ready.flag; exec sleep 3600']}
 `);
-    await second.waitForOutput("all 1 session ready");
+    await second.waitForOutput("1 service ready");
     const out = second.stdout().toString();
     assert.ok(out.indexOf("db | flagged") < out.indexOf("db ▸ ready in"), out);
     assert.match(out, /db ▸ ready in .* \(command `bash -c test "\$FLAG" = on && test -f ready\.flag`\)/);

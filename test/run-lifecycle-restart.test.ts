@@ -42,7 +42,7 @@ services:
   idle:
     run: {type: local, command: [bash, -c, 'echo "idle $$"; exec sleep 3600']}
 `);
-    await run.waitForOutput(/flappy ▸ restarted \(always, attempt 2\), pid \d+ → \d+/);
+    await run.waitForOutput(/flappy ▸ restarted \(always, attempt 2, pid \d+ → \d+\)/);
     const idlePid = Number(/idle +\| idle (\d+)/.exec(run.stdout().toString())?.[1]);
     assert.ok(isAlive(idlePid), "the other service still runs");
     const row = await psRow(run, "flappy");

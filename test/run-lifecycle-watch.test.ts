@@ -34,7 +34,7 @@ async function pids(run: UpRun): Promise<Record<string, number | null>> {
 describe("up --watch", { timeout: 180_000 }, () => {
   it("an edit restarts only the changed service; added ones start, removed ones stop; an invalid file changes nothing", async () => {
     const run = startUp(config("b v1"), { args: ["--watch"] });
-    await run.waitForOutput("all 2 sessions ready");
+    await run.waitForOutput("all 2 services ready");
     await run.waitForOutput("b v1");
     const before = await pids(run);
 
@@ -48,9 +48,9 @@ describe("up --watch", { timeout: 180_000 }, () => {
     assert.ok(!isAlive(before.b as number), "the old b was stopped");
     assert.match(run.stdout().toString(), /mirrord-up: reload: b: restarted \(pid \d+\)/);
 
-    // Only the lifecycle changes (a restart policy): nothing is restarted.
+    // Only the lifecycle changes (a restart policy): nothing is restarted, and the reload says so.
     save(run, "mirrord-up.yaml", config("b v2").replace('restart: "no"', "restart: on-failure"));
-    await run.waitForOutput("mirrord-up: reload: nothing changed");
+    await run.waitForOutput("mirrord-up: reload: b: restart changed, applies when it next ends");
     assert.deepEqual(await pids(run), after);
 
     // Written in place this time, and broken: reported in the stream, nothing changes.
@@ -68,6 +68,15 @@ describe("up --watch", { timeout: 180_000 }, () => {
     await run.waitForOutput("c: started (added)");
     const c = (await pids(run)).c as number;
     assert.ok(isAlive(c));
+    // One start line, written before its output.
+    assert.deepEqual(
+      run
+        .stdout()
+        .toString()
+        .split("\n")
+        .filter((line) => /^c +▸ /.test(line)),
+      [`c ▸ started: added to the file (pid ${c})`],
+    );
 
     save(run, "mirrord-up.yaml", config("b v2"));
     await run.waitForOutput("c: stopped (removed)");
@@ -93,14 +102,15 @@ services:
       { args: ["--watch"], files: { "greeter.env": "GREETING=hello\n" } },
     );
     await run.waitForOutput(/greeting: hello \d+/);
-    await run.waitForOutput("all 2 sessions ready");
+    await run.waitForOutput("all 2 services ready");
     const before = await pids(run);
     save(run, "greeter.env", "# changed\nGREETING='good morning'\n");
     await run.waitForOutput(/greeting: good morning \d+/);
     const after = await pids(run);
     assert.equal(after.other, before.other);
     assert.notEqual(after.greeter, before.greeter);
-    assert.match(run.stdout().toString(), /watch: .*greeter\.env changed, reloading/);
+    // Named from the current directory, as the YAML file is.
+    assert.match(run.stdout().toString(), /^mirrord-up: watch: greeter\.env changed, reloading$/m);
     run.child.kill("SIGINT");
     await run.exited;
     await nothingLeft(run.marker);

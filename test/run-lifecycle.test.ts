@@ -28,7 +28,7 @@ function configDirs(run: UpRun): string[] {
 }
 
 async function whenRunning(run: UpRun): Promise<void> {
-  await run.waitForOutput("all 3 sessions ready");
+  await run.waitForOutput("all 3 services ready");
   await run.waitForOutput("api pid");
   await run.waitForOutput("worker up");
   // api's leader, its two sleeps, worker's mirrord + app, web, mirrord-up and the watchdog.
@@ -49,7 +49,7 @@ describe("stopping leaves nothing behind", { timeout: 120_000 }, () => {
       run.child.kill(signal);
       const { code } = await run.exited;
       assert.equal(code, 0, run.stderr());
-      assert.match(run.stdout().toString(), new RegExp(`${signal}, stopping 3 sessions`));
+      assert.match(run.stdout().toString(), new RegExp(`${signal}, stopping 3 services`));
       assert.match(run.stdout().toString(), /api +stopped \(killed by SIGTERM\)/);
       await assertAllGone(run);
     });
@@ -80,7 +80,7 @@ describe("stopping leaves nothing behind", { timeout: 120_000 }, () => {
     run.child.kill("SIGINT");
     const { code } = await run.exited;
     assert.equal(code, 0);
-    assert.match(run.stdout().toString(), /SIGINT again, killing every session now/);
+    assert.match(run.stdout().toString(), /SIGINT again, killing every service now/);
     assert.doesNotMatch(run.stdout().toString(), /still running after/);
     await assertAllGone(run);
   });

@@ -157,7 +157,7 @@ describe("up options", { timeout: 120_000 }, () => {
         args: ["--ui"],
       },
     );
-    await run.waitForOutput("all 1 session ready");
+    await run.waitForOutput("1 session ready");
     assert.ok(
       processesWithMarker(run.marker).some((p) => /^mirrord-ui /.test(p.cmdline)),
       "mirrord ui is running",
@@ -178,7 +178,7 @@ describe("up options", { timeout: 120_000 }, () => {
     await run.waitForOutput(
       "mirrord ui exited with code 1: Error: port 59281 in use; carrying on without it",
     );
-    await run.waitForOutput("all 1 session ready");
+    await run.waitForOutput("1 session ready");
     run.child.kill("SIGINT");
     assert.equal((await run.exited).code, 0);
     await nothingLeft(run.marker);

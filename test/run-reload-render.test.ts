@@ -38,7 +38,7 @@ const ticks = (text: string) => text.match(/ticker +\| tick \d+/g)?.length ?? 0;
 describe("a reload renders off the main thread", { timeout: 180_000 }, () => {
   it("output flows and ps answers while a slow file renders; the bomb is refused, nothing changes", async () => {
     const run = startUp(config, { args: ["--watch"] });
-    await run.waitForOutput("all 1 session ready");
+    await run.waitForOutput("1 service ready");
     await run.waitForOutput("tick 2");
     const [before] = await ps(run);
 
@@ -75,7 +75,7 @@ describe("a reload renders off the main thread", { timeout: 180_000 }, () => {
 
   it("Ctrl-C while a file renders ends the run as usual", async () => {
     const run = startUp(config, { args: ["--watch"] });
-    await run.waitForOutput("all 1 session ready");
+    await run.waitForOutput("1 service ready");
 
     save(run, `${config}# ${SLOW}${BOMB}\n`);
     await run.waitForOutput("watch: mirrord-up.yaml changed, reloading");
@@ -83,7 +83,7 @@ describe("a reload renders off the main thread", { timeout: 180_000 }, () => {
     const { code } = await run.exited;
     assert.equal(code, 0, run.stderr());
     const out = run.stdout().toString();
-    assert.match(out, /SIGINT, stopping 1 session/);
+    assert.match(out, /SIGINT, stopping 1 service/);
     // The render was under way when the signal came: its outcome was never reported before it.
     const result = out.indexOf("reload: the file is invalid");
     assert.ok(result === -1 || result > out.indexOf("SIGINT, stopping"), out);

@@ -129,7 +129,7 @@ describe("Ctrl-C always ends", { timeout: 300_000 }, () => {
       });
       const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
       assert.equal(code, 1, err);
-      assert.match(err, /cannot write output \(ENOSPC\); every session was stopped/);
+      assert.match(err, /cannot write output \(ENOSPC\); every service was stopped/);
       await nothingLeft(marker, 60_000);
     } finally {
       closeSync(full);

@@ -53,13 +53,13 @@ describe("on a real terminal", { timeout: 120_000 }, () => {
   it("colours the output, services read EOF on stdin, and Ctrl-C stops everything", async () => {
     const t = onTerminal(CONFIG);
     try {
-      await waitUntil(() => t.output().includes("all 2 sessions ready"), 10_000, `readiness:\n${t.output()}`);
+      await waitUntil(() => t.output().includes("all 2 services ready"), 10_000, `readiness:\n${t.output()}`);
       await waitUntil(() => t.output().includes("web: stdin reached EOF"), 60_000, "web to see EOF on stdin");
       await waitUntil(() => t.output().includes("api stdin is a tty: no"), 60_000, "api's first line");
       assert.ok(t.raw().includes(`${ESC}[36mapi${ESC}[39m`), "service names are coloured on a terminal");
       t.child.stdin.write("\x03");
       assert.equal(await t.exited, 0);
-      assert.match(t.output(), /SIGINT, stopping 2 sessions/);
+      assert.match(t.output(), /SIGINT, stopping 2 services/);
       assert.match(t.output(), /api +stopped \(killed by SIGTERM\)/);
       await nothingLeft(t.marker);
     } finally {
@@ -77,7 +77,7 @@ describe("on a real terminal", { timeout: 120_000 }, () => {
       await waitUntil(() => t.output().includes("press Ctrl-C again to force"), 60_000, "the first Ctrl-C");
       t.child.stdin.write("\x03");
       assert.equal(await t.exited, 0);
-      assert.match(t.output(), /killing every session now/);
+      assert.match(t.output(), /killing every service now/);
       await nothingLeft(t.marker);
     } finally {
       killMarked(t.marker);

@@ -90,6 +90,63 @@ describe("restart back-off", () => {
     assert.equal(s.sessions.length, 2);
   });
 
+  test("stop then start of a service starts its back-off afresh: the next failure waits 1 s", async () => {
+    const s = supervised([plan("api", { restart: { kind: "on-failure" } })]);
+    const ran = s.supervisor.run();
+    // Four failures in a row: the fourth waits 8 s.
+    for (const wait of [1000, 2000, 4000]) {
+      s.session("api").exit(1);
+      s.clock.advance(wait);
+    }
+    s.session("api").exit(1);
+    assert.equal(s.lines("api").at(-1), "restarting in 8s (on-failure, attempt 4)");
+    await s.supervisor.stop(["api"]);
+    assert.equal(s.clock.pending, 0);
+    await s.supervisor.start(["api"]);
+    assert.equal(s.sessions.length, 5);
+    s.session("api").exit(1);
+    assert.equal(s.lines("api").at(-1), "restarting in 1s (on-failure, attempt 1)");
+    s.clock.advance(999);
+    assert.equal(s.sessions.length, 5);
+    s.clock.advance(1);
+    assert.equal(s.sessions.length, 6);
+    s.supervisor.shutdown();
+    assert.equal(await ran, 0);
+  });
+
+  test("a start after the policy gave up starts the count afresh", async () => {
+    const s = supervised([plan("api", { restart: { kind: "on-failure", maxRetries: 1 } }), plan("db")], {
+      keepGoing: true,
+    });
+    const ran = s.supervisor.run();
+    s.session("api").exit(1);
+    s.clock.advance(1000);
+    s.session("api").exit(1);
+    assert.equal(s.clock.pending, 0, "on-failure:1 gave up");
+    await s.supervisor.start(["api"]);
+    s.session("api").exit(1);
+    assert.equal(s.lines("api").at(-1), "restarting in 1s (on-failure, attempt 1 of 1)");
+    s.supervisor.shutdown();
+    assert.equal(await ran, 1);
+  });
+
+  test("a restart on request during a back-off starts the count afresh; its line names the new pid alone", async () => {
+    const s = supervised([plan("api", { restart: { kind: "on-failure" } })]);
+    const ran = s.supervisor.run();
+    s.session("api").exit(1);
+    s.clock.advance(1000);
+    s.session("api").exit(1);
+    assert.equal(s.lines("api").at(-1), "restarting in 2s (on-failure, attempt 2)");
+    await s.supervisor.restart(["api"]);
+    assert.equal(s.clock.pending, 0, "the back-off wait was cancelled");
+    const api = s.session("api");
+    assert.equal(s.lines("api").at(-1), `restarted by request (pid ${api.pid})`);
+    api.exit(1);
+    assert.equal(s.lines("api").at(-1), "restarting in 1s (on-failure, attempt 1)");
+    s.supervisor.shutdown();
+    assert.equal(await ran, 0);
+  });
+
   test("a run stopped during a back-off starts nothing more", async () => {
     const s = supervised([plan("api", { restart: { kind: "always" } })]);
     const ran = s.supervisor.run();
@@ -162,7 +219,7 @@ describe("keep-going", () => {
 
 describe("banner", () => {
   const banners = (s: ReturnType<typeof supervised>) =>
-    s.written.filter((w) => w.text.startsWith("mirrord-up: all ")).map((w) => w.text);
+    s.written.filter((w) => / ready in /.test(w.text) && w.service === undefined).map((w) => w.text);
 
   test("once, when every running session is ready, with the time it took", async () => {
     const s = supervised([plan("a"), plan("b")]);
@@ -171,7 +228,7 @@ describe("banner", () => {
     s.session("a").ready();
     assert.deepEqual(banners(s), []);
     s.session("b").ready();
-    assert.deepEqual(banners(s), ["mirrord-up: all 2 sessions ready in 1.5s"]);
+    assert.deepEqual(banners(s), ["mirrord-up: all 2 services ready in 1.5s"]);
     s.session("a").ready();
     assert.equal(banners(s).length, 1);
     s.supervisor.shutdown();
@@ -189,6 +246,76 @@ describe("banner", () => {
     assert.equal(banners(s).length, 1);
     s.supervisor.shutdown();
     await ran;
+  });
+});
+
+describe("status lines", () => {
+  const startLines = (s: ReturnType<typeof supervised>, name: string) =>
+    s.lines(name).filter((line) => /^(re)?started\b/.test(line));
+
+  test("one start line per start, saying why: the run's own, by request, added by a reload", async () => {
+    const s = supervised([plan("a"), plan("b", { readyWhen: { kind: "port", port: 8080 } })], {
+      keepGoing: true,
+    });
+    const ran = s.supervisor.run();
+    const b1 = s.session("b");
+    assert.deepEqual(startLines(s, "a"), [`started (pid ${s.session("a").pid})`]);
+    assert.deepEqual(startLines(s, "b"), [`started (pid ${b1.pid}), waiting for port 8080`]);
+    await s.supervisor.stop(["b"]);
+    await s.supervisor.start(["b"]);
+    assert.deepEqual(startLines(s, "b"), [
+      `started (pid ${b1.pid}), waiting for port 8080`,
+      `started by request (pid ${s.session("b").pid}), waiting for port 8080`,
+    ]);
+    s.file.plans = [...s.file.plans, plan("c")];
+    await s.supervisor.reload();
+    assert.deepEqual(startLines(s, "c"), [`started: added to the file (pid ${s.session("c").pid})`]);
+    s.supervisor.shutdown();
+    assert.equal(await ran, 0);
+  });
+
+  test("a mirrord session started with the run has no start line (mirrord's progress says it); a restart has", async () => {
+    const s = supervised([plan("api", { type: "exec" })]);
+    const ran = s.supervisor.run();
+    const old = s.session("api");
+    assert.deepEqual(startLines(s, "api"), []);
+    await s.supervisor.restart(["api"]);
+    assert.deepEqual(startLines(s, "api"), [
+      `restarted by request (pid ${old.pid} → ${s.session("api").pid})`,
+    ]);
+    s.supervisor.shutdown();
+    assert.equal(await ran, 0);
+  });
+
+  test("a restart by the policy names the attempt and both pids", async () => {
+    const s = supervised([plan("api", { restart: { kind: "always" } })]);
+    const ran = s.supervisor.run();
+    const old = s.session("api");
+    old.exit(0);
+    s.clock.advance(1000);
+    assert.equal(
+      s.lines("api").at(-1),
+      `restarted (always, attempt 1, pid ${old.pid} → ${s.session("api").pid})`,
+    );
+    s.supervisor.shutdown();
+    assert.equal(await ran, 0);
+  });
+
+  test("a stop counts services when a local one is among them, sessions when all are mirrord's", async () => {
+    for (const [types, said] of [
+      [["exec", "local"], "stopping 2 services"],
+      [["exec", "exec"], "stopping 2 sessions"],
+      [["exec"], "stopping 1 session"],
+    ] as const) {
+      const s = supervised(types.map((type, i) => plan(`s${i}`, { type })));
+      const ran = s.supervisor.run();
+      s.supervisor.shutdown();
+      await ran;
+      assert.ok(
+        s.written.some((w) => w.text.startsWith(`mirrord-up: stop requested, ${said} (`)),
+        JSON.stringify(s.written),
+      );
+    }
   });
 });
 
@@ -222,7 +349,7 @@ describe("reload decisions", () => {
         reloadNotices(s).map((w) => w.text),
         [`mirrord-up: reload: api: restarted (pid ${api.pid})`],
       );
-      assert.ok(s.lines("api").includes(`restarted by reload, pid ${oldApi.pid} → ${api.pid}`));
+      assert.ok(s.lines("api").includes(`restarted by reload (pid ${oldApi.pid} → ${api.pid})`));
       assert.equal(psOf(s, "api")?.restarts, 1);
       s.supervisor.shutdown();
       assert.equal(await ran, 0);
@@ -235,7 +362,15 @@ describe("reload decisions", () => {
     const api = s.session("api");
     const next = plan("api", { restart: { kind: "on-failure" }, dependsOn: [["db", "service_ready"]] });
     s.file.plans = [next, plan("db")];
-    assert.deepEqual(await s.supervisor.reload(), { ok: true, messages: ["nothing changed"] });
+    const applied = [
+      "api: restart changed, applies when it next ends",
+      "api: depends_on changed, applies from its next start",
+    ];
+    assert.deepEqual(await s.supervisor.reload(), { ok: true, messages: applied });
+    assert.deepEqual(
+      reloadNotices(s).map((w) => w.text),
+      [`mirrord-up: reload: ${applied.join("; ")}`],
+    );
     assert.equal(s.sessions.length, 2);
     assert.deepEqual(api.signals, []);
     assert.equal(psOf(s, "api")?.plan, next);
@@ -249,12 +384,33 @@ describe("reload decisions", () => {
     assert.equal(await ran, 0);
   });
 
+  test("a reload that changes only lifecycle settings says what it applied, and when each takes effect", async () => {
+    const s = supervised([plan("api")]);
+    const ran = s.supervisor.run();
+    s.file.plans = [
+      plan("api", { restart: { kind: "always" }, oneShot: true, readyWhen: { kind: "port", port: 8080 } }),
+    ];
+    assert.deepEqual(await s.supervisor.reload(), {
+      ok: true,
+      messages: [
+        "api: restart and one_shot changed, apply when it next ends",
+        "api: ready_when changed, applies from its next start",
+      ],
+    });
+    assert.equal(s.sessions.length, 1);
+    s.supervisor.shutdown();
+    assert.equal(await ran, 0);
+  });
+
   test("a waiting service whose depends_on no longer holds it back starts", async () => {
     const s = supervised([plan("api", { dependsOn: [["db", "service_ready"]] }), plan("db")]);
     const ran = s.supervisor.run();
     assert.equal(state(s, "api"), "waiting");
     s.file.plans = [plan("api"), plan("db")];
-    await s.supervisor.reload();
+    assert.deepEqual(await s.supervisor.reload(), {
+      ok: true,
+      messages: ["api: depends_on changed, applies now"],
+    });
     assert.equal(state(s, "api"), "starting");
     s.supervisor.shutdown();
     assert.equal(await ran, 0);
@@ -266,8 +422,11 @@ describe("reload decisions", () => {
     await s.supervisor.stop(["a"]);
     s.session("b").exit(1);
     const a = plan("a", { command: ["a", "v2"] });
-    s.file.plans = [a, plan("b", { command: ["b", "v2"] }), plan("c")];
-    assert.deepEqual(await s.supervisor.reload(), { ok: true, messages: ["nothing changed"] });
+    s.file.plans = [a, plan("b", { command: ["b", "v2"], restart: { kind: "always" } }), plan("c")];
+    assert.deepEqual(await s.supervisor.reload(), {
+      ok: true,
+      messages: ["a: changed, applies from its next start", "b: changed, applies from its next start"],
+    });
     assert.equal(s.sessions.length, 3);
     assert.equal(state(s, "a"), "stopped");
     assert.equal(state(s, "b"), "failed");

@@ -14,7 +14,7 @@
  */
 import { closeSync } from "node:fs";
 import { isatty } from "node:tty";
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { colorsFor } from "../core/colors.js";
 import {
   ExitCode,
@@ -28,6 +28,7 @@ import { COMMANDS } from "./commands/index.js";
 import { settleConfigFile } from "./commands/options.js";
 import { withUpOptions } from "./commands/up.js";
 import { type CliIO, processIO } from "./io.js";
+import { CommandLineError, throwCommandLineError, usageDiagnostic } from "./usage-errors.js";
 
 const VERSION = "0.1.0";
 
@@ -52,7 +53,7 @@ function applyLeadingOptions(program: Command, action: Command): void {
     if (program.getOptionValueSource(key) !== "cli") continue;
     const own = action.options.find((o) => o.attributeName() === key);
     if (!own) {
-      action.error(`error: option '${option.flags}' does not apply to \`mirrord-up ${action.name()}\``, {
+      action.error(`option '${option.flags}' does not apply to \`mirrord-up ${action.name()}\``, {
         exitCode: ExitCode.usage,
         code: "mirrord-up.inapplicableOption",
       });
@@ -65,18 +66,20 @@ function applyLeadingOptions(program: Command, action: Command): void {
 
 /** The program with every command; what `--help`, docs/cli.md and the bin file are made from. */
 export function cliProgram(ctx: CommandContext): Command {
-  const program = new Command("mirrord-up")
+  const program: Command = new Command("mirrord-up")
     .description("docker compose for mirrord: run several mirrord sessions from one mirrord-up.yaml")
     .usage("[options] [command] [SERVICE...]")
     .version(VERSION, "-V, --version")
     .enablePositionalOptions()
-    .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),
+      // Said by `reportError`, as every other error is.
+      outputError: () => {},
     })
     .addHelpText("after", EXAMPLES);
+  program.exitOverride(throwCommandLineError(program));
   // The program's own copies; only those given on the command line are handed on.
   withUpOptions(program);
   program.hook("preAction", (_program, action) => {
@@ -86,6 +89,7 @@ export function cliProgram(ctx: CommandContext): Command {
   COMMANDS.forEach((make, i) => {
     // What `program.command()` would copy: exitOverride, the output, suggestions.
     const command = make(ctx).copyInheritedSettings(program);
+    command.exitOverride(throwCommandLineError(command));
     program.addCommand(command, { isDefault: i === 0 });
   });
   return program;
@@ -104,15 +108,15 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
   } catch (error) {
-    return reportError(error, io);
+    return reportError(error, argv, io);
   }
 }
 
-function reportError(error: unknown, io: CliIO): number {
-  if (error instanceof CommanderError) {
+function reportError(error: unknown, argv: readonly string[], io: CliIO): number {
+  if (error instanceof CommandLineError) {
     // Help and version are "errors" under exitOverride; everything else is a usage error.
-    if (error.exitCode === 0) return ExitCode.ok;
-    return ExitCode.usage;
+    if (error.error.exitCode === 0) return ExitCode.ok;
+    return reportError(new UserError(usageDiagnostic(error, argv)), argv, io);
   }
   if (error instanceof UserError) {
     const c = colorsFor(io.stderr, io.env);

@@ -6,6 +6,7 @@ import { DashboardHost } from "../control/dashboard-server.js";
 import { alreadyRunningError, type ControlSocket, claimControlSocket } from "../control/server.js";
 import { colorsFor, wantsColor } from "../core/colors.js";
 import { formatDiagnostic, sortDiagnostics, UserError, writeInternalError } from "../core/errors.js";
+import { shownPath } from "../core/files.js";
 import { sessionArgv } from "../plan/argv.js";
 import { removedVariables, sessionEnv } from "../plan/mirrord-env.js";
 import { renderMirrordJson } from "../plan/mirrord-json.js";
@@ -189,14 +190,14 @@ async function runSessions(
     if (flags.dashboard) await host.open(flags.dashboardPort);
     mux.notice(`mirrord-up: starting ${n} service${n === 1 ? "" : "s"} (${names}), key ${plan.key}`, "dim");
     control.serve(running, { dashboard: (port) => host.open(port ?? flags.dashboardPort) });
-    const watch = flags.watch ? watchConfig(prepared, supervisor, mux) : undefined;
+    const watch = flags.watch ? watchConfig(prepared, supervisor, mux, io.cwd) : undefined;
     let code: number;
     try {
       code = await supervisor.run();
       stopped = supervisor.stoppedEverything && !coreFailure.failed;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      io.stderr.write(`mirrord-up: stopping failed (${message}); the watchdog stops every session\n`);
+      io.stderr.write(`mirrord-up: stopping failed (${message}); the watchdog stops every service\n`);
       code = 1;
     } finally {
       watch?.close();
@@ -241,7 +242,7 @@ function failRunOnUncaught(
   let failed: Promise<void> | undefined;
   const fail = (error: unknown) => {
     if (failed) return;
-    writeInternalError(error, io.stderr, io.env, "; the watchdog stops every session");
+    writeInternalError(error, io.stderr, io.env, "; the watchdog stops every service");
     failed = watchdog.abandon().then(() => {
       configDir.remove();
       process.exit(1);
@@ -283,12 +284,13 @@ function replanner(flags: UpFlags, selection: readonly string[], io: CliIO): Pla
  * `--watch`: the file and the env files, reloaded (as `mirrord-up reload` does) when one of them
  * changes; the list of env files is read again after each reload.
  */
-function watchConfig(prepared: Prepared, supervisor: Supervisor, mux: OutputMux) {
+function watchConfig(prepared: Prepared, supervisor: Supervisor, mux: OutputMux, cwd: string) {
   const file = prepared.loaded.absolutePath;
   const watch = watchFiles(
     () => [file, ...supervisor.envFiles()],
     (paths) => {
-      const names = paths.map((p) => (p === file ? prepared.loaded.file : p)).join(", ");
+      // Each as the user would type it from here, the YAML file and the env files alike.
+      const names = paths.map((p) => shownPath(p, cwd)).join(", ");
       mux.notice(`mirrord-up: watch: ${names} changed, reloading`, "dim");
       supervisor
         .reload()
@@ -302,7 +304,7 @@ function watchConfig(prepared: Prepared, supervisor: Supervisor, mux: OutputMux)
 /** What could not be shown goes to stderr, the only place left to say it. */
 function reportOutputTrouble(mux: OutputMux, cut: string[], io: CliIO): void {
   if (mux.failed) {
-    io.stderr.write(`mirrord-up: cannot write output (${mux.closedBy}); every session was stopped\n`);
+    io.stderr.write(`mirrord-up: cannot write output (${mux.closedBy}); every service was stopped\n`);
   }
   if (cut.length > 0) {
     io.stderr.write(

@@ -142,8 +142,14 @@ function parseAndValidate(file: string, absolutePath: string, source: string, te
 
   const result = upConfigSchema.safeParse(data);
   if (!result.success || readProblems.length > 0) {
-    const invalid = result.success ? [] : result.error.issues.map((i) => issueToDiagnostic(i, data, locate));
-    throw new UserError([...readProblems, ...invalid]);
+    const slips = result.success ? new Map() : indentationSlips(data);
+    const invalid = result.success
+      ? []
+      : result.error.issues
+          .filter((i) => !followsFromSlip(i.path, slips, data))
+          .map((i) => issueToDiagnostic(i, data, locate));
+    const slipped = [...slips].map(([name, owner]) => slipDiagnostic(name, owner, locate));
+    throw new UserError([...readProblems, ...slipped, ...invalid]);
   }
   return { file, absolutePath, source, config: result.data, locate };
 }
@@ -299,6 +305,76 @@ function dotted(path: ConfigPath): string {
     .replace(/\.\[/g, "[");
 }
 
+/**
+ * A key that is unknown at `path` but a field one level in (`command:` beside `run:` rather than
+ * under it) or one level out (`restart:` under `run:`): the indentation slipped.
+ */
+function misplacedKey(key: string, path: ConfigPath, allowed: readonly string[]): string | undefined {
+  const schema = upConfigJsonSchema();
+  const inner = allowed.find((field) => allowedKeysAt(schema, [...path, field]).includes(key));
+  if (inner) return `\`${key}\` looks like a field of \`${inner}\`: indented too little?`;
+  const parent = path.slice(0, -1);
+  if (path.length > 0 && allowedKeysAt(schema, parent).includes(key)) {
+    const owner =
+      parent.length === 2 && parent[0] === "services"
+        ? `the service \`${String(parent[1])}\``
+        : parent.length > 0
+          ? `\`${dotted(parent)}\``
+          : "the top level";
+    return `\`${key}\` looks like a field of ${owner}: indented too much?`;
+  }
+  return undefined;
+}
+
+/**
+ * Entries of `services` named like a service field that are not services (a mapping with
+ * `run`): `run:` or `target:` indented too little, read as a service. Each maps to the service
+ * written above it, which the field belongs to (undefined when it is the first).
+ */
+function indentationSlips(data: unknown): Map<string, string | undefined> {
+  const slips = new Map<string, string | undefined>();
+  const services = (data as { services?: unknown } | null)?.services;
+  if (!isPlainObject(services)) return slips;
+  const fields = allowedKeysAt(upConfigJsonSchema(), ["services", "any"]);
+  let owner: string | undefined;
+  for (const [name, value] of Object.entries(services)) {
+    if (fields.includes(name) && !(isPlainObject(value) && "run" in value)) slips.set(name, owner);
+    else owner = name;
+  }
+  return slips;
+}
+
+/** An issue that only says the slip again: inside the slipped entry, or its owner's missing field. */
+function followsFromSlip(path: ConfigPath, slips: Map<string, string | undefined>, data: unknown): boolean {
+  if (path[0] !== "services" || slips.size === 0) return false;
+  if (slips.has(String(path[1]))) return true;
+  const [, owner, field] = path;
+  return (
+    path.length === 3 &&
+    slips.has(String(field)) &&
+    slips.get(String(field)) === owner &&
+    valueAt(data, path) === undefined
+  );
+}
+
+function slipDiagnostic(
+  name: string,
+  owner: string | undefined,
+  locate: (path: ConfigPath, options?: { key?: boolean }) => Location,
+): Diagnostic {
+  return {
+    ...locate(["services", name], { key: true }),
+    message: `services.${name}: \`${name}:\` is at the level of the services, so it reads as a service named "${name}"`,
+    hint: owner
+      ? `\`${name}\` looks like a service field: indented too little? Indent it under \`${owner}\`, like its other fields`
+      : `\`${name}\` looks like a service field: indented too little, or is the service's name missing above it?`,
+  };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 function issueToDiagnostic(
   issue: z.core.$ZodIssue,
   data: unknown,
@@ -324,9 +400,8 @@ function issueToDiagnostic(
       message: `${where}unknown key "${key}"${others}`.replace(/^: /, ""),
       hint: close
         ? `did you mean "${close}"?`
-        : allowed.length
-          ? `allowed keys: ${allowed.join(", ")}`
-          : undefined,
+        : (misplacedKey(key, path, allowed) ??
+          (allowed.length ? `allowed keys: ${allowed.join(", ")}` : undefined)),
     };
   }
 

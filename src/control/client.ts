@@ -7,9 +7,9 @@
 import { existsSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import { createConnection } from "node:net";
-import { relative } from "node:path";
 import { DEFAULT_CONFIG_FILE } from "../config/default-file.js";
 import { ExitCode, UserError } from "../core/errors.js";
+import { shownPath } from "../core/files.js";
 import { nodeHttp } from "../text/lazy-builtins.js";
 import {
   API_VERSION,
@@ -48,10 +48,9 @@ export function locateInstance(
   const file = configFileIdentity(configFile, cwd);
   const dir = existingRuntimeDir(env, cwd);
   const given = configFile ?? DEFAULT_CONFIG_FILE;
-  const rel = relative(cwd, file);
   return {
     file,
-    shownFile: rel && !rel.startsWith("..") ? rel : file,
+    shownFile: shownPath(file, cwd),
     configFlag: given === DEFAULT_CONFIG_FILE ? undefined : given,
     socketPath: dir ? socketPathFor(dir, file) : undefined,
   };

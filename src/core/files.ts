@@ -4,6 +4,7 @@
  * the file's reported size (devices and /proc files report 0).
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from "node:fs";
+import { isAbsolute, relative, sep } from "node:path";
 import { UserError } from "./errors.js";
 
 /**
@@ -126,4 +127,11 @@ export function describeErrno(code: string | undefined): string {
   if (!code) return "unknown error";
   const words = ERRNO_WORDS[code];
   return words ? `${words} (${code})` : code;
+}
+
+/** `path` (absolute) as the user would type it from `cwd`: relative when inside it, else absolute. */
+export function shownPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  const outside = rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel);
+  return rel && !outside ? rel : path;
 }

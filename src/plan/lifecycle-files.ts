@@ -10,11 +10,11 @@
  * The plan's I/O, kept in this one module so that the rest of plan/ stays pure.
  */
 import { statSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { parseEnvFile } from "../config/env-file.js";
 import type { LoadedConfig } from "../config/load.js";
 import { type Diagnostic, UserError } from "../core/errors.js";
-import { FileReadError, readRegularFile } from "../core/files.js";
+import { FileReadError, readRegularFile, shownPath } from "../core/files.js";
 import type { SessionPlan } from "./assemble.js";
 
 /** An env file bigger than this is a mistake (the limit of the config file itself). */
@@ -44,7 +44,7 @@ export function resolveLifecycleFiles(
       if (problem) {
         report({
           ...loaded.locate(dir.from),
-          message: `${dotted(dir.from)}: ${problem} (${shown(absolute, io.cwd)})`,
+          message: `${dotted(dir.from)}: ${problem} (${shownPath(absolute, io.cwd)})`,
         });
       }
       dir.path = absolute;
@@ -104,7 +104,7 @@ function readEnvFile(
         : error.reason === "too-large"
           ? `the env file is too large (${error.message}); env files are limited to 1 MiB`
           : `the env file cannot be read: ${error.message}`;
-    report({ ...where(), message: `${dotted(from)}: ${why} (${shown(path, io.cwd)})` });
+    report({ ...where(), message: `${dotted(from)}: ${why} (${shownPath(path, io.cwd)})` });
     return undefined;
   }
   let text: string;
@@ -113,7 +113,7 @@ function readEnvFile(
   } catch {
     report({
       ...where(),
-      message: `${dotted(from)}: the env file is not UTF-8 text (${shown(path, io.cwd)})`,
+      message: `${dotted(from)}: the env file is not UTF-8 text (${shownPath(path, io.cwd)})`,
     });
     return undefined;
   }
@@ -122,7 +122,7 @@ function readEnvFile(
   for (const problem of parsed.problems) {
     // No source line under the message: the file's lines are its secrets (see env-file.ts).
     report({
-      file: shown(path, io.cwd),
+      file: shownPath(path, io.cwd),
       line: problem.line,
       col: problem.col,
       message: problem.message,
@@ -130,12 +130,6 @@ function readEnvFile(
     });
   }
   return undefined;
-}
-
-/** A path as the user would type it from where they are. */
-function shown(path: string, cwd: string): string {
-  const rel = relative(cwd, path);
-  return rel && !rel.startsWith("..") ? rel : path;
 }
 
 function dotted(path: readonly PropertyKey[]): string {

@@ -1,11 +1,12 @@
 /**
- * The "all sessions ready" banner, as text: how long it took, the header that reaches the
+ * The "all 3 services ready" banner, as text: how long it took, the header that reaches the
  * sessions using the session filter (with a curl line to paste), for every other service what
  * it steals, and the dashboard's address when it is served (printed once when it started, that
  * line has scrolled away by now). Pure, so what a person reads is tested without processes.
  */
 import type { SessionPlan } from "../plan/assemble.js";
 import { byCodeUnit } from "../text/compare.js";
+import { countOf } from "./service-words.js";
 
 export interface BannerLine {
   text: string;
@@ -18,10 +19,8 @@ export function bannerLines(
   took: string,
   dashboard?: string,
 ): BannerLine[] {
-  const n = plans.length;
-  const lines: BannerLine[] = [
-    { text: `mirrord-up: all ${n} session${n === 1 ? "" : "s"} ready in ${took}`, style: "ok" },
-  ];
+  const what = `${plans.length === 1 ? "" : "all "}${countOf(plans)}`;
+  const lines: BannerLine[] = [{ text: `mirrord-up: ${what} ready in ${took}`, style: "ok" }];
   const sorted = [...plans].sort((a, b) => byCodeUnit(a.name, b.name));
   const filtered = sorted.filter((p) => p.usesSessionFilter);
   if (header && filtered.length > 0) {

@@ -46,7 +46,7 @@ export class ServiceSlot {
   completed = false;
   restarts = 0;
   startedAt?: Date;
-  /** Restarts by the policy in the current streak (reset by a restart on request or reload). */
+  /** Restarts by the policy in the current streak (reset by a start or restart on request, or a reload's restart). */
   policyAttempts = 0;
 
   constructor(public plan: SessionPlan) {}

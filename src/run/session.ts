@@ -204,13 +204,9 @@ export class Session {
       }
       launched.release();
       if (this.plan.type !== "local") return;
-      // Reported once `start` has returned: the supervisor records "started" before "ready".
-      queueMicrotask(() => {
-        const ready = this.plan.lifecycle.readyWhen;
-        const waiting = ready ? `, waiting for ${describeCheck(ready.check)}` : "";
-        this.mux.status(this.name, `started (pid ${pid})${waiting}`, "dim");
-        this.markConnected();
-      });
+      // Once `start` has returned: the supervisor writes its start line and records "started"
+      // before "ready".
+      queueMicrotask(() => this.markConnected());
     });
   }
 

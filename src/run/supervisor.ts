@@ -15,6 +15,7 @@
  */
 import type { SessionPlan } from "../plan/assemble.js";
 import { jobNames } from "../plan/dependencies.js";
+import { describeCheck, type Lifecycle } from "../plan/lifecycle.js";
 import { byCodeUnit } from "../text/compare.js";
 import { formatDuration } from "../text/duration.js";
 import { bannerLines } from "./banner.js";
@@ -24,6 +25,7 @@ import type { SessionStopper } from "./group-stopper.js";
 import type { OutputMux } from "./output.js";
 import { describeAttempt, nextRestart } from "./restart-policy.js";
 import { gate, readyAfterMs, ServiceSlot, type StopIntent } from "./service-state.js";
+import { countOf } from "./service-words.js";
 import {
   describeEnd,
   exitStatus,
@@ -81,6 +83,15 @@ export type Planner = (
 
 /** Creates (does not start) the session that runs `plan`. */
 export type SessionFactory = (plan: SessionPlan, hooks: SessionHooks) => SupervisedSession;
+
+/** Why a session starts again, for its start line: `restarted by request (pid 12 → 48)`. */
+interface StartNote {
+  what: string;
+  /** Said before the pid: `on-failure, attempt 2`. */
+  detail?: string;
+  /** The pid of the session it replaces, when that one ran. */
+  oldPid?: number;
+}
 
 type StopCause =
   | { kind: "signal"; signal: NodeJS.Signals }
@@ -156,7 +167,7 @@ export class Supervisor {
   stop(services: readonly string[]): Promise<ActionResult> {
     if (services.length === 0) {
       this.shutdown();
-      return Promise.resolve({ ok: true, messages: ["stopping every session"] });
+      return Promise.resolve({ ok: true, messages: ["stopping every service"] });
     }
     return this.act(async () => {
       const unknown = this.unknownNames(services);
@@ -197,6 +208,8 @@ export class Supervisor {
           this.mux.assignNames([plan.name]);
         }
         slot.plan = plan;
+        // A start on request begins the policy's count afresh, as a restart does.
+        slot.policyAttempts = 0;
         // A stopped service it depends on is started for it.
         this.launch(slot, idle.includes(plan.name) ? "request" : "dependency");
         launched.push(slot);
@@ -205,8 +218,7 @@ export class Supervisor {
       for (const slot of launched) {
         const name = slot.plan.name;
         if (slot.running) {
-          // Its "started" event was recorded when it started.
-          this.mux.status(name, `started by request (pid ${slot.session?.pid ?? "?"})`, "dim");
+          // Its start line and "started" event were written as it started.
           messages.push(`${name}: started (pid ${slot.session?.pid ?? "?"})`);
         } else if (slot.waiting) {
           messages.push(`${name}: waiting for ${this.describePending(slot)}`);
@@ -244,12 +256,17 @@ export class Supervisor {
       const plans = new Map(planned.sessions.map((p) => [p.name, p]));
       const changed: string[] = [];
       const added: string[] = [];
+      /** What a reload changed without a restart, and when that takes effect. */
+      const applied: string[] = [];
       for (const [name, plan] of plans) {
         const slot = this.slots.get(name);
         if (!slot) added.push(name);
         else if (slot.running && processKey(slot.plan) !== processKey(plan)) changed.push(name);
-        // Only its lifecycle changed, or it does not run: the next start uses the new plan.
-        else slot.plan = plan;
+        else {
+          // Only its lifecycle changed, or it does not run: the next start uses the new plan.
+          applied.push(...describeApplied(slot, plan));
+          slot.plan = plan;
+        }
       }
       const gone = [...this.slots.values()].filter((s) => !plans.has(s.plan.name));
       const removed = gone.filter((s) => s.active);
@@ -270,19 +287,20 @@ export class Supervisor {
       this.advance();
       const addedMessages = addedSlots.map((slot) => {
         const notStarted = `not started: ${slot.phase.kind === "not-started" ? slot.phase.reason : "?"}`;
-        const how = slot.running
-          ? `started: added to the file (pid ${slot.session?.pid ?? "?"})`
-          : slot.waiting
+        // Its events ("added", then "started" or why not) are recorded already; a start wrote its line.
+        if (!slot.running) {
+          const how = slot.waiting
             ? `added to the file, waiting for ${this.describePending(slot)}`
             : `added to the file, ${notStarted}`;
-        // Its events ("added", then "started" or why not) are recorded already.
-        this.mux.status(slot.plan.name, how, "dim");
+          this.mux.status(slot.plan.name, how, "dim");
+        }
         return `${slot.plan.name}: ${slot.running ? "started" : slot.waiting ? "waiting" : notStarted} (added)`;
       });
       const messages = [
         ...changed.map((name) => this.restartMessage(name)),
         ...addedMessages,
         ...gone.map((s) => `${s.plan.name}: ${removed.includes(s) ? "stopped (removed)" : "removed"}`),
+        ...applied,
       ];
       if (messages.length === 0) messages.push("nothing changed");
       this.mux.notice(`mirrord-up: reload: ${messages.join("; ")}`, "dim");
@@ -296,7 +314,7 @@ export class Supervisor {
 
   /** Something the run depends on broke (its watchdog): every session is stopped, exit 1. */
   fail(reason: string): void {
-    this.mux.notice(`mirrord-up: ${reason}; stopping every session`, "error");
+    this.mux.notice(`mirrord-up: ${reason}; stopping every service`, "error");
     this.failureStatus ??= 1;
     this.requestStop({ kind: "failure" });
   }
@@ -329,7 +347,7 @@ export class Supervisor {
 
   /**
    * Queues a service to start as soon as its dependencies allow (see `advance`); `by`: who asked
-   * (none: the run's own start), said by its "started" event.
+   * (none: the run's own start), said by its start line and its "started" event.
    */
   private launch(slot: ServiceSlot, by?: RunEvent["by"]): void {
     slot.phase = { kind: "waiting", announced: false, ...(by && { by }) };
@@ -362,15 +380,7 @@ export class Supervisor {
         if (!slot.waiting || this.stopCause) continue;
         const verdict = this.gate(slot);
         if (verdict.go) {
-          const by = slot.phase.kind === "waiting" ? slot.phase.by : undefined;
           this.startSlot(slot);
-          const pid = slot.session?.pid;
-          this.boundaries.events.record(
-            slot.plan.name,
-            "started",
-            by,
-            pid !== undefined ? `pid ${pid}` : undefined,
-          );
           changed = true;
         } else if (verdict.blocked !== undefined) {
           slot.phase = { kind: "not-started", reason: verdict.blocked };
@@ -421,7 +431,14 @@ export class Supervisor {
     return pending.map((d) => `${d.service} (${words[d.condition]})`).join(", ") || "its dependencies";
   }
 
-  private startSlot(slot: ServiceSlot): void {
+  /**
+   * Starts `slot`'s session and writes its one start line, which says why (`note`, or who asked
+   * for a queued start), its pid and, for a local service, what its readiness waits for. A
+   * mirrord session started with the run has none: mirrord's own progress follows. Returns the
+   * line (undefined when nothing started or none was written).
+   */
+  private startSlot(slot: ServiceSlot, note?: StartNote): string | undefined {
+    const by = slot.phase.kind === "waiting" ? slot.phase.by : undefined;
     const session = this.boundaries.createSession(slot.plan, {
       onReady: this.handleReady,
       onEnd: this.handleEnd,
@@ -432,6 +449,32 @@ export class Supervisor {
     slot.startedAt = new Date();
     slot.notReady = undefined;
     session.start();
+    // A restart records its own "restarted" event.
+    if (!note) {
+      this.boundaries.events.record(
+        slot.plan.name,
+        "started",
+        by,
+        session.pid !== undefined ? `pid ${session.pid}` : undefined,
+      );
+    }
+    const local = slot.plan.type === "local";
+    // It could not start (its end is reported), or mirrord's progress says it.
+    if (session.pid === undefined || session.hasEnded || (!note && !by && !local)) return undefined;
+    const what =
+      note?.what ??
+      (by === "request"
+        ? "started by request"
+        : by === "reload"
+          ? "started: added to the file"
+          : by === "dependency"
+            ? "started for a service that needs it"
+            : "started");
+    const pid = note?.oldPid !== undefined ? `pid ${note.oldPid} → ${session.pid}` : `pid ${session.pid}`;
+    const check = local ? slot.plan.lifecycle.readyWhen?.check : undefined;
+    const line = `${what} (${note?.detail ? `${note.detail}, ` : ""}${pid})${check ? `, waiting for ${describeCheck(check)}` : ""}`;
+    this.mux.status(slot.plan.name, line, "dim");
+    return line;
   }
 
   /** Stops the running sessions of `names` and starts each again with its new plan. */
@@ -449,10 +492,10 @@ export class Supervisor {
       // A restart on request or by a reload starts the policy's count afresh.
       slot.policyAttempts = 0;
       slot.restarts++;
-      this.startSlot(slot);
       const by = why === "restart" ? "request" : "reload";
-      const pids = `pid ${oldPids.get(slot) ?? "-"} → ${slot.session?.pid ?? "?"}`;
-      this.announce(slot, "restarted", by, `restarted by ${by}, ${pids}`, pids);
+      const oldPid = oldPids.get(slot);
+      this.startSlot(slot, { what: `restarted by ${by}`, oldPid });
+      this.boundaries.events.record(slot.plan.name, "restarted", by, pidChange(oldPid, slot.session?.pid));
     }
     this.advance();
   }
@@ -466,11 +509,11 @@ export class Supervisor {
   private handleReady = (session: SupervisedSession): void => {
     const slot = this.slots.get(session.name);
     if (slot?.session === session) {
-      // The duration `ps` shows, rounded the same way.
       this.boundaries.events.record(
         session.name,
         "ready",
         undefined,
+        // The duration `ps` shows, rounded the same way.
         `after ${formatDuration(readyAfterMs(session) ?? 0)}`,
       );
     }
@@ -508,7 +551,6 @@ export class Supervisor {
             ? `${describeEnd(result)} before the session was ready: ${result.error}`
             : `${describeEnd(result)}${job && status === 0 ? " (job done)" : ""}`;
       this.mux.status(session.name, text, failed ? "error" : "plain");
-      if (result.hint) this.mux.status(session.name, `hint: ${result.hint}`, "warn");
       this.boundaries.events.record(
         session.name,
         failed ? "failed" : "exited",
@@ -553,16 +595,13 @@ export class Supervisor {
     if (this.stopCause || this.slots.get(slot.plan.name) !== slot) return;
     const oldPid = slot.session?.pid;
     slot.restarts++;
-    this.startSlot(slot);
-    const policy = slot.plan.lifecycle.restart;
-    const pids = `pid ${oldPid ?? "-"} → ${slot.session?.pid ?? "?"}`;
-    const attemptText = describeAttempt(policy, attempt);
-    this.announce(
-      slot,
+    const detail = describeAttempt(slot.plan.lifecycle.restart, attempt);
+    this.startSlot(slot, { what: "restarted", detail, oldPid });
+    this.boundaries.events.record(
+      slot.plan.name,
       "restarted",
       "policy",
-      `restarted (${attemptText}), ${pids}`,
-      `${attemptText}, ${pids}`,
+      `${detail}, ${pidChange(oldPid, slot.session?.pid)}`,
     );
     this.advance();
   }
@@ -583,7 +622,7 @@ export class Supervisor {
       return;
     }
     if (!this.boundaries.stopper.isForced) {
-      this.mux.notice(`mirrord-up: ${signal} again, killing every session now`, "warn");
+      this.mux.notice(`mirrord-up: ${signal} again, killing every service now`, "warn");
       this.boundaries.stopper.force(this.allSessions());
       this.wake();
     }
@@ -599,13 +638,12 @@ export class Supervisor {
       if (slot.phase.kind === "waiting") slot.phase = { kind: "idle" };
       else if (slot.phase.kind === "backoff") slot.phase = { kind: "started" };
     }
-    const running = [...this.slots.values()].filter((s) => s.running).length;
-    if ((cause.kind === "signal" || cause.kind === "request") && running > 0) {
+    const running = [...this.slots.values()].filter((s) => s.running).map((s) => s.plan);
+    if ((cause.kind === "signal" || cause.kind === "request") && running.length > 0) {
       const seconds = this.options.timeoutMs / 1000;
       const why = cause.kind === "signal" ? cause.signal : "stop requested";
       this.mux.notice(
-        `mirrord-up: ${why}, stopping ${running} session${running === 1 ? "" : "s"} ` +
-          `(up to ${seconds}s; press Ctrl-C again to force)`,
+        `mirrord-up: ${why}, stopping ${countOf(running)} (up to ${seconds}s; press Ctrl-C again to force)`,
         "warn",
       );
     }
@@ -659,7 +697,7 @@ export class Supervisor {
 
   /**
    * A line in the `up` stream, and an event for the timeline whose `detail` adds only what its
-   * kind and cause do not say (`pid 12 → 48`).
+   * kind and cause do not say.
    */
   private announce(
     slot: ServiceSlot,
@@ -753,4 +791,52 @@ function processKey(plan: SessionPlan): string {
     plan.lifecycle.envFile?.path,
     plan.lifecycle.envFile?.vars,
   ]);
+}
+
+/** The lifecycle settings a reload applies without a restart, named as in the file. */
+const LIFECYCLE_SETTINGS: [string, (lifecycle: Lifecycle) => unknown][] = [
+  ["restart", (l) => l.restart],
+  ["depends_on", (l) => l.dependsOn.map((d) => [d.service, d.condition])],
+  ["one_shot", (l) => l.oneShot],
+  ["ready_when", (l) => l.readyWhen],
+];
+
+/**
+ * What a reload changes of a service it does not restart, and when that takes effect
+ * (`api: restart changed, applies when it next ends`); empty when its plan is the same.
+ */
+function describeApplied(slot: ServiceSlot, plan: SessionPlan): string[] {
+  const name = plan.name;
+  // It does not run (a running one whose process changed is restarted instead).
+  if (processKey(slot.plan) !== processKey(plan)) {
+    return [
+      `${name}: changed, applies ${slot.phase.kind === "waiting" ? "when it starts" : "from its next start"}`,
+    ];
+  }
+  const changed = LIFECYCLE_SETTINGS.filter(
+    ([, read]) => JSON.stringify(read(slot.plan.lifecycle)) !== JSON.stringify(read(plan.lifecycle)),
+  ).map(([setting]) => setting);
+  const byWhen = new Map<string, string[]>();
+  for (const setting of changed) {
+    const when = appliesWhen(slot, setting);
+    byWhen.set(when, [...(byWhen.get(when) ?? []), setting]);
+  }
+  return [...byWhen].map(
+    ([when, settings]) =>
+      `${name}: ${settings.join(", ").replace(/, ([^,]*)$/, " and $1")} changed, ${settings.length === 1 ? "applies" : "apply"} ${when}`,
+  );
+}
+
+/** When a changed lifecycle setting takes effect, given what the service is doing. */
+function appliesWhen(slot: ServiceSlot, setting: string): string {
+  // A queued start is gated afresh at once; the rest is read when it starts.
+  if (slot.phase.kind === "waiting") return setting === "depends_on" ? "now" : "when it starts";
+  // The policy and whether it is a job are read when its session ends.
+  if (slot.running && (setting === "restart" || setting === "one_shot")) return "when it next ends";
+  return "from its next start";
+}
+
+/** `pid 12 → 48`, or `pid 48` when nothing ran before (a restart during a back-off wait). */
+function pidChange(oldPid: number | undefined, pid: number | undefined): string {
+  return oldPid !== undefined ? `pid ${oldPid} → ${pid ?? "?"}` : `pid ${pid ?? "?"}`;
 }

@@ -177,7 +177,7 @@ export class WatchdogClient implements GroupRegistry {
       return;
     }
     if (this.child.pid === undefined) return; // reported through its `error` event
-    this.events.replaced?.(`the watchdog ${how}; a new one (pid ${this.child.pid}) watches every session`);
+    this.events.replaced?.(`the watchdog ${how}; a new one (pid ${this.child.pid}) watches every service`);
   }
 
   private restarts = 0;

@@ -5,7 +5,7 @@
  */
 import type { DependencyCondition, RestartPolicy } from "../../src/config/lifecycle-schema.js";
 import type { RunType, SessionPlan } from "../../src/plan/assemble.js";
-import type { Dependency } from "../../src/plan/lifecycle.js";
+import type { Dependency, ReadinessCheck } from "../../src/plan/lifecycle.js";
 import { EventLog } from "../../src/run/event-log.js";
 import type { SessionStopper } from "../../src/run/group-stopper.js";
 import type { SessionHooks, SessionResult, SupervisedSession } from "../../src/run/session.js";
@@ -22,6 +22,8 @@ export function plan(
     env?: Record<string, string>;
     /** The variables of its env file (`.env`). */
     envFile?: Record<string, string>;
+    /** Its `ready_when` check (checked every second, for a minute). */
+    readyWhen?: ReadinessCheck;
   } = {},
 ): SessionPlan {
   const dependsOn: Dependency[] = (options.dependsOn ?? []).map(([service, condition]) => ({
@@ -39,6 +41,9 @@ export function plan(
       restart: options.restart ?? { kind: "no" },
       dependsOn,
       oneShot: options.oneShot ?? false,
+      ...(options.readyWhen && {
+        readyWhen: { check: options.readyWhen, intervalMs: 1000, timeoutMs: 60_000 },
+      }),
       ...(options.envFile && {
         envFile: { path: ".env", from: ["services", name, "env_file"], vars: options.envFile },
       }),
