@@ -10,7 +10,7 @@
  * The plan's I/O, kept in this one module so that the rest of plan/ stays pure.
  */
 import { statSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import { parseEnvFile } from "../config/env-file.js";
 import type { LoadedConfig } from "../config/load.js";
 import { type Diagnostic, UserError } from "../core/errors.js";
