@@ -551,6 +551,7 @@ export class Supervisor {
             ? `${describeEnd(result)} before the session was ready: ${result.error}`
             : `${describeEnd(result)}${job && status === 0 ? " (job done)" : ""}`;
       this.mux.status(session.name, text, failed ? "error" : "plain");
+      if (result.hint) this.mux.status(session.name, `hint: ${result.hint}`, "warn");
       this.boundaries.events.record(
         session.name,
         failed ? "failed" : "exited",
