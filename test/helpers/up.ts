@@ -64,6 +64,8 @@ export interface UpOptions {
   env?: NodeJS.ProcessEnv;
   /** Extra files to write into the working directory. */
   files?: Record<string, string>;
+  /** A pipe the test writes to (`child.stdin`); /dev/null otherwise. */
+  stdin?: "pipe";
 }
 
 export function startUp(config: string, options: UpOptions = {}): UpRun {
@@ -87,7 +89,7 @@ export function startUp(config: string, options: UpOptions = {}): UpRun {
       [MARKER_VAR]: marker,
       ...options.env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [options.stdin ?? "ignore", "pipe", "pipe"],
   });
   const out: Buffer[] = [];
   let err = "";
