@@ -72,6 +72,14 @@ const SAMPLES: Record<keyof typeof SCHEMAS, unknown> = {
   ActionRequest: { services: ["api"] },
   ActionDone: { ok: true, messages: ["api: restarted"] },
   ActionRefused: { ok: false, errors: ["mirrord-up.yaml:3:5: error: unknown key"] },
+  KillRequest: { services: ["api"], signal: "SIGTERM", group: true },
+  ProcessRow: processRow(),
+  ServiceProcesses: {
+    name: "api",
+    pid: 12,
+    processes: [processRow(), processRow({ in_group: false, rss_bytes: null })],
+  },
+  TopResponse: { services: [{ name: "web", pid: null, processes: [] }] },
   DashboardRequest: { port: 8080 },
   DashboardResponse: { url: "http://127.0.0.1:1/#token=t", started: true },
   ServiceConfigView: {
@@ -85,6 +93,20 @@ const SAMPLES: Record<keyof typeof SCHEMAS, unknown> = {
   ConfigsResponse: { services: [{ name: "web", type: "local", command: ["npm", "start"] }] },
   ErrorResponse: { error: 'unknown service "apii"', hint: 'did you mean "api"?' },
 };
+
+function processRow(fields: Record<string, unknown> = {}) {
+  return {
+    pid: 13,
+    ppid: 12,
+    pgid: 12,
+    in_group: true,
+    cpu_percent: 0.5,
+    cpu_seconds: 1.25,
+    rss_bytes: 4096,
+    command: "node app.js",
+    ...fields,
+  };
+}
 
 const REPLACEMENTS: unknown[] = [null, "x", "", 1.5, 7, -1, 70000, 0, true, false, [], ["x"], [7], {}];
 

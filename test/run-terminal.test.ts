@@ -1,8 +1,4 @@
-/**
- * On a real terminal: `script` (util-linux) runs mirrord-up on a pseudo-terminal, and the test
- * types into it. Ctrl-C is the byte 0x03 going through the terminal's line discipline, which
- * sends SIGINT to the foreground process group, exactly as when a person presses it.
- */
+/** On a real terminal (test/helpers/terminal.ts): colours, stdin, Ctrl-C, a closed terminal. */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -10,36 +6,13 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { stripVTControlCharacters } from "node:util";
 import { BIN } from "./helpers/paths.js";
-import { killMarked, MARKER_VAR, newMarker } from "./helpers/processes.js";
+import { killMarked } from "./helpers/processes.js";
+import { onTerminal } from "./helpers/terminal.js";
 import { tempDir } from "./helpers/tmp.js";
-import { FAKE_MIRRORD, nothingLeft } from "./helpers/up.js";
+import { nothingLeft } from "./helpers/up.js";
 import { waitUntil } from "./helpers/wait.js";
 
 const ESC = String.fromCharCode(27);
-
-function onTerminal(config: string) {
-  const dir = tempDir();
-  writeFileSync(join(dir, "mirrord-up.yaml"), config);
-  const marker = newMarker();
-  const child = spawn("script", ["-qefc", `exec ${process.execPath} ${BIN} -k k`, "/dev/null"], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH,
-      TERM: "xterm",
-      TMPDIR: dir,
-      MIRRORD_BIN: FAKE_MIRRORD,
-      [MARKER_VAR]: marker,
-    },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout.on("data", (c: Buffer) => {
-    out += c.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-  // `raw` keeps the colour codes; `output` is what a person reads.
-  return { child, marker, exited, raw: () => out, output: () => stripVTControlCharacters(out) };
-}
 
 const CONFIG = `services:
   api:

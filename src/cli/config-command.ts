@@ -8,7 +8,7 @@ import { renderMirrordJson } from "../plan/mirrord-json.js";
 import { formatDuration } from "../text/duration.js";
 import { type CliIO, writeOutput } from "./io.js";
 import { writePrivateFiles } from "./output-dir.js";
-import { type ConfigFlags, prepare } from "./prepare.js";
+import { type ConfigFlags, prepare, serviceNames } from "./prepare.js";
 import { type ResolveFlags, resolveInferredTargets } from "./resolve-targets.js";
 
 export interface ConfigCommandFlags extends ResolveFlags {
@@ -16,6 +16,8 @@ export interface ConfigCommandFlags extends ResolveFlags {
   outputDir?: string;
   /** `--no-resolve`: do not ask the cluster; inferred targets are shown as pending. */
   resolve: boolean;
+  /** `--services`: only the file's service names, one a line. */
+  servicesOnly?: boolean;
 }
 
 /** The document `config` prints: one entry per selected service. */
@@ -84,6 +86,16 @@ export async function runConfigCommand(
   services: string[],
   io: CliIO,
 ): Promise<number> {
+  if (flags.servicesOnly) {
+    // What completion scripts read: every name, whatever `skip` says, in the file's order.
+    await writeOutput(
+      io.stdout,
+      serviceNames(flags, io)
+        .map((name) => `${name}\n`)
+        .join(""),
+    );
+    return 0;
+  }
   const prepared = prepare(flags, services, io);
   const { plan } = prepared;
   if (flags.resolve) await resolveInferredTargets(prepared, flags, io);

@@ -1,13 +1,13 @@
 /**
  * The commands that steer a running `up` through its control socket: `ps`, `logs`, `restart`,
- * `stop`, `start`, `reload`, `down`. Each finds the instance for `-f` (as `up` does) and prints
- * what it answered.
+ * `stop`, `start`, `reload`, `down`, `top`, `kill`. Each finds the instance for `-f` (as `up`
+ * does) and prints what it answered.
  */
 
 import { ControlClient, locateInstance } from "../control/client.js";
 import { type Colors, colorsFor } from "../core/colors.js";
 import { ExitCode, UserError } from "../core/errors.js";
-import type { ActionResult, LogEntry, ServiceStatus } from "../run/control-types.js";
+import type { ActionResult, LogEntry, ServiceProcesses, ServiceStatus } from "../run/control-types.js";
 import { prefixText } from "../run/frame.js";
 import { OutputMux } from "../run/output.js";
 import { formatDuration } from "../text/duration.js";
@@ -193,6 +193,73 @@ export async function runDownCommand(flags: ControlFlags, io: CliIO): Promise<nu
     `mirrord-up: stopping every service of ${client.instance.shownFile} (pid ${info.pid})\n`,
   );
   const reply = await client.post("/v1/down", {});
+  return await printActionResult(reply.body, io);
+}
+
+// top, kill
+
+export interface TopFlags extends ControlFlags {
+  format: "table" | "json";
+}
+
+/** `top`: each service's processes, like `docker compose top`; `--format json` prints the answer's list. */
+export async function runTopCommand(flags: TopFlags, services: string[], io: CliIO): Promise<number> {
+  const query = new URLSearchParams();
+  for (const name of services) query.append("service", name);
+  const { services: found } = await clientFor(flags, io).get("/v1/top", query);
+  if (flags.format === "json") {
+    await writeOutput(io.stdout, `${JSON.stringify(found, null, 2)}\n`);
+    return ExitCode.ok;
+  }
+  // Without names, only services that have processes, as compose shows only running containers.
+  const shown = services.length > 0 ? found : found.filter((s) => s.processes.length > 0);
+  await writeOutput(io.stdout, shown.map(renderTopTable).join("\n"));
+  return ExitCode.ok;
+}
+
+const TOP_COLUMNS = ["PID", "PPID", "PGID", "%CPU", "RSS", "TIME", "COMMAND"];
+
+/** `name`, then one row per process; a process that left the session's group shows its own PGID. */
+function renderTopTable(service: ServiceProcesses): string {
+  if (service.processes.length === 0) return `${service.name}: not running\n`;
+  const rows = service.processes.map((p) => [
+    String(p.pid),
+    String(p.ppid),
+    String(p.pgid),
+    p.cpu_percent.toFixed(1),
+    p.rss_bytes === null ? "-" : formatBytes(p.rss_bytes),
+    formatDuration(p.cpu_seconds * 1000),
+    p.command,
+  ]);
+  const widths = TOP_COLUMNS.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const line = (cells: string[]) =>
+    `${cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] as number))).join("  ")}\n`;
+  return `${service.name}\n${line(TOP_COLUMNS)}${rows.map(line).join("")}`;
+}
+
+/** `812 KiB`, `45.2 MiB`, `1.1 GiB`. */
+function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit <= 1 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+}
+
+interface KillFlags extends ControlFlags {
+  signal: NodeJS.Signals;
+  group: boolean;
+}
+
+export async function runKillCommand(flags: KillFlags, services: string[], io: CliIO): Promise<number> {
+  const reply = await clientFor(flags, io).post("/v1/kill", {
+    services,
+    signal: flags.signal,
+    group: flags.group,
+  });
   return await printActionResult(reply.body, io);
 }
 

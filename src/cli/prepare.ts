@@ -32,9 +32,19 @@ export interface Prepared {
 
 /** Resolves the key (it is a template variable), loads the file, and builds the plan. */
 export function prepare(flags: ConfigFlags, services: readonly string[], io: CliIO): Prepared {
+  const { key, source, loaded } = loadWithKey(flags, io);
+  return planned(loaded, flags, key, source, services, io);
+}
+
+/** Every service of the file, in its order (`config --services`); nothing is planned. */
+export function serviceNames(flags: ConfigFlags, io: CliIO): string[] {
+  return Object.keys(loadWithKey(flags, io).loaded.config.services);
+}
+
+function loadWithKey(flags: ConfigFlags, io: CliIO) {
   const { key, source } = planStep(() => resolveKey(flags.key, io.env, io.username));
   const loaded = loadConfig({ file: flags.configFile, cwd: io.cwd, key, env: io.env });
-  return planned(loaded, flags, key, source, services, io);
+  return { key, source, loaded };
 }
 
 /** `prepare` for a running `up` (reload, --watch): the template renders off the main thread. */

@@ -8,6 +8,7 @@ import { colorsFor, wantsColor } from "../core/colors.js";
 import { formatDiagnostic, sortDiagnostics, UserError, writeInternalError } from "../core/errors.js";
 import { shownPath } from "../core/files.js";
 import { sessionArgv } from "../plan/argv.js";
+import type { SessionPlan } from "../plan/assemble.js";
 import { removedVariables, sessionEnv } from "../plan/mirrord-env.js";
 import { renderMirrordJson } from "../plan/mirrord-json.js";
 import { sessionHeader } from "../plan/session-filter.js";
@@ -147,13 +148,8 @@ async function runSessions(
     }
     const createSession: SessionFactory = (s, hooks) => {
       const file = s.mirrordConfig ? configDir.write(s.name, renderMirrordJson(s.mirrordConfig)) : "";
-      const marker = { [SESSION_MARKER_VAR]: sessionMarker(runId, s.name) };
-      // A local service's env file comes before its `env.override` (mirrord reads its own).
-      const base = s.type === "local" ? { ...childEnv, ...s.lifecycle.envFile?.vars } : childEnv;
-      const env = { ...sessionEnv(base, s), ...marker };
-      const cwd = s.lifecycle.workingDir?.path ?? prepared.projectDir;
-      const argv = sessionArgv(s, mirrord, file, plan.key);
-      return new Session(s, argv, env, cwd, mux, hooks, watchdog, io.cwd);
+      const { env, cwd } = sessionProcess(s, childEnv, runId, prepared.projectDir);
+      return new Session(s, sessionArgv(s, mirrord, file, plan.key), env, cwd, mux, hooks, watchdog, io.cwd);
     };
     const header = plan.sessions.some((s) => s.usesSessionFilter) ? sessionHeader(plan.key) : undefined;
     const events = new EventLog();
@@ -174,6 +170,7 @@ async function runSessions(
       file: prepared.loaded.absolutePath,
       key: plan.key,
       sessionHeader: header,
+      runId,
     });
     const names = plan.sessions.map((s) => s.name).join(", ");
     const n = plan.sessions.length;
@@ -226,6 +223,22 @@ async function runSessions(
       configDir.remove();
     }
   }
+}
+
+/**
+ * The environment and working directory of a service's process, as `up` starts it and `run`
+ * starts a one-off command for it: marked with the run's session marker (see `markedProcesses`).
+ */
+export function sessionProcess(
+  s: SessionPlan,
+  childEnv: NodeJS.ProcessEnv,
+  runId: string,
+  projectDir: string,
+): { env: NodeJS.ProcessEnv; cwd: string } {
+  const marker = { [SESSION_MARKER_VAR]: sessionMarker(runId, s.name) };
+  // A local service's env file comes before its `env.override` (mirrord reads its own).
+  const base = s.type === "local" ? { ...childEnv, ...s.lifecycle.envFile?.vars } : childEnv;
+  return { env: { ...sessionEnv(base, s), ...marker }, cwd: s.lifecycle.workingDir?.path ?? projectDir };
 }
 
 /**
@@ -328,7 +341,7 @@ function sessionBaseEnv(io: CliIO, flags: UpFlags): NodeJS.ProcessEnv {
 }
 
 /** `--mirrord-bin` > `MIRRORD_BIN` > `mirrord` on PATH. */
-function findMirrord(flags: UpFlags, io: CliIO): string {
+export function findMirrord(flags: Pick<UpFlags, "mirrordBin">, io: CliIO): string {
   const requested = flags.mirrordBin ?? io.env.MIRRORD_BIN ?? "mirrord";
   const source = flags.mirrordBin ? "--mirrord-bin" : io.env.MIRRORD_BIN ? "MIRRORD_BIN" : "PATH";
   const found = findExecutable(requested, io.env.PATH, io.cwd);
@@ -340,7 +353,7 @@ function findMirrord(flags: UpFlags, io: CliIO): string {
 }
 
 /** Every program must exist before anything starts: one message per missing program. */
-function checkPrograms({ plan, loaded, projectDir }: Prepared, io: CliIO): void {
+export function checkPrograms({ plan, loaded, projectDir }: Prepared, io: CliIO): void {
   const problems = plan.sessions.flatMap((s) => {
     const program = s.command[0] ?? "";
     const pathVar = s.type === "local" ? (s.env.PATH ?? io.env.PATH) : io.env.PATH;

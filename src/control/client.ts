@@ -66,8 +66,9 @@ export interface Reply<T> {
 export class ControlClient {
   constructor(readonly instance: Instance) {}
 
-  async get<P extends JsonGetPath>(path: P): Promise<ResponseAt<P>> {
-    const reply = await this.send("GET", path);
+  async get<P extends JsonGetPath>(path: P, query?: URLSearchParams): Promise<ResponseAt<P>> {
+    const search = query === undefined ? "" : String(query);
+    const reply = await this.send("GET", search ? `${path}?${search}` : path);
     return (await this.checked(path, reply)).body as ResponseAt<P>;
   }
 

@@ -167,6 +167,62 @@ const ActionRefused = {
   properties: { ok: { const: false }, errors: { type: "array", items: { type: "string" } } },
 } as const satisfies JsonSchema;
 
+const KillRequest = {
+  type: "object",
+  description: "The services whose main process (or, with group, whole process group) gets the signal.",
+  properties: {
+    services: { type: "array", items: { type: "string" } },
+    signal: {
+      type: "string",
+      description: "The signal's name as Node knows it (`SIGTERM`); SIGKILL when absent.",
+    },
+    group: {
+      type: "boolean",
+      description: "True: to the session's whole process group; false or absent: to its main process.",
+    },
+  },
+} as const satisfies JsonSchema;
+
+const ProcessRow = {
+  type: "object",
+  description: "One process of a service; the JSON of `top --format json`.",
+  required: ["pid", "ppid", "pgid", "in_group", "cpu_percent", "cpu_seconds", "rss_bytes", "command"],
+  properties: {
+    pid: { type: "integer" },
+    ppid: { type: "integer" },
+    pgid: { type: "integer", description: "Its process group: the session's, or another one." },
+    in_group: {
+      type: "boolean",
+      description: "False for a process that left the session's group, found by its session marker.",
+    },
+    cpu_percent: {
+      type: "number",
+      description: "CPU time over its lifetime as a share of one CPU, as `ps` shows %CPU.",
+    },
+    cpu_seconds: { type: "number", description: "CPU time used so far (user + system), in seconds." },
+    rss_bytes: nullable("integer", "Resident memory (VmRSS) in bytes; null when the kernel shows none."),
+    command: { type: "string", description: "Its command line, arguments joined by spaces." },
+  },
+} as const satisfies JsonSchema;
+
+const ServiceProcesses = {
+  type: "object",
+  description: "A service's processes, oldest first: its session's process group, and those that left it.",
+  required: ["name", "pid", "processes"],
+  properties: {
+    name: { type: "string" },
+    pid: nullable("integer", "The session's pid (its process group) while it runs."),
+    processes: { type: "array", items: ProcessRow },
+  },
+} as const satisfies JsonSchema;
+
+const TopResponse = {
+  type: "object",
+  description: "The processes of the services asked for (every service when none is), in the run's order.",
+  required: ["services"],
+  properties: { services: { type: "array", items: ServiceProcesses } },
+} as const satisfies JsonSchema;
+
 const DashboardRequest = {
   type: "object",
   properties: {
@@ -236,6 +292,10 @@ export const SCHEMAS = {
   ActionRequest,
   ActionDone,
   ActionRefused,
+  KillRequest,
+  ProcessRow,
+  ServiceProcesses,
+  TopResponse,
   DashboardRequest,
   DashboardResponse,
   ServiceConfigView,
@@ -259,6 +319,12 @@ export interface RouteContract {
   /** The body of a 422 answer: understood, but refused. */
   refused?: JsonSchema;
 }
+
+const SERVICE_FILTER = {
+  description: "Only these services (repeat for more); all when absent.",
+  schema: { type: "string" },
+  repeated: true,
+} as const;
 
 const FOLLOW = {
   description: "1 (or empty, or true): keep the stream open and send what comes until the run ends.",
@@ -298,11 +364,7 @@ export const ROUTES = {
     summary: "The buffered output, then (with follow) new output as it comes",
     listener: "both",
     query: {
-      service: {
-        description: "Only these services (repeat for more); all when absent.",
-        schema: { type: "string" },
-        repeated: true,
-      },
+      service: SERVICE_FILTER,
       tail: {
         description: 'Lines per service: a number, or "all" (the default).',
         schema: { type: "string" },
@@ -322,6 +384,23 @@ export const ROUTES = {
     stream: true,
   },
   restart: action("restart", "Restart the named services"),
+  kill: {
+    method: "POST",
+    path: `${V}/kill`,
+    summary: "Send a signal to the named services' main processes (or process groups)",
+    listener: "both",
+    request: KillRequest,
+    response: ActionDone,
+    refused: ActionRefused,
+  },
+  top: {
+    method: "GET",
+    path: `${V}/top`,
+    summary: "What `top` shows: each service's processes, read from /proc",
+    listener: "both",
+    query: { service: SERVICE_FILTER },
+    response: TopResponse,
+  },
   stop: action("stop", "Stop the named services"),
   start: action("start", "Start the named services"),
   reload: {
@@ -393,5 +472,6 @@ const sameTypes: [
   Same<Infer<typeof LogEntry>, Run.LogEntry>,
   Same<Infer<typeof RunEvent>, Run.RunEvent>,
   Same<Infer<typeof ActionDone> | Infer<typeof ActionRefused>, Run.ActionResult>,
-] = [true, true, true, true];
+  Same<Infer<typeof ServiceProcesses>, Run.ServiceProcesses>,
+] = [true, true, true, true, true];
 void sameTypes;

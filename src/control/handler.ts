@@ -4,6 +4,7 @@
  * for the routes and the stream framing.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { constants } from "node:os";
 import { UserError } from "../core/errors.js";
 import { suggest } from "../core/suggest.js";
 import type { ActionResult, RunControl } from "../run/control-types.js";
@@ -88,7 +89,10 @@ export function createControlHandler(
   }
 
   const action =
-    (run: (services: string[]) => Promise<ActionResult>, options: { needsServices: boolean }): Route =>
+    (
+      run: (services: string[], body: Record<string, unknown>) => Promise<ActionResult>,
+      options: { needsServices: boolean },
+    ): Route =>
     async (req, res) => {
       const body = await readJsonBody(req);
       const services = servicesOf(body);
@@ -100,7 +104,7 @@ export function createControlHandler(
       }
       checkServices(services);
       refuseWhenEnding();
-      sendActionResult(res, await run(services));
+      sendActionResult(res, await run(services, body));
     };
 
   // Every route of the contract this handler serves, and no other (its methods come from there too).
@@ -126,6 +130,12 @@ export function createControlHandler(
       openStream(req, res, control.events(), flagParam(url, "follow"), (push) => control.followEvents(push));
     },
     "/v1/restart": action((s) => control.restart(s), { needsServices: true }),
+    "/v1/kill": action((s, body) => control.kill(s, signalOf(body), groupOf(body)), { needsServices: true }),
+    "/v1/top": (_req, res, url) => {
+      const services = [...new Set(url.searchParams.getAll("service"))];
+      checkServices(services);
+      sendJson(res, 200, { services: control.top(services) });
+    },
     "/v1/stop": action((s) => control.stop(s), { needsServices: true }),
     "/v1/start": action((s) => control.start(s), { needsServices: true }),
     "/v1/reload": async (req, res) => {
@@ -300,6 +310,24 @@ export function createControlHandler(
       for (const answer of [...downWaiters]) answer();
     },
   };
+}
+
+/** `signal` of a kill: a name Node can send (`SIGTERM`); SIGKILL when absent. */
+function signalOf(body: Record<string, unknown>): NodeJS.Signals {
+  const signal = body.signal ?? "SIGKILL";
+  if (
+    typeof signal === "string" &&
+    /^SIG[A-Z0-9]+$/.test(signal) &&
+    Object.hasOwn(constants.signals, signal)
+  ) {
+    return signal as NodeJS.Signals;
+  }
+  throw new HttpProblem(400, { error: '"signal" must be the name of a signal, such as "SIGTERM"' });
+}
+
+function groupOf(body: Record<string, unknown>): boolean {
+  if (body.group === undefined || typeof body.group === "boolean") return body.group === true;
+  throw new HttpProblem(400, { error: '"group" must be true or false' });
 }
 
 function sendActionResult(res: ServerResponse, result: ActionResult): void {

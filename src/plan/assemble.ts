@@ -29,7 +29,8 @@ export interface MirrordConfig {
     env?: Record<string, unknown>;
     network: {
       incoming: {
-        mode: "steal";
+        /** `off` only for `mirrord-up run` without `--steal` (plan/one-off.ts). */
+        mode: "steal" | "off";
         http_filter?: Record<string, unknown>;
         ignore_ports?: number[];
       };

@@ -77,6 +77,33 @@ export interface RunEvent {
   detail?: string;
 }
 
+/** One process of a service, as `top` shows it. Field names are the JSON of `top --format json`. */
+export interface ProcessRow {
+  pid: number;
+  ppid: number;
+  /** Its process group: the session's, or another one for a process that left it. */
+  pgid: number;
+  /** False for a process that left the session's group (found by its session marker). */
+  in_group: boolean;
+  /** CPU time used over its lifetime, as a share of one CPU (what `ps` calls %CPU). */
+  cpu_percent: number;
+  /** CPU time used so far (user + system), in seconds. */
+  cpu_seconds: number;
+  /** Resident memory (VmRSS) in bytes; null when the kernel shows none. */
+  rss_bytes: number | null;
+  /** Its command line, arguments joined by spaces. */
+  command: string;
+}
+
+/** A service's processes: the members of its session's process group, and those that left it. */
+export interface ServiceProcesses {
+  name: string;
+  /** The session's pid (its process group) while it runs; null otherwise. */
+  pid: number | null;
+  /** Oldest first. */
+  processes: ProcessRow[];
+}
+
 /** The result of a control action: what happened, or located errors (an invalid file). */
 export type ActionResult = { ok: true; messages: string[] } | { ok: false; errors: string[] };
 
@@ -94,6 +121,13 @@ export interface RunControl {
   /** Calls `listener` once the run has ended (every session stopped). */
   onEnded(listener: () => void): void;
   restart(services: readonly string[]): Promise<ActionResult>;
+  /**
+   * Sends `signal` to each service's main process (with `group`, to its whole process group) as
+   * something outside would: the end it causes is handled like any other (the restart policy).
+   */
+  kill(services: readonly string[], signal: NodeJS.Signals, group: boolean): Promise<ActionResult>;
+  /** The processes of `services` (every service when empty), read from /proc now. */
+  top(services: readonly string[]): ServiceProcesses[];
   stop(services: readonly string[]): Promise<ActionResult>;
   start(services: readonly string[]): Promise<ActionResult>;
   reload(): Promise<ActionResult>;

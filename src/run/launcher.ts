@@ -28,6 +28,12 @@ export const NOT_RELEASED_STATUS = 125;
 const GATE = `IFS= read -r mirrord_up_gate && [ "$mirrord_up_gate" = go ] || exit ${NOT_RELEASED_STATUS}; unset mirrord_up_gate; exec </dev/null;`;
 const LAUNCH_SCRIPT = `${GATE} exec "$@"`;
 
+/**
+ * The same gate on fd 3, for a program that keeps mirrord-up's stdin, stdout and stderr (`run`):
+ * fd 3 is closed before the program starts.
+ */
+const ATTACHED_LAUNCH_SCRIPT = `IFS= read -r mirrord_up_gate <&3 && [ "$mirrord_up_gate" = go ] || exit ${NOT_RELEASED_STATUS}; unset mirrord_up_gate; exec "$@" 3<&-`;
+
 export interface Launched {
   child: ChildProcess;
   /** Lets the program run; call once its group is recorded. */
@@ -36,31 +42,41 @@ export interface Launched {
   abort(): void;
 }
 
-/** Starts `file args` held at the gate, in its own process group; the program's stdin is /dev/null. */
+/**
+ * Starts `file args` held at the gate, in its own process group; the program's stdin is /dev/null.
+ * `attached`: in mirrord-up's own process group instead, with mirrord-up's stdin, stdout and
+ * stderr, as a shell runs a command in the foreground: the terminal's Ctrl-C reaches the program
+ * itself, and it can read the terminal.
+ */
 export function launchHeld(
   file: string,
   args: readonly string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv },
+  options: { cwd: string; env: NodeJS.ProcessEnv; attached?: boolean },
 ): Launched {
+  const attached = options.attached === true;
   const [flag, script, ...rest] = args;
   // A SCRIPT starting with - or + is an option to sh (`sh -c -x` runs nothing): left to sh itself.
   const folded =
-    flag === "-c" && script !== undefined && !/^[-+]/.test(script) && isLauncherShell(file, options);
+    !attached &&
+    flag === "-c" &&
+    script !== undefined &&
+    !/^[-+]/.test(script) &&
+    isLauncherShell(file, options);
   const argv = folded
     ? // `sh -c SCRIPT` without a name gives the script `$0` = the word it was started as.
       ["-c", `${GATE} ${script}`, ...(rest.length > 0 ? rest : [file])]
-    : ["-c", LAUNCH_SCRIPT, "mirrord-up-launch", file, ...args];
+    : ["-c", attached ? ATTACHED_LAUNCH_SCRIPT : LAUNCH_SCRIPT, "mirrord-up-launch", file, ...args];
   const child = spawn("/bin/sh", argv, {
     // What `ps` shows as the program: the word the user wrote.
     argv0: folded ? file : undefined,
     cwd: options.cwd,
     env: options.env,
-    // Own process group: the terminal's Ctrl-C reaches mirrord-up only, which then stops each
-    // group as a whole (grandchildren included).
-    detached: true,
-    stdio: ["pipe", "pipe", "pipe"],
+    // Own process group (unless attached): the terminal's Ctrl-C reaches mirrord-up only, which
+    // then stops each group as a whole (grandchildren included).
+    detached: !attached,
+    stdio: attached ? ["inherit", "inherit", "inherit", "pipe"] : ["pipe", "pipe", "pipe"],
   });
-  const gate = child.stdin;
+  const gate = (attached ? child.stdio[3] : child.stdin) as NodeJS.WritableStream | null;
   // A launcher gone before `go` (EPIPE) ends as it would anyway: the session sees its exit.
   gate?.on("error", () => {});
   return {

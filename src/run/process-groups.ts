@@ -108,10 +108,24 @@ function groupExists(pgid: number): boolean {
   }
 }
 
+/** What `top` and stopping read of a process from /proc/<pid>/stat. */
 interface ProcStat {
   state: string;
+  ppid: number;
   pgrp: number;
+  /** The foreground process group of its controlling terminal; -1 without one. */
+  tpgid: number;
+  /** CPU time used so far (user + system), in clock ticks (CLOCK_TICKS_PER_SECOND). */
+  cpuTicks: number;
+  /** When it started, in clock ticks since boot. */
+  startTicks: number;
 }
+
+/**
+ * The unit of /proc's times (USER_HZ): 100 on every Linux architecture Node runs on; the kernel
+ * converts to it whatever its internal tick is.
+ */
+export const CLOCK_TICKS_PER_SECOND = 100;
 
 /** The pids in /proc (its numeric entries), as strings. */
 export function pids(): string[] {
@@ -132,8 +146,46 @@ function readStat(pid: string): ProcStat | undefined {
   if (text === undefined) return undefined;
   const close = text.lastIndexOf(")");
   const fields = text.slice(close + 2).split(" ");
-  // After "pid (comm) ": state ppid pgrp ...
-  return { state: fields[0] ?? "", pgrp: Number(fields[2]) };
+  // After "pid (comm) ": state(3) ppid(4) pgrp(5) session(6) tty(7) tpgid(8) ... utime(14) stime(15) ... starttime(22), see proc(5).
+  return {
+    state: fields[0] ?? "",
+    ppid: Number(fields[1]),
+    pgrp: Number(fields[2]),
+    tpgid: Number(fields[5]),
+    cpuTicks: Number(fields[11]) + Number(fields[12]),
+    startTicks: Number(fields[19]),
+  };
+}
+
+/** A living (non-zombie) process's stat; undefined when it is gone (or not on Linux). */
+export function livingStat(pid: number | string): ProcStat | undefined {
+  if (!HAS_PROC) return undefined;
+  const stat = readStat(String(pid));
+  return stat && isRunning(stat) ? stat : undefined;
+}
+
+/** Seconds since boot (/proc/uptime), to turn a start time in ticks into an age. */
+export function uptimeSeconds(): number | undefined {
+  const text = readGone(() => readFileSync("/proc/uptime", "latin1"));
+  const seconds = Number(text?.split(" ")[0]);
+  return Number.isFinite(seconds) ? seconds : undefined;
+}
+
+/** Its command line as one string (arguments joined by spaces); `[comm]` for a kernel thread. */
+export function commandLine(pid: number | string): string | undefined {
+  const argv = readGone(() => readFileSync(`/proc/${pid}/cmdline`, "utf8"));
+  if (argv === undefined) return undefined;
+  const text = argv.replace(/\0+$/, "").replaceAll("\0", " ");
+  if (text !== "") return text;
+  const comm = readGone(() => readFileSync(`/proc/${pid}/comm`, "utf8").trim());
+  return comm === undefined ? undefined : `[${comm}]`;
+}
+
+/** Its resident memory in bytes (VmRSS of /proc/<pid>/status); undefined when it has none. */
+export function residentBytes(pid: number | string): number | undefined {
+  const status = readGone(() => readFileSync(`/proc/${pid}/status`, "latin1"));
+  const kib = status === undefined ? undefined : /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
+  return kib === undefined ? undefined : Number(kib) * 1024;
 }
 
 /** The environment variable that marks every process of a session, even after it left its group. */
@@ -152,22 +204,34 @@ export function sessionMarker(runId: string, service: string): string {
  */
 export function markedProcesses(runId: string, service?: string): number[] {
   if (!HAS_PROC) return [];
-  const needle = Buffer.from(`${SESSION_MARKER_VAR}=${runId}:${service === undefined ? "" : `${service}\0`}`);
   const found: number[] = [];
   for (const pid of pids()) {
-    const environ = readGone(() => readFileSync(`/proc/${pid}/environ`));
-    if (environ === undefined) continue;
-    if (!holdsVariable(environ, needle)) continue;
-    const stat = readStat(pid);
-    if (stat && isRunning(stat)) found.push(Number(pid));
+    const marked = markedService(pid, runId);
+    if (marked === undefined || (service !== undefined && marked !== service)) continue;
+    if (livingStat(pid)) found.push(Number(pid));
   }
   return found;
 }
 
+/**
+ * The service a process of run `runId` belongs to, from the marker in its environment; undefined
+ * when it carries none of this run (or is gone).
+ */
+export function markedService(pid: number | string, runId: string): string | undefined {
+  const environ = readGone(() => readFileSync(`/proc/${pid}/environ`));
+  if (environ === undefined) return undefined;
+  const needle = Buffer.from(`${SESSION_MARKER_VAR}=${runId}:`);
+  for (let at = environ.indexOf(needle); at >= 0; at = environ.indexOf(needle, at + 1)) {
+    if (at !== 0 && environ[at - 1] !== 0) continue;
+    const end = environ.indexOf(0, at);
+    return environ.subarray(at + needle.length, end < 0 ? undefined : end).toString("utf8");
+  }
+  return undefined;
+}
+
 /** Is `pid` a living (non-zombie) process? */
 export function isLiving(pid: number): boolean {
-  const stat = readStat(String(pid));
-  return stat !== undefined && isRunning(stat);
+  return livingStat(pid) !== undefined;
 }
 
 /** Sends `signal` to one process; false when it is gone. */
@@ -192,12 +256,4 @@ export function readGone<T>(read: () => T): T | undefined {
     if (code === "EMFILE" || code === "ENFILE") throw error;
     return undefined;
   }
-}
-
-/** True when `needle` starts one of the NUL-separated entries of `environ`. */
-function holdsVariable(environ: Buffer, needle: Buffer): boolean {
-  for (let at = environ.indexOf(needle); at >= 0; at = environ.indexOf(needle, at + 1)) {
-    if (at === 0 || environ[at - 1] === 0) return true;
-  }
-  return false;
 }

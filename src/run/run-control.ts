@@ -6,6 +6,7 @@ import type { RunType } from "../plan/assemble.js";
 import type { RunControl, ServiceStatus } from "./control-types.js";
 import type { EventLog } from "./event-log.js";
 import type { LogBuffer } from "./log-buffer.js";
+import { serviceProcesses } from "./process-table.js";
 import { psState, readyAfterMs, type ServiceSlot } from "./service-state.js";
 import type { Supervisor } from "./supervisor.js";
 
@@ -15,6 +16,8 @@ export interface RunInfo {
   key: string;
   /** The session filter's header, when some service uses it. */
   sessionHeader?: { name: string; value: string };
+  /** The run's id in its session markers (`top` finds the processes that left their group by it). */
+  runId: string;
 }
 
 export function runControl(
@@ -42,6 +45,21 @@ export function runControl(
     stop: (services) => supervisor.stop(services),
     start: (services) => supervisor.start(services),
     restart: (services) => supervisor.restart(services),
+    kill: (services, signal, group) => supervisor.kill(services, signal, group),
+    top: (services) => {
+      const slots = supervisor
+        .services()
+        .filter((s) => services.length === 0 || services.includes(s.plan.name));
+      const found = serviceProcesses(
+        run.runId,
+        slots.map((s) => ({ name: s.plan.name, pgid: s.session?.pgid })),
+      );
+      return slots.map((s) => ({
+        name: s.plan.name,
+        pid: s.running ? (s.session?.pid ?? null) : null,
+        processes: found.get(s.plan.name) ?? [],
+      }));
+    },
     reload: () => supervisor.reload(),
     shutdown: () => supervisor.shutdown(),
   };

@@ -12,7 +12,8 @@ import { formatDuration } from "../text/duration.js";
 import { launchHeld } from "./launcher.js";
 import { AT_ONCE_MS, missingPathHint } from "./missing-path.js";
 import { LineSink, type OutputMux } from "./output.js";
-import { groupHasRunnable, livingGroups, signalGroup } from "./process-groups.js";
+import { groupHasRunnable, livingGroups, signalGroup, signalProcess } from "./process-groups.js";
+import { mainProcess } from "./process-table.js";
 import { isReadyEvent, type ProgressEvent, parseProgressLine } from "./progress.js";
 import { attemptFor, LogMatcher, waitUntilReady } from "./readiness-probe.js";
 import type { GroupRegistry } from "./watchdog-client.js";
@@ -74,6 +75,7 @@ export type SupervisedSession = Pick<
   | "outputCut"
   | "start"
   | "signal"
+  | "kill"
   | "abandon"
 >;
 
@@ -283,6 +285,20 @@ export class Session {
     if (pgid === undefined) return;
     if (!this.exitInfo) this.stopRequested = true;
     signalGroup(pgid, signal);
+  }
+
+  /**
+   * Sends `signal` as something outside would (`mirrord-up kill`): to the program's main process
+   * (`mainProcess`), or with `group` to the session's whole process group. It does not count as
+   * a stop on purpose: the end it causes is handled like any other. Returns the pid (or group id)
+   * signalled, or undefined when the session no longer runs.
+   */
+  kill(signal: NodeJS.Signals, { group }: { group: boolean }): number | undefined {
+    const pgid = this.pgid;
+    if (pgid === undefined || this.exitInfo) return undefined;
+    if (group) return signalGroup(pgid, signal) ? pgid : undefined;
+    const pid = mainProcess(pgid, this.plan.type);
+    return signalProcess(pid, signal) ? pid : undefined;
   }
 
   private attach(stream: NodeJS.ReadableStream | null, sink: LineSink): void {
@@ -509,7 +525,7 @@ export function describeEnd(result: SessionResult): string {
 }
 
 /** The exit status a shell would report: the code, or 128 + the signal number. */
-export function exitStatus(result: SessionResult): number {
+export function exitStatus(result: Pick<SessionResult, "code" | "signal">): number {
   if (result.signal) return 128 + (constants.signals[result.signal] ?? 0);
   return result.code ?? 127;
 }

@@ -244,6 +244,27 @@ export class Supervisor {
     });
   }
 
+  /**
+   * `mirrord-up kill`: the signal goes to each named service's main process (or its group) and
+   * nothing else is done: the end it may cause is handled as any end on its own (the restart
+   * policy, or the end of the run), not as a stop on purpose.
+   */
+  kill(services: readonly string[], signal: NodeJS.Signals, group: boolean): Promise<ActionResult> {
+    return this.act(async () => {
+      const unknown = this.unknownNames(services);
+      if (unknown) return unknown;
+      const messages = services.map((name) => {
+        const slot = this.slots.get(name) as ServiceSlot;
+        const target = slot.running ? slot.session?.kill(signal, { group }) : undefined;
+        if (target === undefined) return `${name}: not running`;
+        const sent = `${signal} sent to ${group ? "process group" : "pid"} ${target}`;
+        this.mux.status(name, `${sent} by request`, "warn");
+        return `${name}: ${sent}`;
+      });
+      return { ok: true, messages };
+    });
+  }
+
   reload(): Promise<ActionResult> {
     return this.act(async () => {
       const planned = await this.plan(undefined);

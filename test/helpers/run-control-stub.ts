@@ -10,6 +10,7 @@ import type {
   LogStream,
   RunControl,
   RunEvent,
+  ServiceProcesses,
   ServiceStatus,
 } from "../../src/run/control-types.js";
 
@@ -110,6 +111,27 @@ export class RunControlStub implements RunControl {
   async start(services: readonly string[]): Promise<ActionResult> {
     this.calls.push(["start", [...services]]);
     return this.nextResult;
+  }
+
+  /** Kills asked for: `[services, signal, group]`. */
+  kills: [string[], NodeJS.Signals, boolean][] = [];
+
+  async kill(services: readonly string[], signal: NodeJS.Signals, group: boolean): Promise<ActionResult> {
+    this.calls.push(["kill", [...services]]);
+    this.kills.push([[...services], signal, group]);
+    return this.nextResult;
+  }
+
+  /** What `top` answers, by service; a service not listed has no processes. */
+  processes = new Map<string, ServiceProcesses["processes"]>();
+
+  top(services: readonly string[]): ServiceProcesses[] {
+    const names = services.length > 0 ? services : this.services.map((s) => s.name);
+    return names.map((name) => ({
+      name,
+      pid: this.services.find((s) => s.name === name)?.pid ?? null,
+      processes: this.processes.get(name) ?? [],
+    }));
   }
 
   async reload(): Promise<ActionResult> {

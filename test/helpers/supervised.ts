@@ -105,11 +105,23 @@ export class FakeSession implements SupervisedSession {
   }
   signal(signal: NodeJS.Signals): void {
     this.signals.push(signal);
+    this.endBy(signal, true);
+  }
+  /** Signals `mirrord-up kill` sent it: `[signal, group]`. */
+  readonly kills: [NodeJS.Signals, boolean][] = [];
+  /** As a real process killed from outside: it ends by the signal, not stopped by mirrord-up. */
+  kill(signal: NodeJS.Signals, { group }: { group: boolean }): number | undefined {
+    if (this.result || this.pid === undefined) return undefined;
+    this.kills.push([signal, group]);
+    this.endBy(signal, false);
+    return this.pid;
+  }
+  private endBy(signal: NodeJS.Signals, stoppedByUs: boolean): void {
     if (this.result) return;
     this.result = {
       code: null,
       signal,
-      stoppedByUs: true,
+      stoppedByUs,
       beforeReady: this.readyAt === undefined,
       durationMs: this.clock.now() - this.startedAt,
     };

@@ -67,6 +67,8 @@ export interface UpOptions {
   files?: Record<string, string>;
   /** Where mirrord-up runs, relative to the directory holding mirrord-up.yaml (default: there). */
   cwd?: string;
+  /** A pipe the test writes to (`child.stdin`); /dev/null otherwise. */
+  stdin?: "pipe";
 }
 
 export function startUp(config: string, options: UpOptions = {}): UpRun {
@@ -95,7 +97,7 @@ export function startUp(config: string, options: UpOptions = {}): UpRun {
       [MARKER_VAR]: marker,
       ...options.env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [options.stdin ?? "ignore", "pipe", "pipe"],
   });
   const out: Buffer[] = [];
   let err = "";

@@ -8,6 +8,7 @@ interface RawFlags extends RawConfigFlags {
   outputDir?: string;
   resolve: boolean;
   interactive: boolean;
+  services: boolean;
 }
 
 export function configCommand(ctx: CommandContext): Command {
@@ -18,7 +19,8 @@ export function configCommand(ctx: CommandContext): Command {
       .addOption(new Option("--format <format>", "output format").choices(["yaml", "json"]).default("yaml"))
       .option("--output-dir <dir>", "write <service>.json files (exactly what up hands to mirrord)")
       .option("--no-resolve", "do not ask the cluster: targets to infer are shown as pending")
-      .option("--no-interactive", "never prompt; a target that cannot be inferred is an error"),
+      .option("--no-interactive", "never prompt; a target that cannot be inferred is an error")
+      .option("--services", "print only the file's service names, one a line (what completion reads)", false),
   ).action(async (services: string[], raw: RawFlags) => {
     const { runConfigCommand } = await import("../heavy.js");
     ctx.setExitCode(
@@ -29,6 +31,7 @@ export function configCommand(ctx: CommandContext): Command {
           outputDir: raw.outputDir,
           resolve: raw.resolve,
           interactive: raw.interactive,
+          servicesOnly: raw.services,
         },
         services,
         ctx.io,

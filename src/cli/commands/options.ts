@@ -106,3 +106,23 @@ function parsePort(value: string): number {
     throw new InvalidArgumentError("expected a port number");
   return Number(value);
 }
+
+export const mirrordBinOption = () =>
+  new Option("--mirrord-bin <path>", "the mirrord executable (default: $MIRRORD_BIN, else mirrord on PATH)");
+
+/** `-t`: how long what is stopped gets between SIGTERM and SIGKILL. */
+export const timeoutOption = () =>
+  new Option("-t, --timeout <seconds>", "grace period between SIGTERM and SIGKILL when stopping")
+    .argParser(parseSeconds)
+    .default(10);
+
+export const noInteractiveOption = () =>
+  new Option("--no-interactive", "never prompt; a target that cannot be inferred is an error");
+
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(seconds)) {
+    throw new InvalidArgumentError("expected a number of seconds, e.g. 10 or 2.5");
+  }
+  return seconds;
+}

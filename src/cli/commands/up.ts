@@ -4,7 +4,15 @@ import { UserError } from "../../core/errors.js";
 import { suggest } from "../../core/suggest.js";
 import type { CliIO } from "../io.js";
 import type { CommandContext } from "./context.js";
-import { configFlags, dashboardPortOption, type RawConfigFlags, withConfigOptions } from "./options.js";
+import {
+  configFlags,
+  dashboardPortOption,
+  mirrordBinOption,
+  noInteractiveOption,
+  type RawConfigFlags,
+  timeoutOption,
+  withConfigOptions,
+} from "./options.js";
 
 interface RawUpFlags extends RawConfigFlags {
   interactive: boolean;
@@ -25,19 +33,14 @@ interface RawUpFlags extends RawConfigFlags {
 /** The flags of `up`; the program declares them too, so that they work before `up`'s services. */
 export function withUpOptions(command: Command): Command {
   return withConfigOptions(command)
-    .option("--mirrord-bin <path>", "the mirrord executable (default: $MIRRORD_BIN, else mirrord on PATH)")
+    .addOption(mirrordBinOption())
     .option("-u, --ui", "also run `mirrord ui` in the background", false)
-    .option(
-      "-t, --timeout <seconds>",
-      "grace period between SIGTERM and SIGKILL when stopping",
-      parseSeconds,
-      10,
-    )
+    .addOption(timeoutOption())
     .option("--keep-going", "when a service ends, let the others run on; exit when all have ended", false)
     .option("--no-color", "no colours (also: NO_COLOR)")
     .option("--no-log-prefix", "print application lines without the `name | ` prefix")
     .option("--timestamps", "show a timestamp on every application line", false)
-    .option("--no-interactive", "never prompt; a target that cannot be inferred is an error")
+    .addOption(noInteractiveOption())
     .option("-w, --watch", "apply edits of the file and its env files as they are saved", false)
     .option("--log-lines <n>", "lines of output kept per service for `logs` (default 10000)", parseCount)
     .option("--log-bytes <n>", "bytes of output kept per service for `logs` (default 8 MiB)", parseCount)
@@ -48,14 +51,6 @@ export function withUpOptions(command: Command): Command {
 function parseCount(value: string): number {
   if (!/^[1-9]\d{0,12}$/.test(value)) throw new InvalidArgumentError("expected a whole number above 0");
   return Number(value);
-}
-
-function parseSeconds(value: string): number {
-  const seconds = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(seconds)) {
-    throw new InvalidArgumentError("expected a number of seconds, e.g. 10 or 2.5");
-  }
-  return seconds;
 }
 
 export function upCommand(ctx: CommandContext): Command {
