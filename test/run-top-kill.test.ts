@@ -174,7 +174,7 @@ describe("kill", { timeout: 120_000 }, () => {
       const r = await steer(run, ["kill", "api"]);
       assert.equal(r.stdout, `api: SIGKILL sent to pid ${before}\n`);
       await run.waitForOutput("killed by SIGKILL");
-      await run.waitForOutput(/restarted \(on-failure, attempt 1\)/);
+      await run.waitForOutput(/restarted \(on-failure, attempt 1, pid \d+ → \d+\)/);
       const after = await waitUntil(async () => {
         const row = await ps(run, "api");
         return row.state === "ready" && row.pid !== before ? row : undefined;
