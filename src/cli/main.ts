@@ -5,8 +5,10 @@
  *
  * Options may come before the subcommand too, as with docker compose (`mirrord-up -f x.yaml -k me
  * config`): the program declares `up`'s options as well, and a `preAction` hook hands each one
- * given there to the subcommand (one given after the subcommand wins). An option the subcommand
- * does not take is a usage error rather than silently ignored.
+ * given there to the subcommand (one given after the subcommand wins). Every command takes the
+ * global options (`-f`, `-k`, `--context`, `--no-color`, ...; `acceptGlobalOptions`); any other
+ * option the subcommand does not take is a usage error rather than silently ignored. A docker
+ * compose option mirrord-up does not have (`-d`) is answered with what to do instead.
  *
  * The commands that read the config file (and so load YAML, zod and the template engine) import
  * `heavy.ts` when they run: `ps`, `logs` and the other control commands start without it.
@@ -24,7 +26,9 @@ import {
 } from "../core/errors.js";
 import type { CommandContext } from "./commands/context.js";
 import { COMMANDS } from "./commands/index.js";
+import { acceptGlobalOptions } from "./commands/options.js";
 import { withUpOptions } from "./commands/up.js";
+import { composeOptionProblem, withComposeOptions } from "./compose-words.js";
 import { type CliIO, processIO } from "./io.js";
 
 const VERSION = "0.1.0";
@@ -77,10 +81,17 @@ export function cliProgram(ctx: CommandContext): Command {
     .addHelpText("after", EXAMPLES);
   // The program's own copies; only those given on the command line are handed on.
   withUpOptions(program);
-  program.hook("preAction", (_program, action) => applyLeadingOptions(program, action));
+  withComposeOptions(program);
+  program.hook("preAction", (_program, action) => {
+    const problem = composeOptionProblem(program) ?? composeOptionProblem(action);
+    if (problem) throw problem;
+    applyLeadingOptions(program, action);
+  });
   COMMANDS.forEach((make, i) => {
     // What `program.command()` would copy: exitOverride, the output, suggestions.
     const command = make(ctx).copyInheritedSettings(program);
+    acceptGlobalOptions(program, command);
+    withComposeOptions(command);
     program.addCommand(command, { isDefault: i === 0 });
   });
   return program;

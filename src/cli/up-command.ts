@@ -55,9 +55,8 @@ export interface UpFlags extends ResolveFlags {
 
 export async function runUpCommand(flags: UpFlags, services: string[], io: CliIO): Promise<number> {
   const prepared = prepare(flags, services, io);
-  const { plan } = prepared;
   // Local checks first: a missing binary should not wait for a cluster or a prompt.
-  const needsMirrord = flags.ui || plan.sessions.some((s) => s.type !== "local");
+  const needsMirrord = flags.ui || needsMirrordBinary(prepared);
   const mirrord = needsMirrord ? findMirrord(flags, io) : "mirrord";
   checkPrograms(prepared, io);
   // The private directory first: a TMPDIR that cannot be used is reported as such.
@@ -167,6 +166,7 @@ async function runSessions(
     const running = runControl(supervisor, logBuffer, events, {
       file: prepared.loaded.absolutePath,
       key: plan.key,
+      context: flags.context,
       sessionHeader: header,
     });
     const names = plan.sessions.map((s) => s.name).join(", ");
@@ -318,7 +318,7 @@ function sessionBaseEnv(io: CliIO, flags: UpFlags): NodeJS.ProcessEnv {
 }
 
 /** `--mirrord-bin` > `MIRRORD_BIN` > `mirrord` on PATH. */
-function findMirrord(flags: UpFlags, io: CliIO): string {
+export function findMirrord(flags: { mirrordBin?: string }, io: CliIO): string {
   const requested = flags.mirrordBin ?? io.env.MIRRORD_BIN ?? "mirrord";
   const source = flags.mirrordBin ? "--mirrord-bin" : io.env.MIRRORD_BIN ? "MIRRORD_BIN" : "PATH";
   const found = findExecutable(requested, io.env.PATH, io.cwd);
@@ -329,8 +329,13 @@ function findMirrord(flags: UpFlags, io: CliIO): string {
   });
 }
 
+/** Whether some service runs through mirrord (a local one does not). */
+export function needsMirrordBinary({ plan }: Prepared): boolean {
+  return plan.sessions.some((s) => s.type !== "local");
+}
+
 /** Every program must exist before anything starts: one message per missing program. */
-function checkPrograms({ plan, loaded }: Prepared, io: CliIO): void {
+export function checkPrograms({ plan, loaded }: Prepared, io: CliIO): void {
   const problems = plan.sessions.flatMap((s) => {
     const program = s.command[0] ?? "";
     const pathVar = s.type === "local" ? (s.env.PATH ?? io.env.PATH) : io.env.PATH;
