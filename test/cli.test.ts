@@ -1,7 +1,7 @@
 /** The installed command, spawned for real: flags, commands, exit codes, files it writes. */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Ajv } from "ajv";
@@ -27,6 +27,14 @@ function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<
       },
     );
   });
+}
+
+/** A directory of executables named `names` (each does nothing), for PATH. */
+function programs(dir: string, names: string[]): string {
+  const bin = join(dir, "bin");
+  mkdirSync(bin, { recursive: true });
+  for (const name of names) writeFileSync(join(bin, name), "#!/bin/sh\n", { mode: 0o755 });
+  return bin;
 }
 
 const CONFIG = `# yaml-language-server: $schema=../schema/mirrord-up.schema.json
@@ -116,10 +124,51 @@ describe("mirrord-up CLI", () => {
     assert.match(bad.stderr, /Allowed choices are split, replace/);
   });
 
-  it("validate prints a one-line summary", async () => {
-    const r = await cli(["validate", "-k", "k"], withConfig(CONFIG));
+  it("validate prints a summary, and that it does not ask the cluster", async () => {
+    const dir = withConfig(CONFIG);
+    const bin = programs(dir, ["node", "npm", "mirrord"]);
+    const r = await cli(["validate", "-k", "k"], dir, { PATH: bin });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, 'mirrord-up.yaml: ok, 2 services to run (api, web), 1 skipped (batch), key "k"\n');
+    assert.equal(r.stderr, "");
+    assert.equal(
+      r.stdout,
+      'mirrord-up.yaml: ok, 2 services to run (api, web), 1 skipped (batch), key "k"\n' +
+        "not checked: the cluster (kube contexts, namespaces, targets); `mirrord-up` asks it when it starts\n",
+    );
+  });
+
+  it("validate runs up's local checks: a program or mirrord not found here is a located warning", async () => {
+    const dir = withConfig(CONFIG);
+    const bin = programs(dir, ["node"]);
+    const r = await cli(["validate", "-k", "k"], dir, { PATH: bin });
+    assert.equal(r.code, 0, r.stderr);
+    // The same messages `up` refuses to start with.
+    assert.match(r.stderr, /^warning: mirrord was not found \(no `mirrord` on PATH\)$/m);
+    assert.match(
+      r.stderr,
+      /^mirrord-up\.yaml:9:34: warning: services\.web\.run\.command: program "npm" was not found on PATH$/m,
+    );
+    assert.doesNotMatch(r.stderr, /"node"/);
+    assert.match(r.stdout, /^mirrord-up\.yaml: valid, .*; up would not start here: 2 programs not found$/m);
+    const named = await cli(["validate", "-k", "k", "--mirrord-bin", join(bin, "node")], dir, { PATH: bin });
+    assert.doesNotMatch(named.stderr, /mirrord was not found/);
+    assert.match(named.stdout, /up would not start here: 1 program not found$/m);
+    const up = await cli(["up", "-k", "k"], dir, { PATH: bin, MIRRORD_BIN: "/bin/true" });
+    assert.equal(up.code, 2);
+    assert.match(
+      up.stderr,
+      /mirrord-up\.yaml:9:34: error: services\.web\.run\.command: program "npm" was not found/,
+    );
+  });
+
+  it("validate reports a missing working directory or env file as up does, exit 2", async () => {
+    const dir = withConfig(
+      "services:\n  a:\n    run: {type: local, command: [/bin/sh], working_dir: ./gone}\n    env_file: nope.env\n",
+    );
+    const r = await cli(["validate", "-k", "k"], dir);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /mirrord-up\.yaml:3:\d+: error: .*the working directory does not exist/);
+    assert.match(r.stderr, /mirrord-up\.yaml:4:\d+: error: .*the env file does not exist/);
   });
 
   it("a missing file names the path tried and suggests init and -f", async () => {

@@ -9,9 +9,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { parseLogTime } from "../src/cli/commands/logs.js";
 import { locateInstance } from "../src/control/client.js";
 import { ensureRuntimeDir } from "../src/control/runtime-dir.js";
 import { type ControlSocket, startControlServer } from "../src/control/server.js";
+import { runCliCaptured } from "./helpers/cli.js";
 import { BIN } from "./helpers/paths.js";
 import { killMarked, MARKER_VAR, newMarker } from "./helpers/processes.js";
 import { RunControlStub, service } from "./helpers/run-control-stub.js";
@@ -109,6 +111,33 @@ describe("mirrord-up ps", () => {
     }
   });
 
+  it("ps SERVICE... shows those; --services their names, -q the pids of those running (as compose)", async () => {
+    const { dir, env, control } = await running(["api", "web", "worker"]);
+    control.services = [
+      service("api", { pid: 4711 }),
+      service("web", { state: "stopped", pid: null }),
+      service("worker", { pid: 4712 }),
+    ];
+    const some = await cli(["ps", "worker", "api", "--format", "json"], dir, env);
+    assert.equal(some.code, 0, some.stderr);
+    assert.deepEqual(
+      (JSON.parse(some.stdout.toString()) as { name: string }[]).map((row) => row.name),
+      ["api", "worker"],
+    );
+    const table = (await cli(["ps", "web"], dir, env)).stdout.toString().trimEnd().split("\n");
+    assert.equal(table.length, 2);
+    assert.match(table[1] ?? "", /^web\s+exec\s+stopped/);
+    assert.equal((await cli(["ps", "--services"], dir, env)).stdout.toString(), "api\nweb\nworker\n");
+    assert.equal((await cli(["ps", "-q"], dir, env)).stdout.toString(), "4711\n4712\n");
+    assert.equal((await cli(["ps", "--quiet", "web"], dir, env)).stdout.toString(), "");
+    const unknown = await cli(["ps", "wrker"], dir, env);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /error: unknown service "wrker"\n\s+hint: did you mean "worker"\?/);
+    const both = await cli(["ps", "-q", "--services"], dir, env);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /cannot be used with/);
+  });
+
   it("finds the instance by -f, before or after the command, by any name of the file", async () => {
     const { dir, env } = await running(["api"]);
     writeFileSync(join(dir, "other.yaml"), "services: {}\n");
@@ -153,6 +182,56 @@ describe("mirrord-up logs", () => {
     assert.equal(bare.stdout.toString(), "a3\nw3\n");
     const stamped = await cli(["logs", "api", "--timestamps", "-n", "1"], dir, env);
     assert.equal(stamped.stdout.toString(), "api    | 2026-01-02T03:04:03.000Z a3\n");
+  });
+
+  it("--since and --until pick by when a line was read: durations back from now, RFC 3339, Unix seconds", async () => {
+    const { dir, env, control } = await running();
+    const now = Date.now();
+    control.emit("api", "stdout", "two hours ago\n", now - 2 * 3_600_000);
+    control.emit("api", "stdout", "an hour ago\n", now - 3_600_000);
+    control.emit("worker", "stdout", "just now\n", now);
+    const lines = async (...args: string[]) => {
+      const r = await cli(["logs", "--no-log-prefix", ...args], dir, env);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.toString();
+    };
+    assert.equal(await lines("--since", "90m"), "an hour ago\njust now\n");
+    assert.equal(await lines("--since", "1h30m", "--until", "30m"), "an hour ago\n");
+    assert.equal(await lines("--until", new Date(now - 90 * 60_000).toISOString()), "two hours ago\n");
+    assert.equal(await lines("--since", String((now - 90 * 60_000) / 1000)), "an hour ago\njust now\n");
+    const bad = await cli(["logs", "--since", "yesterday"], dir, env);
+    assert.equal(bad.code, 2);
+    assert.match(
+      bad.stderr,
+      /--since <time>' argument 'yesterday' is invalid\. expected a duration back from now/,
+    );
+  });
+
+  it("reads --since/--until times as docker compose does", () => {
+    const now = Date.UTC(2026, 0, 2, 12, 0, 0);
+    assert.equal(parseLogTime("1h30s", now), now - 3_630_000);
+    assert.equal(parseLogTime("10m", now), now - 600_000);
+    assert.equal(parseLogTime("2026-01-02T10:00:00Z", now), Date.UTC(2026, 0, 2, 10));
+    assert.equal(parseLogTime("2026-01-02T10:00:00.250+02:00", now), Date.UTC(2026, 0, 2, 8, 0, 0, 250));
+    // Without an offset, local time; a date alone, its local midnight.
+    assert.equal(parseLogTime("2026-01-02T10:00:00", now), new Date(2026, 0, 2, 10).getTime());
+    assert.equal(parseLogTime("2026-01-02", now), new Date(2026, 0, 2).getTime());
+    assert.equal(parseLogTime("1767366245", now), 1_767_366_245_000);
+    for (const bad of ["2026-02-30", "2026-01-02T25:00:00Z", "yesterday", "-5m", ""]) {
+      assert.throws(() => parseLogTime(bad, now), /expected a duration/, bad);
+    }
+  });
+
+  it("-f --until a time already past prints and ends; one ahead ends the following there", async () => {
+    const { dir, env, control } = await running();
+    control.emit("api", "stdout", "old\n", Date.now() - 60_000);
+    const past = await cli(["logs", "-f", "--until", "10s"], dir, env);
+    assert.equal(past.code, 0, past.stderr);
+    assert.equal(past.stdout.toString(), "api    | old\n");
+    // The run goes on; only --until can end this one.
+    const ahead = await cli(["logs", "-f", "--until", new Date(Date.now() + 2000).toISOString()], dir, env);
+    assert.equal(ahead.code, 0, ahead.stderr);
+    assert.equal(ahead.stdout.toString(), "api    | old\n");
   });
 
   it("colours each name as up does when asked for colour", async () => {
@@ -268,8 +347,46 @@ describe("mirrord-up restart, stop, start, reload, down", () => {
     assert.match(r.stderr, /unknown service "apii"/);
     assert.match(r.stderr, /did you mean "api"\?/);
     assert.deepEqual(control.calls, []);
-    const none = await cli(["restart"], dir, env);
-    assert.equal(none.code, 2, "restart needs a service");
+  });
+
+  it("restart without names restarts every service; start without names each stopped, exited or failed one", async () => {
+    const { dir, env, control } = await running(["api", "db", "job", "web", "worker"]);
+    control.services = [
+      service("api"),
+      service("db", { state: "waiting", pid: null }),
+      service("job", { state: "exited", pid: null, exit_code: 0 }),
+      service("web", { state: "stopped", pid: null }),
+      service("worker", { state: "failed", pid: null, exit_code: 3 }),
+    ];
+    assert.equal((await cli(["restart"], dir, env)).code, 0);
+    assert.equal((await cli(["start"], dir, env)).code, 0);
+    assert.deepEqual(control.calls, [
+      ["restart", ["api", "db", "job", "web", "worker"]],
+      ["start", ["job", "web", "worker"]],
+    ]);
+    control.services = [service("api"), service("db", { state: "restarting", pid: null })];
+    const none = await cli(["start"], dir, env);
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(none.stdout.toString(), "nothing to start: every service runs or is waiting to start\n");
+    assert.equal(control.calls.length, 2);
+  });
+
+  it("down (or stop) with nothing running says so in one line, exit 0; a file that does not exist stays an error", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "mirrord-up.yaml"), "services: {}\n");
+    const env = { MIRRORD_UP_RUNTIME_DIR: join(dir, "run") };
+    for (const args of [["down"], ["stop"], ["-k", "me", "down"]]) {
+      const r = await cli(args, dir, env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr, "");
+      assert.equal(
+        r.stdout.toString(),
+        "mirrord-up: nothing to stop: no mirrord-up is running for mirrord-up.yaml\n",
+      );
+    }
+    const missing = await cli(["-f", "nope.yaml", "down"], dir, env);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no mirrord-up is running for nope\.yaml \(the file does not exist\)/);
   });
 
   it("reload of an invalid file prints the located errors to stderr, exit 2", async () => {
@@ -325,6 +442,133 @@ describe("CLI habits", () => {
     const r = await cli(["--keep-going", "validate"], tempDir());
     assert.equal(r.code, 2);
     assert.match(r.stderr, /option '--keep-going' does not apply to `mirrord-up validate`/);
+    const after = await cli(["ps", "--keep-going"], tempDir());
+    assert.equal(after.code, 2);
+    assert.match(after.stderr, /unknown option '--keep-going'/);
+    const none = await cli(["--bogus", "ps"], tempDir());
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /unknown option '--bogus'/);
+  });
+
+  it("the global options work before any command, and after it where the command does not use the letter", async () => {
+    const { dir, env, control } = await running();
+    control.context = "staging";
+    control.emit("api", "stdout", "hello\n");
+    const global = ["-f", "mirrord-up.yaml", "-k", "tester", "--context", "staging", "--no-color"];
+    const after = ["--config-file", "mirrord-up.yaml", "-k", "tester", "--context", "staging", "--no-color"];
+    for (const args of [
+      [...global, "ps"],
+      ["ps", ...global],
+      [...global, "logs"],
+      ["logs", ...after],
+      [...global, "restart", "api"],
+      ["start", "api", ...global],
+      [...global, "stop", "api"],
+      [...global, "reload"],
+      [...global, "schema"],
+      ["schema", ...global],
+    ]) {
+      const r = await cli(args, dir, { ...env, FORCE_COLOR: "1" });
+      assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+      assert.ok(!r.stdout.toString().includes("\x1b["), `${args.join(" ")}: no colour`);
+    }
+    const down = cli([...global, "down"], dir, env);
+    await waitUntil(() => control.shutdownRequested);
+    control.end();
+    assert.equal((await down).code, 0);
+  });
+
+  it("-k and --context are checked against the running up: another key or context is named, nothing is done", async () => {
+    const { dir, env, control } = await running();
+    const key = await cli(["-k", "bob", "restart", "api"], dir, env);
+    assert.equal(key.code, 2);
+    assert.match(
+      key.stderr,
+      /^error: the running up for mirrord-up\.yaml uses key "tester", not "bob"\n\s+hint: leave out -k to steer it, or end it \(`mirrord-up down`\) and start it with -k bob\n$/,
+    );
+    const context = await cli(["stop", "api", "--context", "prod"], dir, env);
+    assert.equal(context.code, 2);
+    assert.match(
+      context.stderr,
+      /error: the running up for mirrord-up\.yaml was started without --context, not --context "prod"/,
+    );
+    control.context = "staging";
+    const other = await cli(["--context", "prod", "logs"], dir, env);
+    assert.equal(other.code, 2);
+    assert.match(other.stderr, /uses --context "staging", not --context "prod"/);
+    const down = await cli(["-k", "bob", "down"], dir, env);
+    assert.equal(down.code, 2);
+    assert.deepEqual(control.calls, []);
+    assert.equal(control.shutdownRequested, false);
+  });
+
+  it("a docker compose command or option mirrord-up does not have gets what to use instead, never another command", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "mirrord-up.yaml"), CONFIG);
+    const build = await cli(["build"], dir);
+    assert.equal(build.code, 2);
+    assert.match(
+      build.stderr,
+      /^error: mirrord-up has no `build` command \(docker compose has\)\n\s+hint: mirrord-up has no images/,
+    );
+    const detach = await cli(["up", "--detach"], dir);
+    assert.equal(detach.code, 2);
+    assert.match(
+      detach.stderr,
+      /^error: mirrord-up has no -d\/--detach option \(docker compose has\)\n\s+hint: mirrord-up runs in the foreground/,
+    );
+    assert.doesNotMatch(detach.stderr, /--watch/);
+    for (const word of [
+      "exec",
+      "pull",
+      "push",
+      "images",
+      "port",
+      "cp",
+      "create",
+      "pause",
+      "unpause",
+      "events",
+      "rm",
+    ]) {
+      const r = await runCliCaptured([word], { cwd: dir });
+      assert.equal(r.code, 2, word);
+      assert.match(r.stderr, new RegExp(`^error: mirrord-up has no \`${word}\` command`), word);
+      assert.doesNotMatch(r.stderr, /did you mean/i, word);
+    }
+    for (const args of [
+      ["-d"],
+      ["-d", "api"],
+      ["-f", "mirrord-up.yaml", "up", "-d"],
+      ["-d", "ps"],
+      ["logs", "--detach"],
+    ]) {
+      const r = await runCliCaptured(args, { cwd: dir });
+      assert.equal(r.code, 2, args.join(" "));
+      assert.match(r.stderr, /^error: mirrord-up has no -d\/--detach option/, args.join(" "));
+    }
+    for (const option of [
+      "--build",
+      "--pull",
+      "--force-recreate",
+      "--remove-orphans",
+      "-p",
+      "--profile",
+      "--wait",
+    ]) {
+      const args = ["up", option, ...(["-p", "--profile"].includes(option) ? ["x"] : [])];
+      const r = await runCliCaptured(args, { cwd: dir });
+      assert.equal(r.code, 2, option);
+      assert.match(r.stderr, /has no .* option \(docker compose has\)\n\s+hint: /, option);
+    }
+  });
+
+  it("a service named like a docker compose command still starts", async () => {
+    const result = await runUp("services:\n  build:\n    run: {type: local, command: [echo, built]}\n", {
+      args: ["build"],
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /build \| built/);
   });
 
   it("a mistyped command is reported as one, with the command it resembles", async () => {

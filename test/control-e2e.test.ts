@@ -217,6 +217,49 @@ describe("steering a running up", { timeout: 180_000 }, () => {
     await stopAndCheck(run);
   });
 
+  it("restart and start without names: every service, then each stopped one, never one the run did not select", async () => {
+    const extra =
+      "  extra:\n    skip: true\n    run: {type: local, command: [bash, -c, 'echo \"extra up\"; exec sleep 3600']}\n";
+    const run = startUp(CONFIG + extra, { args: ["--context", "dev"] });
+    await whenReady(run);
+    const before = await ps(run);
+    const restart = await client(run, ["restart"]);
+    assert.equal(restart.code, 0, restart.stderr);
+    assert.match(restart.stdout, /^api: restarted/m);
+    assert.match(restart.stdout, /^web: restarted/m);
+    for (const row of before)
+      await waitUntil(() => !isAlive(row.pid as number), 30_000, `old ${row.name} gone`);
+    const stop = await client(run, ["stop", "web"]);
+    assert.equal(stop.code, 0, stop.stderr);
+    const start = await client(run, ["start"]);
+    assert.equal(start.code, 0, start.stderr);
+    assert.match(start.stdout, /^web: started/m);
+    assert.doesNotMatch(start.stdout, /api|extra/);
+    const rows = await waitUntil(
+      async () => {
+        const now = await ps(run);
+        return now.every((r) => r.state === "ready" || r.state === "running") && now;
+      },
+      60_000,
+      "both running again",
+    );
+    assert.deepEqual(
+      rows.map((r) => r.name),
+      ["api", "web"],
+    );
+    assert.doesNotMatch(run.stdout().toString(), /extra up/);
+    // -k and --context name the run: this one is key "tester" (startUp's), --context dev.
+    const key = await client(run, ["-k", "other", "ps"]);
+    assert.equal(key.code, 2);
+    assert.match(key.stderr, /the running up for mirrord-up\.yaml uses key "tester", not "other"/);
+    const context = await client(run, ["ps", "--context", "prod"]);
+    assert.equal(context.code, 2);
+    assert.match(context.stderr, /uses --context "dev", not --context "prod"/);
+    const same = await client(run, ["-k", "tester", "--context", "dev", "ps"]);
+    assert.equal(same.code, 0, same.stderr);
+    await stopAndCheck(run);
+  });
+
   it("reload of a file that no longer validates: located errors on stderr, exit 2, the run goes on", async () => {
     const run = startUp(CONFIG);
     await whenReady(run);

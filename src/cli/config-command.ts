@@ -2,6 +2,7 @@
 import { stringify } from "yaml";
 import { formatRestartPolicy } from "../config/lifecycle-schema.js";
 import { upConfigJsonSchema } from "../config/schema.js";
+import { type Diagnostic, formatDiagnostic, UserError } from "../core/errors.js";
 import type { RunPlan, SessionPlan } from "../plan/assemble.js";
 import type { Lifecycle } from "../plan/lifecycle.js";
 import { renderMirrordJson } from "../plan/mirrord-json.js";
@@ -10,6 +11,7 @@ import { type CliIO, writeOutput } from "./io.js";
 import { writePrivateFiles } from "./output-dir.js";
 import { type ConfigFlags, prepare, serviceNames } from "./prepare.js";
 import { type ResolveFlags, resolveInferredTargets } from "./resolve-targets.js";
+import { checkPrograms, findMirrord, needsMirrordBinary } from "./up-command.js";
 
 export interface ConfigCommandFlags extends ResolveFlags {
   format: "yaml" | "json";
@@ -119,18 +121,47 @@ export async function runConfigCommand(
   return 0;
 }
 
-export async function runValidateCommand(flags: ConfigFlags, io: CliIO): Promise<number> {
-  const { loaded, plan } = prepare(flags, [], io);
+/**
+ * The file, then what `up` checks on this machine before it starts (`prepare` reads the working
+ * directories and env files; `checkPrograms` and `findMirrord` are up's own). A program not found
+ * here is a warning, not an error: the file is valid, and may be meant for another machine (CI
+ * checking it has no mirrord); `up` refuses to start until it is found. The cluster is not asked.
+ */
+export async function runValidateCommand(
+  flags: ConfigFlags & { mirrordBin?: string },
+  io: CliIO,
+): Promise<number> {
+  const prepared = prepare(flags, [], io);
+  const { loaded, plan } = prepared;
   printWarnings(plan, io);
+  const missing = [
+    ...userErrorsOf(() => needsMirrordBinary(prepared) && findMirrord(flags, io)),
+    ...userErrorsOf(() => checkPrograms(prepared, io)),
+  ];
+  for (const d of missing) io.stderr.write(`${formatDiagnostic(d, undefined, "warning")}\n`);
   const all = Object.keys(loaded.config.services).sort();
   const skipped = all.filter((name) => !plan.sessions.some((s) => s.name === name));
   const names = plan.sessions.map((s) => s.name).join(", ");
+  const n = missing.length;
   await writeOutput(
     io.stdout,
-    `${loaded.file}: ok, ${plan.sessions.length} service${plan.sessions.length === 1 ? "" : "s"} to run (${names})` +
-      `${skipped.length ? `, ${skipped.length} skipped (${skipped.join(", ")})` : ""}, key ${JSON.stringify(plan.key)}\n`,
+    `${loaded.file}: ${n > 0 ? "valid" : "ok"}, ${plan.sessions.length} service${plan.sessions.length === 1 ? "" : "s"} to run (${names})` +
+      `${skipped.length ? `, ${skipped.length} skipped (${skipped.join(", ")})` : ""}, key ${JSON.stringify(plan.key)}` +
+      `${n > 0 ? `; up would not start here: ${n} program${n === 1 ? "" : "s"} not found` : ""}\n` +
+      "not checked: the cluster (kube contexts, namespaces, targets); `mirrord-up` asks it when it starts\n",
   );
   return 0;
+}
+
+/** The diagnostics of the `UserError` `check` throws; none when it passes. */
+function userErrorsOf(check: () => unknown): Diagnostic[] {
+  try {
+    check();
+    return [];
+  } catch (error) {
+    if (error instanceof UserError) return error.diagnostics;
+    throw error;
+  }
 }
 
 export async function runSchemaCommand(io: CliIO): Promise<number> {

@@ -1,13 +1,21 @@
 /**
  * The commands that steer a running `up` through its control socket: `ps`, `logs`, `restart`,
- * `stop`, `start`, `reload`, `down`, `top`, `kill`. Each finds the instance for `-f` (as `up`
- * does) and prints what it answered.
+ * `stop`, `start`, `reload`, `down`, `dashboard`, `top`, `kill`. Each finds the instance for `-f`
+ * (as `up` does), checks it is the run `-k` and `--context` name, and prints what it answered.
  */
 
-import { ControlClient, locateInstance } from "../control/client.js";
+import { ControlClient, locateInstance, NotRunningError } from "../control/client.js";
+import type { InfoResponse } from "../control/protocol.js";
+import { unknownServices } from "../control/service-names.js";
 import { type Colors, colorsFor } from "../core/colors.js";
-import { ExitCode, UserError } from "../core/errors.js";
-import type { ActionResult, LogEntry, ServiceProcesses, ServiceStatus } from "../run/control-types.js";
+import { type Diagnostic, ExitCode, UserError } from "../core/errors.js";
+import type {
+  ActionResult,
+  LogEntry,
+  ServiceProcesses,
+  ServiceState,
+  ServiceStatus,
+} from "../run/control-types.js";
 import { prefixText } from "../run/frame.js";
 import { OutputMux } from "../run/output.js";
 import { formatDuration } from "../text/duration.js";
@@ -15,10 +23,46 @@ import { type CliIO, writeOutput } from "./io.js";
 
 export interface ControlFlags {
   configFile?: string;
+  /** `-k`: the run must use this key. */
+  key?: string;
+  /** `--context`: the run must have been started with this `--context`. */
+  context?: string;
 }
 
-function clientFor(flags: ControlFlags, io: CliIO): ControlClient {
-  return new ControlClient(locateInstance(flags.configFile, io.env, io.cwd));
+/** The client of the `up` for `-f`; with `-k` or `--context`, only when that run matches them. */
+export async function connect(flags: ControlFlags, io: CliIO): Promise<ControlClient> {
+  const client = new ControlClient(locateInstance(flags.configFile, io.env, io.cwd));
+  if (flags.key !== undefined || flags.context !== undefined) {
+    checkSameRun(await client.get("/v1/info"), flags, client);
+  }
+  return client;
+}
+
+/**
+ * `-k` and `--context` say which run the user means (an alias keeps them): the run of the same
+ * file with another key, or another `--context`, is not that one. One still preparing has no key
+ * yet, and passes.
+ */
+function checkSameRun(info: InfoResponse, flags: ControlFlags, client: ControlClient): void {
+  if (info.starting || info.key === undefined) return;
+  const { shownFile, configFlag } = client.instance;
+  const f = configFlag ? ` -f ${configFlag}` : "";
+  const problems: Diagnostic[] = [];
+  if (flags.key !== undefined && info.key !== flags.key) {
+    problems.push({
+      message: `the running up for ${shownFile} uses key "${info.key}", not "${flags.key}"`,
+      hint: `leave out -k to steer it, or end it (\`mirrord-up${f} down\`) and start it with -k ${flags.key}`,
+    });
+  }
+  if (flags.context !== undefined && info.context !== flags.context) {
+    const theirs =
+      info.context === undefined ? "was started without --context" : `uses --context "${info.context}"`;
+    problems.push({
+      message: `the running up for ${shownFile} ${theirs}, not --context "${flags.context}"`,
+      hint: `leave out --context to steer it, or end it (\`mirrord-up${f} down\`) and start it with --context ${flags.context}`,
+    });
+  }
+  if (problems.length > 0) throw new UserError(problems);
 }
 
 // ps
@@ -26,10 +70,28 @@ function clientFor(flags: ControlFlags, io: CliIO): ControlClient {
 export interface PsFlags extends ControlFlags {
   format: "table" | "json";
   color: boolean;
+  /** `--services`: the names only, one a line. */
+  services: boolean;
+  /** `-q`: the pids only, one a line. */
+  quiet: boolean;
 }
 
-export async function runPsCommand(flags: PsFlags, io: CliIO): Promise<number> {
-  const { services } = await clientFor(flags, io).get("/v1/services");
+/** `ps [SERVICE...]`: the table, JSON, names (`--services`) or pids (`-q`) of those named, or all. */
+export async function runPsCommand(flags: PsFlags, names: readonly string[], io: CliIO): Promise<number> {
+  const { services: all } = await (await connect(flags, io)).get("/v1/services");
+  const unknown = unknownServices(
+    names,
+    all.map((s) => s.name),
+  );
+  if (unknown) throw new UserError({ message: unknown.error, hint: unknown.hint });
+  const services = names.length > 0 ? all.filter((s) => names.includes(s.name)) : all;
+  if (flags.services || flags.quiet) {
+    const lines = flags.services
+      ? services.map((s) => s.name)
+      : services.flatMap((s) => (s.pid === null ? [] : [String(s.pid)]));
+    await writeOutput(io.stdout, lines.map((line) => `${line}\n`).join(""));
+    return ExitCode.ok;
+  }
   if (flags.format === "json") {
     await writeOutput(io.stdout, `${JSON.stringify(services, null, 2)}\n`);
     return ExitCode.ok;
@@ -91,16 +153,19 @@ function paintState(state: string, text: string, c: Colors): string {
 
 export interface LogsFlags extends ControlFlags {
   follow: boolean;
-  /** Lines per service; undefined = everything buffered. */
   /** Lines per service; absent or `all`: everything kept. */
   tail?: number | "all";
   color: boolean;
   logPrefix: boolean;
   timestamps: boolean;
+  /** `--since`: only what was read at or after this time (milliseconds since the epoch). */
+  since?: number;
+  /** `--until`: only what was read at or before this time; `-f` stops following there. */
+  until?: number;
 }
 
 export async function runLogsCommand(flags: LogsFlags, services: string[], io: CliIO): Promise<number> {
-  const client = clientFor(flags, io);
+  const client = await connect(flags, io);
   // The names decide padding and colours; they must be the ones `up` uses, so they come from it.
   const { services: status } = await client.get("/v1/services");
   const mux = new OutputMux(io.stdout, namesOfTheRun(status, services), {
@@ -111,18 +176,27 @@ export async function runLogsCommand(flags: LogsFlags, services: string[], io: C
   const query = new URLSearchParams();
   for (const name of services) query.append("service", name);
   if (flags.tail !== undefined && flags.tail !== "all") query.set("tail", String(flags.tail));
-  if (flags.follow) query.set("follow", "1");
+  // Following up to a time already past would only wait for nothing.
+  const until = flags.until;
+  const follow = flags.follow && (until === undefined || until > Date.now());
+  if (follow) query.set("follow", "1");
 
   const abort = new AbortController();
   const stopReading = () => abort.abort();
   mux.onClosed(stopReading);
-  // Ctrl-C ends `logs -f` (exit 0), never the run it watches.
-  if (flags.follow) process.once("SIGINT", stopReading);
+  // Ctrl-C ends `logs -f` (exit 0), never the run it watches; so does reaching --until.
+  if (follow) process.once("SIGINT", stopReading);
+  const untilTimer = follow && until !== undefined ? setTimeout(stopReading, until - Date.now()) : undefined;
   try {
     const stream = client.stream(
       "/v1/logs",
       query,
       (entry) => {
+        if (flags.since !== undefined && entry.time < flags.since) return;
+        if (until !== undefined && entry.time > until) {
+          if (follow) stopReading();
+          return;
+        }
         if (!writeEntry(mux, entry, flags)) {
           stream.pause();
           mux.whenDrained(() => stream.resume());
@@ -137,6 +211,7 @@ export async function runLogsCommand(flags: LogsFlags, services: string[], io: C
     }
     return ExitCode.ok;
   } finally {
+    clearTimeout(untilTimer);
     process.off("SIGINT", stopReading);
   }
 }
@@ -169,25 +244,57 @@ function writeEntry(mux: OutputMux, entry: LogEntry, flags: LogsFlags): boolean 
 
 export type ServiceAction = "restart" | "stop" | "start";
 
+/** The states `start` without names starts from, as `docker compose start` starts every exited container. */
+const STARTABLE: readonly ServiceState[] = ["stopped", "exited", "failed"];
+
+/**
+ * Acts on the services named; without names, `restart` restarts every service of the run and
+ * `start` starts each that neither runs nor waits to (never one the run did not select: the run
+ * does not list those). (`stop` without names is `down`.)
+ */
 export async function runServiceAction(
   action: ServiceAction,
   flags: ControlFlags,
   services: string[],
   io: CliIO,
 ): Promise<number> {
-  const reply = await clientFor(flags, io).post(`/v1/${action}`, { services });
+  const client = await connect(flags, io);
+  let names = services;
+  if (names.length === 0) {
+    const { services: all } = await client.get("/v1/services");
+    names = all.filter((s) => action !== "start" || STARTABLE.includes(s.state)).map((s) => s.name);
+    if (names.length === 0) {
+      const why =
+        action === "start" ? "every service runs or is waiting to start" : "the run has no services";
+      await writeOutput(io.stdout, `nothing to ${action}: ${why}\n`);
+      return ExitCode.ok;
+    }
+  }
+  const reply = await client.post(`/v1/${action}`, { services: names });
   return await printActionResult(reply.body, io);
 }
 
 export async function runReloadCommand(flags: ControlFlags, io: CliIO): Promise<number> {
-  const reply = await clientFor(flags, io).post("/v1/reload", {});
+  const reply = await (await connect(flags, io)).post("/v1/reload", {});
   return await printActionResult(reply.body, io);
 }
 
-/** `down`, or `stop` without services: ends the whole run like Ctrl-C, and waits until it is over. */
+/**
+ * `down`, or `stop` without services: ends the whole run like Ctrl-C, and waits until it is over.
+ * With nothing running it says so and succeeds (scripts call it in traps); a file that does not
+ * exist is still an error (`-f` mistyped).
+ */
 export async function runDownCommand(flags: ControlFlags, io: CliIO): Promise<number> {
-  const client = clientFor(flags, io);
-  const info = await client.get("/v1/info");
+  let client: ControlClient;
+  let info: InfoResponse;
+  try {
+    client = await connect(flags, io);
+    info = await client.get("/v1/info");
+  } catch (error) {
+    if (!(error instanceof NotRunningError) || error.fileMissing) throw error;
+    await writeOutput(io.stdout, `mirrord-up: nothing to stop: ${error.diagnostics[0]?.message}\n`);
+    return ExitCode.ok;
+  }
   await writeOutput(
     io.stdout,
     `mirrord-up: stopping every service of ${client.instance.shownFile} (pid ${info.pid})\n`,
@@ -206,7 +313,7 @@ export interface TopFlags extends ControlFlags {
 export async function runTopCommand(flags: TopFlags, services: string[], io: CliIO): Promise<number> {
   const query = new URLSearchParams();
   for (const name of services) query.append("service", name);
-  const { services: found } = await clientFor(flags, io).get("/v1/top", query);
+  const { services: found } = await (await connect(flags, io)).get("/v1/top", query);
   if (flags.format === "json") {
     await writeOutput(io.stdout, `${JSON.stringify(found, null, 2)}\n`);
     return ExitCode.ok;
@@ -255,7 +362,7 @@ interface KillFlags extends ControlFlags {
 }
 
 export async function runKillCommand(flags: KillFlags, services: string[], io: CliIO): Promise<number> {
-  const reply = await clientFor(flags, io).post("/v1/kill", {
+  const reply = await (await connect(flags, io)).post("/v1/kill", {
     services,
     signal: flags.signal,
     group: flags.group,

@@ -5,9 +5,11 @@
  *
  * Options may come before the subcommand too, as with docker compose (`mirrord-up -f x.yaml -k me
  * config`): the program declares `up`'s options as well, and a `preAction` hook hands each one
- * given there to the subcommand (one given after the subcommand wins). An option the subcommand
- * does not take is a usage error rather than silently ignored. Then, for the commands that name a
- * config file, `settleConfigFile` finds it when `-f` is not given.
+ * given there to the subcommand (one given after the subcommand wins). Every command takes the
+ * global options (`-f`, `-k`, `--context`, `--no-color`, ...; `acceptGlobalOptions`); any other
+ * option the subcommand does not take is a usage error rather than silently ignored. A docker
+ * compose option mirrord-up does not have (`-d`) is answered with what to do instead. Then, for the
+ * commands that name a config file, `settleConfigFile` finds it when `-f` is not given.
  *
  * The commands that read the config file (and so load YAML, zod and the template engine) import
  * `heavy.ts` when they run: `ps`, `logs` and the other control commands start without it.
@@ -25,8 +27,9 @@ import {
 } from "../core/errors.js";
 import type { CommandContext } from "./commands/context.js";
 import { COMMANDS } from "./commands/index.js";
-import { settleConfigFile } from "./commands/options.js";
+import { acceptGlobalOptions, settleConfigFile } from "./commands/options.js";
 import { withUpOptions } from "./commands/up.js";
+import { composeOptionProblem, withComposeOptions } from "./compose-words.js";
 import { type CliIO, processIO } from "./io.js";
 import { CommandLineError, throwCommandLineError, usageDiagnostic } from "./usage-errors.js";
 
@@ -82,7 +85,10 @@ export function cliProgram(ctx: CommandContext): Command {
   program.exitOverride(throwCommandLineError(program));
   // The program's own copies; only those given on the command line are handed on.
   withUpOptions(program);
+  withComposeOptions(program);
   program.hook("preAction", (_program, action) => {
+    const problem = composeOptionProblem(program) ?? composeOptionProblem(action);
+    if (problem) throw problem;
     applyLeadingOptions(program, action);
     settleConfigFile(action, ctx.io);
   });
@@ -90,6 +96,8 @@ export function cliProgram(ctx: CommandContext): Command {
     // What `program.command()` would copy: exitOverride, the output, suggestions.
     const command = make(ctx).copyInheritedSettings(program);
     command.exitOverride(throwCommandLineError(command));
+    acceptGlobalOptions(program, command);
+    withComposeOptions(command);
     program.addCommand(command, { isDefault: i === 0 });
   });
   return program;

@@ -4,6 +4,7 @@
  */
 import type { Argument, Command, Help, Option } from "commander";
 import type { CommandContext } from "./commands/context.js";
+import { GLOBAL_OPTIONS } from "./commands/options.js";
 import type { CliIO } from "./io.js";
 import { cliProgram } from "./main.js";
 
@@ -69,9 +70,26 @@ export function cliReference(program = definedProgram()): string {
     "## Options before the command",
     "",
     "The options of `up`, taken before any command too: one given there is handed to the command,",
-    "and one the command does not take is a usage error.",
+    "and one the command does not take is a usage error, except the global options below.",
     "",
     ...optionRows(help.visibleOptions(program), help),
+    "",
+    "## Global options",
+    "",
+    "Every command takes these, before its name or after it (where the command does not use the",
+    "letter itself: `logs -f` is `--follow`); a command that has no use for one ignores it.",
+    "",
+    "| command | uses | ignores |",
+    "| --- | --- | --- |",
+    ...commands.map((c) => {
+      const globals = c.options.filter((o) => GLOBAL_OPTIONS.includes(o.attributeName()));
+      const names = (hidden: boolean) =>
+        globals
+          .filter((o) => o.hidden === hidden)
+          .map((o) => code([o.short, o.long].filter(Boolean).join(", ")))
+          .join(", ");
+      return `| \`${c.name()}\` | ${names(false)} | ${names(true)} |`;
+    }),
   ];
   for (const c of commands) {
     out.push(

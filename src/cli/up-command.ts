@@ -59,9 +59,8 @@ export interface UpFlags extends ResolveFlags {
 
 export async function runUpCommand(flags: UpFlags, services: string[], io: CliIO): Promise<number> {
   const prepared = prepare(flags, services, io);
-  const { plan } = prepared;
   // Local checks first: a missing binary should not wait for a cluster or a prompt.
-  const needsMirrord = flags.ui || plan.sessions.some((s) => s.type !== "local");
+  const needsMirrord = flags.ui || needsMirrordBinary(prepared);
   const mirrord = needsMirrord ? findMirrord(flags, io) : "mirrord";
   checkPrograms(prepared, io);
   // The private directory first: a TMPDIR that cannot be used is reported as such.
@@ -169,6 +168,7 @@ async function runSessions(
     const running = runControl(supervisor, logBuffer, events, {
       file: prepared.loaded.absolutePath,
       key: plan.key,
+      context: flags.context,
       sessionHeader: header,
       runId,
     });
@@ -341,7 +341,7 @@ function sessionBaseEnv(io: CliIO, flags: UpFlags): NodeJS.ProcessEnv {
 }
 
 /** `--mirrord-bin` > `MIRRORD_BIN` > `mirrord` on PATH. */
-export function findMirrord(flags: Pick<UpFlags, "mirrordBin">, io: CliIO): string {
+export function findMirrord(flags: { mirrordBin?: string }, io: CliIO): string {
   const requested = flags.mirrordBin ?? io.env.MIRRORD_BIN ?? "mirrord";
   const source = flags.mirrordBin ? "--mirrord-bin" : io.env.MIRRORD_BIN ? "MIRRORD_BIN" : "PATH";
   const found = findExecutable(requested, io.env.PATH, io.cwd);
@@ -350,6 +350,11 @@ export function findMirrord(flags: Pick<UpFlags, "mirrordBin">, io: CliIO): stri
     message: `mirrord was not found (${source === "PATH" ? "no `mirrord` on PATH" : `${source}=${requested} is not an executable file`})`,
     hint: `install it: ${MIRRORD_INSTALL_URL}, or point at it with --mirrord-bin PATH or MIRRORD_BIN`,
   });
+}
+
+/** Whether some service runs through mirrord (a local one does not). */
+export function needsMirrordBinary({ plan }: Prepared): boolean {
+  return plan.sessions.some((s) => s.type !== "local");
 }
 
 /** Every program must exist before anything starts: one message per missing program. */

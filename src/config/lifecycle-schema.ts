@@ -6,6 +6,7 @@
  */
 import * as z from "zod/v4";
 import { plainRustRegexProblem } from "../core/regex-engine.js";
+import { parseDuration } from "../text/duration.js";
 
 /** A restart policy, parsed. `maxRetries` undefined = no limit. */
 export type RestartPolicy = { kind: "no" } | { kind: "always" } | { kind: "on-failure"; maxRetries?: number };
@@ -46,23 +47,6 @@ const restartPolicy = z
     "Restart the service when it ends: no (default), on-failure, on-failure:N (at most N times), always. " +
       "Backoff 1s doubling to 30s, reset after 10s of running",
   );
-
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/**
- * A duration: `500ms`, `2s`, `1.5s`, `1m30s`, or a bare number of seconds (`2`). Returns
- * milliseconds, or undefined when the text is not a duration.
- */
-export function parseDuration(text: string): number | undefined {
-  const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(trimmed)) return undefined;
-  let total = 0;
-  for (const [, amount, unit] of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
-    total += Number(amount) * (DURATION_UNITS[unit as string] as number);
-  }
-  return Math.round(total);
-}
 
 const duration = (what: string) =>
   z

@@ -181,7 +181,7 @@ export class ControlClient {
 
   private request(method: string, path: string, onResponse: (res: IncomingMessage) => void) {
     const socketPath = this.instance.socketPath;
-    if (!socketPath) throw notRunning(this.instance);
+    if (!socketPath) throw new NotRunningError(this.instance);
     return nodeHttp().request(
       {
         path,
@@ -254,7 +254,7 @@ export class ControlClient {
   }
 
   private connectProblem(error: NodeJS.ErrnoException): UserError {
-    if (error.code === "ENOENT" || error.code === "ECONNREFUSED") return notRunning(this.instance);
+    if (error.code === "ENOENT" || error.code === "ECONNREFUSED") return new NotRunningError(this.instance);
     if (error.code === "ECONNRESET" || error.code === "EPIPE") return this.lost();
     return new UserError(
       { message: `cannot reach mirrord-up for ${this.instance.shownFile}: ${error.code ?? error.message}` },
@@ -281,13 +281,19 @@ export class ControlClient {
 }
 
 /** `no mirrord-up is running for <file>`, with how to start one. */
-function notRunning(instance: Instance): UserError {
-  const flag = instance.configFlag ? ` -f ${instance.configFlag}` : "";
-  const missing = !existsSync(instance.file);
-  return new UserError({
-    message: `no mirrord-up is running for ${instance.shownFile}${missing ? " (the file does not exist)" : ""}`,
-    hint: missing ? "name the file with -f PATH" : `start one with \`mirrord-up${flag}\``,
-  });
+export class NotRunningError extends UserError {
+  /** The file does not exist either (a mistyped -f, most likely). */
+  readonly fileMissing: boolean;
+
+  constructor(instance: Instance) {
+    const flag = instance.configFlag ? ` -f ${instance.configFlag}` : "";
+    const missing = !existsSync(instance.file);
+    super({
+      message: `no mirrord-up is running for ${instance.shownFile}${missing ? " (the file does not exist)" : ""}`,
+      hint: missing ? "name the file with -f PATH" : `start one with \`mirrord-up${flag}\``,
+    });
+    this.fileMissing = missing;
+  }
 }
 
 function collect(res: IncomingMessage): Promise<string> {

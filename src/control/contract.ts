@@ -35,6 +35,10 @@ const InfoResponse = {
     pid: { type: "integer", description: "The pid of the `up` process." },
     file: { type: "string", description: "The config file's real path." },
     key: { type: "string", description: "The session key; absent while `up` is still preparing." },
+    context: {
+      type: "string",
+      description: "The `--context` `up` was started with; absent without one (or while preparing).",
+    },
     started: { type: "string", description: "When the run started, ISO 8601; absent while preparing." },
     sessionHeader: {
       type: "string",

@@ -19,6 +19,7 @@ import {
   MAX_REQUEST_BODY_BYTES,
   MAX_STREAM_BACKLOG_BYTES,
 } from "./protocol.js";
+import { unknownServices } from "./service-names.js";
 
 const TOO_SLOW = `the reader fell ${MAX_STREAM_BACKLOG_BYTES / 1024 / 1024} MiB behind and was cut off`;
 /** How long a reader that was cut off gets to read its last line before its connection is closed. */
@@ -69,15 +70,8 @@ export function createControlHandler(
 
   /** Unknown names are refused with the closest known one, as `up` does for its arguments. */
   function checkServices(names: readonly string[]): void {
-    const known = knownServices();
-    const unknown = names.filter((n) => !known.includes(n));
-    if (unknown.length === 0) return;
-    const first = unknown[0] as string;
-    const close = suggest(first, known);
-    throw new HttpProblem(404, {
-      error: `unknown service${unknown.length > 1 ? "s" : ""} ${unknown.map((n) => `"${n}"`).join(", ")}`,
-      hint: `${close ? `did you mean "${close}"? ` : ""}services of this run: ${known.join(", ")}`,
-    });
+    const problem = unknownServices(names, knownServices());
+    if (problem) throw new HttpProblem(404, problem);
   }
 
   function refuseWhenEnding(): void {

@@ -80,8 +80,15 @@ const plainStyle: DiagnosticStyle = {
   dim: (t) => t,
 };
 
-/** Renders one diagnostic as `file:line:col: error: message`, the source line, a caret and the hint. */
-export function formatDiagnostic(d: Diagnostic, style: DiagnosticStyle = plainStyle): string {
+/**
+ * Renders one diagnostic as `file:line:col: error: message`, the source line, a caret and the
+ * hint; as a `warning:` for a problem that does not stop the command.
+ */
+export function formatDiagnostic(
+  d: Diagnostic,
+  style: DiagnosticStyle = plainStyle,
+  severity: "error" | "warning" = "error",
+): string {
   let where = "";
   if (d.file !== undefined) {
     where = d.file;
@@ -90,7 +97,7 @@ export function formatDiagnostic(d: Diagnostic, style: DiagnosticStyle = plainSt
     where = `${style.location(where)}: `;
   }
   // Messages quote what the user wrote (names, values); nothing in them may drive the terminal.
-  const out = [`${where}${style.error("error:")} ${escapeControlChars(d.message)}`];
+  const out = [`${where}${style.error(`${severity}:`)} ${escapeControlChars(d.message)}`];
   if (d.sourceLine !== undefined && d.line !== undefined) {
     const gutter = String(d.line);
     const pad = " ".repeat(gutter.length);

@@ -109,8 +109,15 @@ export type ActionResult = { ok: true; messages: string[] } | { ok: false; error
 
 /** The operations of a running `up`. */
 export interface RunControl {
-  /** The pid of the `up` process, the config file's real path, the key, when it started. */
-  info(): { pid: number; file: string; key: string; started: string; sessionHeader?: string };
+  /** The pid of the `up` process, the config file's real path, the key, `--context`, when it started. */
+  info(): {
+    pid: number;
+    file: string;
+    key: string;
+    context?: string;
+    started: string;
+    sessionHeader?: string;
+  };
   status(): ServiceStatus[];
   /** The buffered output of `services` (all when empty), at most the last `tail` lines of each. */
   logs(services: readonly string[], tail: number): Iterable<LogEntry>;

@@ -14,6 +14,8 @@ export interface RunInfo {
   /** The config file's real path. */
   file: string;
   key: string;
+  /** The `--context` `up` was given: every service's kube context. */
+  context?: string;
   /** The session filter's header, when some service uses it. */
   sessionHeader?: { name: string; value: string };
   /** The run's id in its session markers (`top` finds the processes that left their group by it). */
@@ -32,6 +34,7 @@ export function runControl(
       pid: process.pid,
       file: run.file,
       key: run.key,
+      ...(run.context !== undefined && { context: run.context }),
       started,
       ...(run.sessionHeader && { sessionHeader: `${run.sessionHeader.name}: ${run.sessionHeader.value}` }),
     }),

@@ -23,6 +23,9 @@ export class RunControlStub implements RunControl {
   /** What the next actions answer. */
   nextResult: ActionResult = { ok: true, messages: ["done"] };
   shutdownRequested = false;
+  /** What `/v1/info` says: the run's key and the `--context` it was started with. */
+  key = "tester";
+  context: string | undefined;
   private seq = 0;
   private readonly logFollowers = new Set<(entry: LogEntry) => void>();
   private readonly eventFollowers = new Set<(event: RunEvent) => void>();
@@ -37,7 +40,8 @@ export class RunControlStub implements RunControl {
     return {
       pid: process.pid,
       file: "/stub/mirrord-up.yaml",
-      key: "tester",
+      key: this.key,
+      ...(this.context !== undefined && { context: this.context }),
       started: new Date(0).toISOString(),
     };
   }

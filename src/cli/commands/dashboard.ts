@@ -1,21 +1,21 @@
 /** `mirrord-up dashboard`: asks the running `up` to serve its dashboard, and prints the address. */
 import { Command } from "commander";
-import { ControlClient, locateInstance } from "../../control/client.js";
 import { ExitCode } from "../../core/errors.js";
+import { type ControlFlags, connect } from "../control-commands.js";
 import { type CliIO, writeOutput } from "../io.js";
 import type { CommandContext } from "./context.js";
-import { configFileOption, dashboardPortOption, projectDirectoryOption } from "./options.js";
+import { dashboardPortOption, withRunOptions } from "./options.js";
 
-interface DashboardFlags {
-  configFile?: string;
+interface DashboardFlags extends ControlFlags {
   dashboardPort?: number;
 }
 
 export function dashboardCommand(ctx: CommandContext): Command {
-  return new Command("dashboard")
-    .description("serve the web dashboard of the running up (if it is not yet) and print its address")
-    .addOption(configFileOption())
-    .addOption(projectDirectoryOption())
+  return withRunOptions(
+    new Command("dashboard").description(
+      "serve the web dashboard of the running up (if it is not yet) and print its address",
+    ),
+  )
     .addOption(dashboardPortOption())
     .action(async (raw: DashboardFlags) => {
       ctx.setExitCode(await runDashboard(raw, ctx.io));
@@ -23,7 +23,7 @@ export function dashboardCommand(ctx: CommandContext): Command {
 }
 
 async function runDashboard(flags: DashboardFlags, io: CliIO): Promise<number> {
-  const client = new ControlClient(locateInstance(flags.configFile, io.env, io.cwd));
+  const client = await connect(flags, io);
   const { body } = await client.post(
     "/v1/dashboard",
     flags.dashboardPort === undefined ? {} : { port: flags.dashboardPort },

@@ -2,14 +2,14 @@
 import { Command } from "commander";
 import { type ControlFlags, runDownCommand } from "../control-commands.js";
 import type { CommandContext } from "./context.js";
-import { configFileOption, projectDirectoryOption } from "./options.js";
+import { withRunOptions } from "./options.js";
 
 export function downCommand(ctx: CommandContext): Command {
-  return new Command("down")
-    .description("end the running up (like Ctrl-C) and wait until every service has stopped")
-    .addOption(configFileOption())
-    .addOption(projectDirectoryOption())
-    .action(async (raw: ControlFlags) => {
-      ctx.setExitCode(await runDownCommand(raw, ctx.io));
-    });
+  return withRunOptions(
+    new Command("down").description(
+      "end the running up (like Ctrl-C) and wait until every service has stopped; with none running, say so (exit 0)",
+    ),
+  ).action(async (raw: ControlFlags) => {
+    ctx.setExitCode(await runDownCommand(raw, ctx.io));
+  });
 }

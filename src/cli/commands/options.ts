@@ -24,7 +24,7 @@ export const configFileOption = ({ short = true } = {}) =>
   ).default(DEFAULT_CONFIG_FILE);
 
 /** `--project-directory`: where services run and the file's relative paths start, as in compose. */
-export const projectDirectoryOption = () =>
+const projectDirectoryOption = () =>
   new Option(
     "--project-directory <dir>",
     "where services run and relative paths in the file start (default: the config file's directory)",
@@ -84,6 +84,45 @@ export function withConfigOptions(command: Command, { mode = true } = {}): Comma
       .option("--context <name>", "kube context for every service (beats the file)");
   }
   return command;
+}
+
+/**
+ * The options of the commands that steer a running `up`: `-f` finds it (`short: false` where the
+ * command uses `-f` itself), `-k` and `--context` are checked against it.
+ */
+export function withRunOptions(command: Command, { short = true } = {}): Command {
+  return command
+    .addOption(configFileOption({ short }))
+    .addOption(projectDirectoryOption())
+    .option("-k, --key <key>", "refuse unless the running up uses this session key")
+    .option("--context <name>", "refuse unless the running up was started with this --context");
+}
+
+/**
+ * docker compose's global options, by attribute name: every command takes them, before its name
+ * or after it, so that an alias (`alias mu='mirrord-up -f dev.yaml -k me'`) works with every
+ * command. A command that does not use one accepts it and ignores it (`acceptGlobalOptions`).
+ */
+export const GLOBAL_OPTIONS = ["configFile", "key", "context", "projectDirectory", "color"];
+
+/**
+ * Gives `command` a hidden copy of each global option of `program` it does not declare; the copy
+ * has no short flag where the command uses that letter itself (`logs -f` is --follow).
+ */
+export function acceptGlobalOptions(program: Command, command: Command): void {
+  const declared = (flag: string | undefined) =>
+    flag !== undefined && command.options.some((o) => o.short === flag || o.long === flag);
+  for (const global of program.options) {
+    const name = global.attributeName();
+    if (!GLOBAL_OPTIONS.includes(name) || command.options.some((o) => o.attributeName() === name)) continue;
+    if (declared(global.long)) continue;
+    const flags = declared(global.short) ? global.flags.replace(/^-\w,\s*/, "") : global.flags;
+    const copy = new Option(flags, global.description).hideHelp();
+    if (global.defaultValue !== undefined) copy.default(global.defaultValue, global.defaultValueDescription);
+    if (global.parseArg) copy.argParser(global.parseArg);
+    if (global.argChoices) copy.choices(global.argChoices);
+    command.addOption(copy);
+  }
 }
 
 export function configFlags(raw: RawConfigFlags): ConfigFlags {

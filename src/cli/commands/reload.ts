@@ -2,14 +2,12 @@
 import { Command } from "commander";
 import { type ControlFlags, runReloadCommand } from "../control-commands.js";
 import type { CommandContext } from "./context.js";
-import { configFileOption, projectDirectoryOption } from "./options.js";
+import { withRunOptions } from "./options.js";
 
 export function reloadCommand(ctx: CommandContext): Command {
-  return new Command("reload")
-    .description("re-read the config file and apply what changed to the running up")
-    .addOption(configFileOption())
-    .addOption(projectDirectoryOption())
-    .action(async (raw: ControlFlags) => {
-      ctx.setExitCode(await runReloadCommand(raw, ctx.io));
-    });
+  return withRunOptions(
+    new Command("reload").description("re-read the config file and apply what changed to the running up"),
+  ).action(async (raw: ControlFlags) => {
+    ctx.setExitCode(await runReloadCommand(raw, ctx.io));
+  });
 }

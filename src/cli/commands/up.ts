@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { UserError } from "../../core/errors.js";
 import { suggest } from "../../core/suggest.js";
+import { composeCommandProblem } from "../compose-words.js";
 import type { CliIO } from "../io.js";
 import type { CommandContext } from "./context.js";
 import {
@@ -96,8 +97,10 @@ export function upCommand(ctx: CommandContext): Command {
 }
 
 /**
- * `mirrord-up valdate`: a first word close to a command is taken for a mistyped command, unless
- * the file has a service of that name (`mirrord-up up NAME` always means the service).
+ * `mirrord-up valdate`: a first word close to a command is taken for a mistyped command, and a
+ * docker compose command mirrord-up does not have (`build`) is answered with what to use instead
+ * (never with a command it resembles), unless the file has a service of that name
+ * (`mirrord-up up NAME` always means the service).
  */
 async function checkMistypedCommand(
   word: string,
@@ -105,8 +108,9 @@ async function checkMistypedCommand(
   flags: RawConfigFlags,
   io: CliIO,
 ): Promise<void> {
-  const command = suggest(word, commands);
-  if (!command) return;
+  const composeOnly = composeCommandProblem(word);
+  const command = composeOnly ? undefined : suggest(word, commands);
+  if (!composeOnly && !command) return;
   let services: string[] | undefined;
   try {
     const { resolveKey, loadConfig } = await import("../heavy.js");
@@ -118,6 +122,7 @@ async function checkMistypedCommand(
     services = undefined;
   }
   if (services?.includes(word)) return;
+  if (composeOnly) throw composeOnly;
   throw new UserError({
     message: `unknown command "${word}"`,
     hint: `did you mean \`mirrord-up ${command}\`? (\`mirrord-up --help\` lists the commands)`,
