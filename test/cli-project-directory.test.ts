@@ -24,7 +24,10 @@ function tree(config = CONFIG): { top: string; deep: string } {
 }
 
 const cli = (argv: string[], cwd: string) =>
-  runCliCaptured(argv, { cwd, env: { MIRRORD_UP_RUNTIME_DIR: join(cwd, ".no-runtime-dir") } });
+  runCliCaptured(argv, {
+    cwd,
+    env: { PATH: process.env.PATH, MIRRORD_UP_RUNTIME_DIR: join(cwd, ".no-runtime-dir") },
+  });
 
 const notRoot = process.getuid?.() !== 0 ? "changing a file's owner needs root" : false;
 
@@ -45,7 +48,7 @@ describe("finding the config file", () => {
     const { top, deep } = tree();
     writeFileSync(
       join(top, "a", "mirrord-up.yaml"),
-      "services:\n  near: {run: {type: local, command: [x]}}\n",
+      "services:\n  near: {run: {type: local, command: [sleep, "1"]}}\n",
     );
     const r = await cli(["validate", "-k", "k"], deep);
     assert.equal(r.code, 0, r.stderr);

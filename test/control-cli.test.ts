@@ -203,7 +203,7 @@ describe("mirrord-up logs", () => {
     assert.equal(bad.code, 2);
     assert.match(
       bad.stderr,
-      /--since <time>' argument 'yesterday' is invalid\. expected a duration back from now/,
+      /--since <time>' argument 'yesterday' is invalid: expected a duration back from now/,
     );
   });
 
