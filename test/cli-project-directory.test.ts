@@ -48,7 +48,7 @@ describe("finding the config file", () => {
     const { top, deep } = tree();
     writeFileSync(
       join(top, "a", "mirrord-up.yaml"),
-      "services:\n  near: {run: {type: local, command: [sleep, "1"]}}\n",
+      "services:\n  near: {run: {type: local, command: [sleep, '1']}}\n",
     );
     const r = await cli(["validate", "-k", "k"], deep);
     assert.equal(r.code, 0, r.stderr);
