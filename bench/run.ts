@@ -445,10 +445,10 @@ async function sustained(reps: number, parts: { main: boolean; pressure: boolean
  * both cores kept busy by two shell loops (both tools: lines/s minus the 1-line run, as above,
  * and mirrord-up's integrity).
  */
-async function underPressure(
+async function underPressure<V extends { yamlFull: string; full: [string, string][] }>(
   reps: number,
-  v: { yamlFull: string; full: [string, string][] },
-  once: (v: never, who: string, full: boolean, out: string) => Promise<{ run: Launched; watched: Watched }>,
+  v: V,
+  once: (v: V, who: string, full: boolean, out: string) => Promise<{ run: Launched; watched: Watched }>,
   total: number,
 ) {
   const n = SIZE.sustainedLines;
@@ -493,7 +493,7 @@ async function underPressure(
       const busyOut = join(OUT, "busy.out");
       for (const who of order(TOOLS, rep)) {
         for (const full of [false, true]) {
-          const { run, watched: w } = await once(v as never, who, full, busyOut);
+          const { run, watched: w } = await once(v, who, full, busyOut);
           await leftovers(run, who, busy.notes);
           record(wall, `${who}|${full ? "full" : "one"}`, w.wallMs);
           if (full && who === "mirrord-up") {
