@@ -70,13 +70,12 @@ function answer(c: RouteCase): RouteAnswer {
 /** `file:a-b` cites `file:x-y` when the range x-y lies within a-b. */
 function cites(source: string, pin: string): boolean {
   const split = (s: string) => {
-    const [file, lines] = s.split(/:(?=[\d-]+$)/) as [string, string];
-    const [from, to = from] = lines.split("-").map(Number) as [number, number?];
-    return { file, from, to: to as number };
+    const m = /^(.+):(\d+)(?:-(\d+))?$/.exec(s);
+    return m ? { file: m[1], from: Number(m[2]), to: Number(m[3] ?? m[2]) } : undefined;
   };
   const a = split(source);
   const b = split(pin);
-  return a.file === b.file && a.from <= b.from && b.to <= a.to;
+  return a !== undefined && b !== undefined && a.file === b.file && a.from <= b.from && b.to <= a.to;
 }
 
 describe("route: which session gets the request, as mirrord's agent decides", () => {

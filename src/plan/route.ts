@@ -6,6 +6,7 @@
  */
 import type { MirrordConfig } from "./assemble.js";
 import { decideHttpFilter, type FilterOutcome, type RouteReason, type RouteRequest } from "./route-filter.js";
+import { sessionHeaderFilter } from "./session-filter.js";
 
 export type { RouteReason, RouteRequest } from "./route-filter.js";
 
@@ -15,8 +16,8 @@ export interface RouteService {
   config?: MirrordConfig;
   /** True while the target is still to be looked up in the cluster (its kind is not known). */
   inferTarget?: boolean;
-  /** The port the request arrives on at this service's target. */
-  port: number;
+  /** The port the request arrives on at this service's target; needed for a session that steals. */
+  port?: number;
 }
 
 export interface RouteInput {
@@ -33,7 +34,8 @@ export type RouteVerdict = "steals" | "passes" | "cannot-tell";
 
 export interface ServiceRoute {
   service: string;
-  port: number;
+  /** Absent where no port plays a part (a local or targetless service). */
+  port?: number;
   /** The target as the file names it, e.g. `deployment/api`. */
   target: string;
   verdict: RouteVerdict;
@@ -157,7 +159,8 @@ function shareTarget(
   addConflict: (conflict: RouteConflict) => void,
 ): RouteVerdict | undefined {
   const all = [service.name, ...others.map((o) => o.name)];
-  const port = service.port;
+  // Set: the session subscribed on it (subscriptionOf).
+  const port = service.port as number;
   let verdict: RouteVerdict | undefined;
   const undecided = (text: string, source: string) => {
     reasons.push({ text, source });
@@ -224,7 +227,11 @@ function shareTarget(
 }
 
 /** The layer's subscription for `port` (setup.rs), after `ignore_ports` (ops.rs), and the filter's verdict. */
-function subscriptionOf(service: RouteService, port: number, request: RouteRequest): Subscription {
+function subscriptionOf(
+  service: RouteService,
+  port: number | undefined,
+  request: RouteRequest,
+): Subscription {
   const config = service.config;
   if (!config) {
     return {
@@ -255,6 +262,8 @@ function subscriptionOf(service: RouteService, port: number, request: RouteReque
       ],
     };
   }
+  // The caller names a port for every session that steals from a target (route-plan.ts).
+  if (port === undefined) throw new Error(`route: no port for ${service.name}`);
   if (incoming.ignore_ports?.includes(port)) {
     return {
       kind: "none",
@@ -289,6 +298,7 @@ function subscriptionOf(service: RouteService, port: number, request: RouteReque
     };
   }
   const decision = decideHttpFilter(filter, request);
+  const sessionFilter = filter.header_filter === sessionHeaderFilter(config.key);
   return {
     kind: "filtered",
     outcome: decision.outcome,
@@ -297,6 +307,14 @@ function subscriptionOf(service: RouteService, port: number, request: RouteReque
         text: `port ${port} is filtered (${ports === undefined ? "no http_filter.ports: every port" : "listed in http_filter.ports"})`,
         source: SOURCES.filtered,
       },
+      ...(sessionFilter
+        ? [
+            {
+              text: `the filter is mirrord-up's session filter for key ${config.key}: a baggage header with the member mirrord-session=${config.key}`,
+              source: "mirrord-up: src/plan/session-filter.ts",
+            },
+          ]
+        : []),
       ...decision.reasons,
     ],
   };
