@@ -18,9 +18,45 @@ export interface RouteQuery {
   operator?: boolean;
 }
 
+/** RFC 9110's token: a method or a header name. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** What makes `request` one the agent never sees as such (hyper refuses it), one problem each. */
+export function requestProblems(request: RouteRequest): PlanProblem[] {
+  const problems: PlanProblem[] = [];
+  const { method, target } = request;
+  if (!TOKEN.test(method)) problems.push({ message: `${JSON.stringify(method)} is not an HTTP method` });
+  if (!target.startsWith("/")) {
+    problems.push({
+      message: `${JSON.stringify(target)}: the path starts with /`,
+      hint: "e.g. 'GET /users?id=7'",
+    });
+  } else if (!/^[\x21-\x7e]*$/.test(target)) {
+    problems.push({
+      message: `${JSON.stringify(target)}: a request target is visible ASCII only`,
+      hint: "percent-encode other characters (é is %C3%A9, a space %20)",
+    });
+  } else if (target.includes("#")) {
+    problems.push({
+      message: `${JSON.stringify(target)}: a request does not carry the #fragment`,
+      hint: "leave it out",
+    });
+  }
+  for (const { name, value } of request.headers) {
+    if (!TOKEN.test(name)) problems.push({ message: `${JSON.stringify(name)} is not a header name` });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+    else if (/[\0-\x08\x0a-\x1f\x7f]/.test(value)) {
+      problems.push({
+        message: `header ${name}: the value has a control character, which HTTP does not allow`,
+      });
+    }
+  }
+  return problems;
+}
+
 export function routeForPlans(plans: readonly SessionPlan[], query: RouteQuery): RouteAnswer {
   const known = plans.map((p) => p.name);
-  const problems: PlanProblem[] = [];
+  const problems: PlanProblem[] = requestProblems(query.request);
   for (const name of query.services) {
     if (known.includes(name)) continue;
     const close = suggest(name, known);
