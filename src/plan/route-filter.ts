@@ -29,7 +29,7 @@ export interface FilterDecision {
 const FILTER_RS = "mirrord/agent/src/http/filter.rs";
 const CONFIG_RS = "mirrord/config/src/feature/network/incoming/http_filter.rs";
 /** The agent's source lines, by rule. */
-export const SOURCES = {
+const SOURCES = {
   headerCompile: `${FILTER_RS}:61`,
   pathCompile: `${FILTER_RS}:64`,
   headerLines: `${FILTER_RS}:311-323`,
@@ -128,7 +128,7 @@ function decideInner(
  * The header lines the agent matches: `name: value`, the name in lower case (hyper's header
  * names), one line per header as sent; a value that is not visible ASCII (`to_str` fails) is left out.
  */
-export function headerLines(request: RouteRequest): { lines: string[]; skipped: string[] } {
+function headerLines(request: RouteRequest): { lines: string[]; skipped: string[] } {
   const lines: string[] = [];
   const skipped: string[] = [];
   for (const { name, value } of request.headers) {

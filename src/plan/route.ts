@@ -8,9 +8,9 @@ import type { MirrordConfig } from "./assemble.js";
 import { decideHttpFilter, type FilterOutcome, type RouteReason, type RouteRequest } from "./route-filter.js";
 import { sessionHeaderFilter } from "./session-filter.js";
 
-export type { RouteReason, RouteRequest } from "./route-filter.js";
+export type { RouteRequest } from "./route-filter.js";
 
-export interface RouteService {
+interface RouteService {
   name: string;
   /** The mirrord.json `up` hands to mirrord; absent for a `run.type: local` service. */
   config?: MirrordConfig;
@@ -32,7 +32,7 @@ export interface RouteInput {
 
 export type RouteVerdict = "steals" | "passes" | "cannot-tell";
 
-export interface ServiceRoute {
+interface ServiceRoute {
   service: string;
   /** Absent where no port plays a part (a local or targetless service). */
   port?: number;
@@ -42,7 +42,7 @@ export interface ServiceRoute {
   reasons: RouteReason[];
 }
 
-export interface RouteConflict {
+interface RouteConflict {
   services: string[];
   target: string;
   port?: number;
@@ -57,7 +57,7 @@ export interface RouteAnswer {
   summary: string;
 }
 
-export const PASSED_THROUGH = "passed through to the original destination";
+const PASSED_THROUGH = "passed through to the original destination";
 
 const SOURCES = {
   subscription: "mirrord/layer-lib/src/setup.rs:313-330",
