@@ -28,6 +28,8 @@ interface RouteCase {
   summary?: string;
   /** Decided only by fancy-regex's backtracking matcher (look-around, back-references, its limit). */
   needsFancy?: true;
+  /** What the real fancy-regex 0.14.0 answered for the (pattern, text) pairs such a case matches. */
+  fancy?: { pattern: string; text: string; verdict: string }[];
 }
 
 const { cases } = JSON.parse(
@@ -115,6 +117,16 @@ describe("route: which session gets the request, as mirrord's agent decides", ()
       );
     });
   }
+
+  it("the matcher gives the real fancy-regex's verdicts on the fancy cases' patterns", {
+    skip: fancyMissing && "needs fancy-regex's matcher",
+  }, () => {
+    for (const c of cases.filter((x) => x.needsFancy)) {
+      assert.ok(c.fancy && c.fancy.length > 0, `${c.name} records fancy-regex's verdicts`);
+      for (const { pattern, text, verdict } of c.fancy)
+        assert.equal(fancyIsMatch(pattern, text).verdict, verdict, c.name);
+    }
+  });
 
   it("while the matcher cannot run a fancy pattern, its cases answer cannot tell", {
     skip: !fancyMissing,
