@@ -284,6 +284,15 @@ describe("mirrord-up route asks the running up", { timeout: 120_000 }, () => {
       });
       assert.equal(mode.code, 2);
       assert.match(mode.stderr, /-m applies to the file/);
+      // The run's refusals come back as one clear message each, exit 2.
+      const asRun = { cwd: run.dir, env: { TMPDIR: run.dir } };
+      const unknown = await runCliCaptured(["route", "apii", "GET /", "--port", "80"], asRun);
+      assert.equal(unknown.code, 2);
+      assert.match(unknown.stderr, /unknown service "apii"[\s\S]*did you mean "api"/);
+      const noPort = await runCliCaptured(["route", "GET /"], asRun);
+      assert.equal(noPort.code, 2);
+      assert.match(noPort.stderr, /which port does the request arrive on at api\?/);
+      assert.doesNotMatch(noPort.stderr, /\n\s+at /, "no stack trace");
     } finally {
       run.child.kill("SIGINT");
       await run.exited;

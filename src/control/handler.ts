@@ -166,6 +166,7 @@ export function createControlHandler(
       const problem = schemaProblem(SCHEMAS.RouteRequest, body);
       if (problem) throw new HttpProblem(400, { error: `the route request: ${problem}` });
       const request = body as RouteRequestBody;
+      checkServices(request.services ?? []);
       const plans = control.plans?.() ?? [];
       if (plans.length === 0)
         throw new HttpProblem(409, { error: "this run has no sessions yet (it is still preparing)" });
