@@ -8,5 +8,6 @@ export { loadConfig } from "../config/load.js";
 export { resolveKey } from "../plan/key.js";
 export { runConfigCommand, runSchemaCommand, runValidateCommand } from "./config-command.js";
 export { runInitCommand } from "./init-command.js";
+export { routeFromFile } from "./route-file.js";
 export { runRunCommand } from "./run-command.js";
 export { runUpCommand } from "./up-command.js";

@@ -14,6 +14,7 @@ import { logsCommand } from "./logs.js";
 import { psCommand } from "./ps.js";
 import { reloadCommand } from "./reload.js";
 import { restartCommand } from "./restart.js";
+import { routeCommand } from "./route.js";
 import { runCommand } from "./run.js";
 import { schemaCommand } from "./schema.js";
 import { startCommand } from "./start.js";
@@ -26,6 +27,7 @@ export const COMMANDS: readonly CommandFactory[] = [
   upCommand,
   configCommand,
   validateCommand,
+  routeCommand,
   runCommand,
   psCommand,
   logsCommand,
