@@ -18,10 +18,10 @@ import {
   Analyzer,
   FancyError,
   type Info,
-  isEasyConst,
   isLiteral,
   type LookKind,
   Parser,
+  splitConcat,
   toRegexString,
 } from "../core/fancy-syntax.js";
 import { plainRustRegexProblem } from "../core/regex-engine.js";
@@ -122,14 +122,7 @@ class Compiler {
   /** A constant-size, easy prefix and suffix go to the regex crate whole; the middle is walked. */
   private concat(info: Info, hard: boolean): void {
     const children = info.children;
-    let prefixEnd = 0;
-    while (prefixEnd < children.length && isEasyConst(children[prefixEnd] as Info)) prefixEnd += 1;
-    let suffixBegin = children.length;
-    while (suffixBegin > prefixEnd) {
-      const child = children[suffixBegin - 1] as Info;
-      if (hard ? !isEasyConst(child) : child.hard) break;
-      suffixBegin -= 1;
-    }
+    const [prefixEnd, suffixBegin] = splitConcat(children, hard);
     this.delegate(children.slice(0, prefixEnd));
     for (const child of children.slice(prefixEnd, suffixBegin)) this.visit(child, true);
     this.delegate(children.slice(suffixBegin));

@@ -25,6 +25,7 @@ import {
   type Info,
   isLiteral,
   Parser,
+  splitConcat,
   toRegexString,
   USIZE_MAX,
 } from "./fancy-syntax.js";
@@ -39,7 +40,7 @@ export type FancyMatch =
   | { verdict: "cannot-tell"; why: string }; // a construct this port cannot decide exactly
 
 /** fancy-regex's `RegexOptions::default().backtrack_limit`. */
-export const BACKTRACK_LIMIT = 1_000_000;
+const BACKTRACK_LIMIT = 1_000_000;
 /** vm.rs's `MAX_STACK`: more pending branches than this is a `StackOverflow` error. */
 const MAX_STACK = 1_000_000;
 /** fancy-regex's error texts (`RuntimeError`'s Display) for the two ways `is_match` fails. */
@@ -300,14 +301,7 @@ class Compiler {
 
   private concat(info: Info, hard: boolean): void {
     const children = info.children;
-    let prefixEnd = 0;
-    while (prefixEnd < children.length && isEasyConstInfo(children[prefixEnd] as Info)) prefixEnd += 1;
-    let suffixBegin = children.length;
-    while (suffixBegin > prefixEnd) {
-      const child = children[suffixBegin - 1] as Info;
-      if (hard ? !isEasyConstInfo(child) : child.hard) break;
-      suffixBegin -= 1;
-    }
+    const [prefixEnd, suffixBegin] = splitConcat(children, hard);
     this.delegates(children.slice(0, prefixEnd));
     for (const child of children.slice(prefixEnd, suffixBegin)) this.visit(child, true);
     this.delegates(children.slice(suffixBegin));
@@ -424,8 +418,6 @@ class Compiler {
     this.delegates([info]);
   }
 }
-
-const isEasyConstInfo = (info: Info) => info.constSize && !info.hard;
 
 /** analyze.rs `push_literal`. */
 function literalText(info: Info): string {
@@ -752,17 +744,7 @@ class Vm {
           case Op.Restore:
             ix = saves[code[at + 1] as number] as number;
             break;
-          case Op.RepeatGr: {
-            const repeat = code[at + 4] as number;
-            const repcount = saves[repeat] as number;
-            if (repcount === code[at + 2]) {
-              pc = code[at + 3] as number;
-              continue;
-            }
-            this.save(repeat, repcount + 1);
-            if (repcount >= (code[at + 1] as number)) this.push(code[at + 3] as number, ix);
-            break;
-          }
+          case Op.RepeatGr:
           case Op.RepeatNg: {
             const repeat = code[at + 4] as number;
             const repcount = saves[repeat] as number;
@@ -772,8 +754,7 @@ class Vm {
             }
             this.save(repeat, repcount + 1);
             if (repcount >= (code[at + 1] as number)) {
-              this.push(pc + 1, ix);
-              pc = code[at + 3] as number;
+              pc = this.repeatOn(code[at] === Op.RepeatGr, pc, code[at + 3] as number, ix);
               continue;
             }
             break;
@@ -788,13 +769,8 @@ class Vm {
             this.save(repeat, repcount + 1);
             if (repcount >= lo) {
               this.save(check, ix);
-              if (code[at] === Op.RepeatEpsilonGr) {
-                this.push(code[at + 3] as number, ix);
-              } else {
-                this.push(pc + 1, ix);
-                pc = code[at + 3] as number;
-                continue;
-              }
+              pc = this.repeatOn(code[at] === Op.RepeatEpsilonGr, pc, code[at + 3] as number, ix);
+              continue;
             }
             break;
           }
@@ -853,6 +829,15 @@ class Vm {
       ix = this.stackIx[this.stackIx.length - 1] as number;
       pc = this.pop();
     }
+  }
+
+  /**
+   * Past the minimum, a repetition may stop: greedy, it goes round again and keeps stopping (`next`)
+   * for backtracking; lazy, it stops and keeps going round. Returns the pc to go on at.
+   */
+  private repeatOn(greedy: boolean, pc: number, next: number, ix: number): number {
+    this.push(greedy ? next : pc + 1, ix);
+    return greedy ? pc + 1 : next;
   }
 
   private push(pc: number, ix: number): void {

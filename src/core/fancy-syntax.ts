@@ -679,7 +679,7 @@ export class Analyzer {
 }
 
 /** Assertions the regex crate handles, as fancy-regex writes them; word boundaries are "hard". */
-export const EASY_ASSERTIONS: Partial<Record<AssertionKind, string>> = {
+const EASY_ASSERTIONS: Partial<Record<AssertionKind, string>> = {
   startText: "^",
   endText: "$",
   startLine: "(?m:^)",
@@ -689,7 +689,24 @@ export const EASY_ASSERTIONS: Partial<Record<AssertionKind, string>> = {
 export const isLiteral = (info: Info): boolean =>
   info.expr.t === "literal" ? !info.expr.casei : info.expr.t === "concat" && info.children.every(isLiteral);
 
-export const isEasyConst = (info: Info) => info.constSize && !info.hard;
+const isEasyConst = (info: Info) => info.constSize && !info.hard;
+
+/**
+ * compile.rs `compile_concat`: where a concatenation's children split into a constant-size, easy
+ * prefix and an easy suffix (both go to the regex crate whole; constant-size too when `hard`) and
+ * the middle, which is walked.
+ */
+export function splitConcat(children: Info[], hard: boolean): [prefixEnd: number, suffixBegin: number] {
+  let prefixEnd = 0;
+  while (prefixEnd < children.length && isEasyConst(children[prefixEnd] as Info)) prefixEnd += 1;
+  let suffixBegin = children.length;
+  while (suffixBegin > prefixEnd) {
+    const child = children[suffixBegin - 1] as Info;
+    if (hard ? !isEasyConst(child) : child.hard) break;
+    suffixBegin -= 1;
+  }
+  return [prefixEnd, suffixBegin];
+}
 
 /** fancy-regex's `is_special` (its own escaping of literals). */
 const SPECIAL = new Set("\\.+*?()|[]{}^$#");

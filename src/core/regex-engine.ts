@@ -16,7 +16,7 @@ export interface RustRegex {
 }
 
 /** A match span in UTF-8 bytes of the searched text. */
-export interface RustMatch {
+interface RustMatch {
   start: number;
   end: number;
 }
