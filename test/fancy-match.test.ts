@@ -26,6 +26,15 @@ const cases: Case[] = readFileSync(join(FIXTURES, "verdicts.jsonl"), "utf8")
   .filter((line) => line !== "")
   .map((line) => JSON.parse(line));
 
+/** deep.jsonl: texts of about a million characters, kept as the unit they repeat and a count. */
+const deep: Case[] = readFileSync(join(FIXTURES, "deep.jsonl"), "utf8")
+  .split("\n")
+  .filter((line) => line !== "")
+  .map((line) => {
+    const { repeat, times, ...rest } = JSON.parse(line);
+    return { ...rest, text: (repeat as string).repeat(times) };
+  });
+
 const count = (test: (c: Case) => boolean) => cases.filter(test).length;
 
 describe("regexes match as the real fancy-regex 0.14.0 matches them", () => {
@@ -38,6 +47,13 @@ describe("regexes match as the real fancy-regex 0.14.0 matches them", () => {
       maxBuffer: 64 * 1024 * 1024,
     });
     assert.equal(pairs, cases.map((c) => `${hex(c.pattern)}\t${hex(c.text)}\n`).join(""));
+    const deepPairs = execFileSync(process.execPath, [join(FIXTURES, "cases.mjs"), "--deep"], {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH ?? "" },
+      stdio: ["ignore", "pipe", "ignore"],
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    assert.equal(deepPairs, deep.map((c) => `${hex(c.pattern)}\t${hex(c.text)}\n`).join(""));
   });
 
   it("the table has at least 5,000 pairs and covers what the issue asks for", () => {
@@ -75,12 +91,13 @@ describe("regexes match as the real fancy-regex 0.14.0 matches them", () => {
       "the backtrack limit",
       (c) => c.why === "Error executing regex: Max limit for backtracking count exceeded",
     );
+    assert.ok(deep.some((c) => c.why === "Error executing regex: Max stack size exceeded for backtracking"));
   });
 
   it("agrees with the real fancy-regex on every pair (cannot-tell only with a reason)", (t) => {
     const disagreements: string[] = [];
     const cannotTell: string[] = [];
-    for (const c of cases) {
+    for (const c of [...cases, ...deep]) {
       const got: FancyMatch = fancyIsMatch(c.pattern, c.text);
       if (got.verdict === "cannot-tell") {
         assert.ok(got.why.length > 0);
@@ -96,7 +113,7 @@ describe("regexes match as the real fancy-regex 0.14.0 matches them", () => {
       }
     }
     t.diagnostic(
-      `${cases.length} pairs, ${disagreements.length} disagreements, ${cannotTell.length} cannot-tell`,
+      `${cases.length + deep.length} pairs, ${disagreements.length} disagreements, ${cannotTell.length} cannot-tell`,
     );
     for (const line of cannotTell) t.diagnostic(`cannot tell: ${line}`);
     assert.deepEqual(disagreements.slice(0, 20), []);
