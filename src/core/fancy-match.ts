@@ -7,11 +7,11 @@
  *
  * The regex crate is rregex (core/regex-engine.ts). It has no anchored search at an offset and no
  * captures at an offset, so a delegate `P` runs as `\A(?:P)` on the whole text at offset 0, and
- * elsewhere as `\A(?s:.)(?:P)` on the text from the character before the offset: the regex
- * crate's look-around (`^`, `$`, `(?m:^)`, `\b`, ...) looks at most one character either side,
- * so the match of `P` is the one an anchored search at the offset finds. Capture groups inside a
- * delegate are written `(?P<gN>...)` to read their spans (rregex's unnamed list drops groups
- * that did not take part). All offsets are UTF-8 byte offsets, as in Rust.
+ * elsewhere as `\A[\n#](?:P)` on "\n" or "#" followed by the text from the offset (see Delegate:
+ * the only assertions a delegate can hold look back at most at whether the byte before is a
+ * newline). Capture groups inside a delegate are written `(?P<gN>...)` to read their spans
+ * (rregex's unnamed list drops groups that did not take part). All offsets are UTF-8 byte
+ * offsets, as in Rust.
  *
  * The backtrack count and the stack bound are counted as vm.rs counts them, so `match-error`
  * comes out where fancy-regex's does. Checked against the real fancy-regex in
@@ -60,7 +60,7 @@ export function fancyIsMatch(pattern: string, text: string): FancyMatch {
   } catch (error) {
     if (error instanceof VmError) return { verdict: "match-error", why: error.message };
     if (error instanceof CannotTell) return { verdict: "cannot-tell", why: error.message };
-    return { verdict: "cannot-tell", why: `the regex crate failed: ${(error as Error).message}` };
+    return { verdict: "cannot-tell", why: `the matcher failed: ${(error as Error).message}` };
   }
 }
 
@@ -436,8 +436,12 @@ class Delegate {
   readonly endGroup: number;
   /** The sub-pattern as fancy-regex writes it. */
   private readonly pattern: string;
-  /** `\A(?:P)`: at offset 0. */
-  private readonly atStart: string;
+  /**
+   * `\A(?:P)`: at offset 0 when P holds a `^` (start of text); without one, offset 0 is searched
+   * as `afterChar` after a "\n" (only `(?m:^)` looks back, and it holds there as at the start):
+   * one compiled regex instead of two.
+   */
+  private readonly atStart: string | undefined;
   /**
    * `\A[\n#](?:P)`, run on "\n" or "#" (whichever the character before the offset is like)
    * followed by the text from the offset. A sub-pattern's only assertions are `^`, `$`, `(?m:^)`
@@ -457,7 +461,7 @@ class Delegate {
       this.startGroup === this.endGroup
         ? this.pattern
         : infos.map((info) => toRegexString(info.expr, 1, groups)).join("");
-    this.atStart = `\\A(?:${inner})`;
+    this.atStart = infos.some((info) => hasStartText(info.expr)) ? `\\A(?:${inner})` : undefined;
     this.afterChar = `\\A[\\n#](?:${inner})`;
     // fancy-regex's `compile_inner`: the sub-pattern must compile as written.
     try {
@@ -485,11 +489,11 @@ class Delegate {
   }
 
   private search(haystack: Haystack, ix: number): DelegateMatch | null {
-    const atStart = ix === 0;
-    const regex = sharedRegex(atStart ? this.atStart : this.afterChar);
+    const atStart = ix === 0 && this.atStart !== undefined;
+    const regex = sharedRegex(atStart ? (this.atStart as string) : this.afterChar);
     const text = atStart
       ? haystack.text
-      : (haystack.bytes[ix - 1] === 0x0a ? "\n" : "#") + haystack.sliceFrom(ix);
+      : (ix === 0 || haystack.bytes[ix - 1] === 0x0a ? "\n" : "#") + haystack.sliceFrom(ix);
     // byte offsets in `text` -> in the haystack
     const shift = atStart ? 0 : ix - 1;
     if (this.startGroup === this.endGroup) {
@@ -504,6 +508,22 @@ class Delegate {
       groups.push(span ? [shift + span.start, shift + span.end] : null);
     }
     return { end: shift + (found.get[0] as { end: number }).end, groups };
+  }
+}
+
+/** Whether an easy expression (one the regex crate runs) holds a start-of-text `^`. */
+function hasStartText(expr: Expr): boolean {
+  switch (expr.t) {
+    case "assertion":
+      return expr.kind === "startText";
+    case "concat":
+    case "alt":
+      return expr.children.some(hasStartText);
+    case "group":
+    case "repeat":
+      return hasStartText(expr.child);
+    default:
+      return false;
   }
 }
 
