@@ -37,8 +37,6 @@ const { cases } = JSON.parse(
 ) as { cases: RouteCase[] };
 
 /** True while src/core/fancy-match.ts cannot run fancy-regex's own constructs. */
-const fancyMissing = fancyIsMatch("(?=a)a", "a").verdict === "cannot-tell";
-
 function answer(c: RouteCase): RouteAnswer {
   const services = Object.fromEntries(
     Object.entries(c.services).map(([name, service]) => [
@@ -87,11 +85,7 @@ describe("route: which session gets the request, as mirrord's agent decides", ()
   });
 
   for (const c of cases) {
-    const skip =
-      c.needsFancy && fancyMissing
-        ? "needs fancy-regex's matcher (src/core/fancy-match.ts cannot tell yet)"
-        : false;
-    it(`${c.name} [${c.pins}]`, { skip }, () => {
+    it(`${c.name} [${c.pins}]`, () => {
       const got = answer(c);
       const verdicts = Object.fromEntries(
         got.services.filter((s) => s.service in c.expect).map((s) => [s.service, s.verdict]),
@@ -118,27 +112,11 @@ describe("route: which session gets the request, as mirrord's agent decides", ()
     });
   }
 
-  it("the matcher gives the real fancy-regex's verdicts on the fancy cases' patterns", {
-    skip: fancyMissing && "needs fancy-regex's matcher",
-  }, () => {
+  it("the matcher gives the real fancy-regex's verdicts on the fancy cases' patterns", () => {
     for (const c of cases.filter((x) => x.needsFancy)) {
       assert.ok(c.fancy && c.fancy.length > 0, `${c.name} records fancy-regex's verdicts`);
       for (const { pattern, text, verdict } of c.fancy)
         assert.equal(fancyIsMatch(pattern, text).verdict, verdict, c.name);
-    }
-  });
-
-  it("while the matcher cannot run a fancy pattern, its cases answer cannot tell", {
-    skip: !fancyMissing,
-  }, () => {
-    for (const c of cases.filter((x) => x.needsFancy)) {
-      const [service] = Object.keys(c.expect) as [string];
-      const got = answer(c).services.find((s) => s.service === service);
-      assert.equal(got?.verdict, "cannot-tell", c.name);
-      assert.ok(
-        got?.reasons.some((r) => r.text.includes("needs fancy-regex's backtracking matcher")),
-        c.name,
-      );
     }
   });
 });

@@ -8,7 +8,17 @@ import { createRequire } from "node:module";
 
 export interface RustRegex {
   isMatch(text: string): boolean;
+  /** The leftmost-first match; offsets in UTF-8 bytes. */
+  find(text: string): RustMatch | undefined;
+  /** As `find`, with the spans of groups: `get[0]` the whole match, `get` then skips groups that did not take part, `name` has the named ones that did. */
+  captures(text: string): { get: RustMatch[]; name: Record<string, RustMatch> } | undefined;
   free(): void;
+}
+
+/** A match span in UTF-8 bytes of the searched text. */
+interface RustMatch {
+  start: number;
+  end: number;
 }
 
 type RustRegexConstructor = new (pattern: string) => RustRegex;
