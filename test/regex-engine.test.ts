@@ -20,8 +20,11 @@ const WASM_PAGES = 65_536;
 function exhaustMemory(): void {
   plainRustRegexProblem("a"); // an instance is loaded
   // The CommonJS entry exports its instance as `__wasm`; only this test reaches into it.
-  const { memory } = (createRequire(import.meta.url)("rregex") as { __wasm: { memory: WebAssembly.Memory } })
-    .__wasm;
+  const { memory } = (
+    createRequire(import.meta.url)("rregex") as {
+      __wasm: { memory: { buffer: ArrayBuffer; grow(pages: number): number } };
+    }
+  ).__wasm;
   memory.grow(WASM_PAGES - memory.buffer.byteLength / 65_536);
 }
 

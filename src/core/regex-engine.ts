@@ -20,6 +20,10 @@ export interface RustRegex {
 
 type RustRegexConstructor = new (pattern: string) => RustRegex;
 
+/** What a WebAssembly trap throws (the project's TypeScript lib has no WebAssembly types). */
+const WasmTrap = (globalThis as unknown as { WebAssembly: { RuntimeError: new () => Error } }).WebAssembly
+  .RuntimeError;
+
 /** The instance in use; undefined before the first use and after a trap. */
 let RegexCrate: RustRegexConstructor | undefined;
 let loads = 0;
@@ -52,7 +56,7 @@ function withInstance<T>(use: (crate: RustRegexConstructor) => T): T {
     try {
       return use(RegexCrate);
     } catch (error) {
-      if (!(error instanceof WebAssembly.RuntimeError)) throw error;
+      if (!(error instanceof WasmTrap)) throw error;
       RegexCrate = undefined;
       if (attempt === 2) throw new Error(`the regex engine failed twice in a row (${error.message})`);
     }
@@ -87,7 +91,7 @@ class SurvivingRegex implements RustRegex {
       compiled.free();
     } catch (error) {
       // An instance that trapped goes away with its memory; nothing is left to free in it.
-      if (!(error instanceof WebAssembly.RuntimeError)) throw error;
+      if (!(error instanceof WasmTrap)) throw error;
     }
   }
 }
