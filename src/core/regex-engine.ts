@@ -35,10 +35,9 @@ let loads = 0;
  */
 function loadInstance(): RustRegexConstructor {
   const require = createRequire(import.meta.url);
-  const entry = require.resolve("rregex");
-  delete require.cache[entry];
+  delete require.cache[require.resolve("rregex")];
   loads += 1;
-  return (require(entry) as { RRegex: RustRegexConstructor }).RRegex;
+  return (require("rregex") as { RRegex: RustRegexConstructor }).RRegex;
 }
 
 /** How many instances have been loaded in this process (one, unless an instance trapped). */
