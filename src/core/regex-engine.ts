@@ -66,12 +66,14 @@ function withInstance<T>(use: (crate: RustRegexConstructor) => T): T {
 class SurvivingRegex implements RustRegex {
   private crate: RustRegexConstructor;
   private compiled: RustRegex | undefined;
+  private freed = false;
 
   constructor(private readonly pattern: string) {
     [this.crate, this.compiled] = withInstance((crate) => [crate, new crate(pattern)] as const);
   }
 
   isMatch(text: string): boolean {
+    if (this.freed) throw new Error("internal error: a freed regex was used");
     return withInstance((crate) => {
       if (crate !== this.crate || !this.compiled) {
         this.compiled = new crate(this.pattern);
@@ -85,6 +87,7 @@ class SurvivingRegex implements RustRegex {
   free(): void {
     const compiled = this.compiled;
     this.compiled = undefined;
+    this.freed = true;
     if (compiled === undefined) return;
     try {
       compiled.free();
