@@ -9,7 +9,7 @@
 // ~0.9 MB (its round trip: bench/RESULTS.md, "Which optimisations stay"). CommonJS, because Node 20 starts a
 // CommonJS program faster than an ES module one. Dependencies that are big or rarely needed stay
 // external, loaded on demand from node_modules.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { build } from "esbuild";
 import { buildDashboardClient } from "./dashboard-client.mjs";
@@ -101,6 +101,8 @@ try {
     // `import("./heavy.js")` as a plain require: an import() would start Node's ES module loader.
     supported: { "dynamic-import": false },
   });
+  // Data the heavy bundle reads beside itself on first use (new URL("./<file>", import.meta.url)).
+  copyFileSync("src/template/slug-table.br", "dist/slug-table.br");
   for (const name of OUTPUTS) asciiOnly(fresh(name));
   for (const name of OUTPUTS) renameSync(fresh(name), `dist/${name}`);
 } finally {

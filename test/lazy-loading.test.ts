@@ -134,6 +134,49 @@ describe("lazy loading of node:crypto", { timeout: 60_000 }, () => {
   });
 });
 
+describe("lazy loading of slugify's transliteration table", { timeout: 60_000 }, () => {
+  const SLUG = `services:\n  api:\n    run: {command: ["{{ get_env(name='BRANCH') | slugify }}"]}\n`;
+
+  /** The rendered command for $BRANCH, and whether the run loaded node:zlib (the table is Brotli). */
+  async function configWithBranch(branch: string): Promise<{ out: string; zlib: boolean }> {
+    const trace = join(tempDir(), "builtins.txt");
+    const out = await new Promise<string>((resolve) =>
+      execFile(
+        process.execPath,
+        [
+          "--require",
+          join(REPO_ROOT, "test", "fixtures", "trace-builtins.cjs"),
+          BIN,
+          "config",
+          "--no-resolve",
+          "-k",
+          "k",
+        ],
+        {
+          cwd: withConfig(SLUG),
+          env: { PATH: process.env.PATH, TRACE_BUILTINS_FILE: trace, BRANCH: branch },
+        },
+        (_error, stdout) => resolve(stdout),
+      ),
+    );
+    const modules = readFileSync(trace, "utf8").split("\n");
+    assert.ok(modules.includes("node:fs"), "the trace lists Node's modules");
+    return { out, zlib: modules.includes("node:zlib") };
+  }
+
+  it("ASCII text is slugified without it", async () => {
+    const { out, zlib } = await configWithBranch("Feature/Login_42");
+    assert.match(out, /feature-login-42/);
+    assert.equal(zlib, false);
+  });
+
+  it("non-ASCII text loads it, and is transliterated", async () => {
+    const { out, zlib } = await configWithBranch("фича/логин");
+    assert.match(out, /ficha-login/);
+    assert.equal(zlib, true);
+  });
+});
+
 describe("what `up` of quiet services loads", { timeout: 60_000 }, () => {
   const LOCAL = `services:\n  once:\n    run: {type: local, command: [sh, -c, "echo hi"]}\n`;
 

@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { checkFancyRegex, checkFilterRegex } from "../src/config/rust-regex.js";
+import { checkFancyRegex, checkFilterRegex, filterRegexSizeWarning } from "../src/config/rust-regex.js";
 import { runCliCaptured } from "./helpers/cli.js";
 import { BIN, REPO_ROOT } from "./helpers/paths.js";
 import { tempDir, withConfig } from "./helpers/tmp.js";
@@ -69,6 +69,8 @@ describe("regexes are judged as the real fancy-regex judges them", () => {
       const problem = checkFilterRegex(v.pattern);
       if (filterOk) assert.equal(problem, undefined);
       else assert.notEqual(problem, undefined, `fancy-regex says: ${v.plain ?? v.agent}`);
+      // None of these is near the size limit (test/regex-size.test.ts has those): no warning.
+      if (filterOk) assert.equal(filterRegexSizeWarning(v.pattern), undefined);
     });
     it(`${v.plain === null ? "accepts" : "rejects"} ${shown} compiled as written`, () => {
       const problem = checkFancyRegex(v.pattern);

@@ -38,37 +38,85 @@ export function checkRustRegex(pattern: string): string | undefined {
  * `(?i)` it is a repetition of nothing. Returns why it does not compile, or undefined.
  */
 export function checkFilterRegex(pattern: string): string | undefined {
-  const plain = fancyRegexProblem(pattern, "");
+  const plain = verdictOf(pattern, "").problem;
   if (plain) return plain;
-  const agent = fancyRegexProblem(pattern, AGENT_PREFIX);
+  const agent = verdictOf(pattern, AGENT_PREFIX).problem;
   if (agent) return `${agent} (as mirrord's agent compiles it, with "(?i)" in front)`;
   return undefined;
 }
 
 /** A regex compiled as written (a body filter's `matches`, `env.mapping` keys). */
 export function checkFancyRegex(pattern: string): string | undefined {
-  return fancyRegexProblem(pattern, "");
+  return verdictOf(pattern, "").problem;
+}
+
+/**
+ * For a filter that compiles here: a warning when mirrord may still reject it as too large (see
+ * `SIZE_WARNING`), else undefined.
+ */
+export function filterRegexSizeWarning(pattern: string): string | undefined {
+  return verdictOf(pattern, "").tooLarge || verdictOf(pattern, AGENT_PREFIX).tooLarge
+    ? SIZE_WARNING
+    : undefined;
+}
+
+/** The same for a regex compiled as written. */
+export function fancyRegexSizeWarning(pattern: string): string | undefined {
+  return verdictOf(pattern, "").tooLarge ? SIZE_WARNING : undefined;
 }
 
 const AGENT_PREFIX = "(?i)";
 
+const SIZE_WARNING =
+  "mirrord may reject this pattern as too large: its compiled size is near the regex crate's 10 MiB limit, " +
+  "which mirrord-up cannot check exactly (a counted repetition such as \\w{200} is the usual cause; \\w+ is small)";
+
+/** Why `prefix + pattern` does not compile; or, when it does, whether mirrord may reject it as too large. */
+interface Verdict {
+  problem?: string;
+  tooLarge: boolean;
+}
+
+/**
+ * Verdicts by pattern: validation asks first, the plan asks again for the size warning, and
+ * `--watch` and `reload` ask again for the same file. Large patterns take up to a second or two.
+ */
+const verdicts = new Map<string, Verdict>();
+const VERDICTS_KEPT = 256;
+
+function verdictOf(pattern: string, prefix: string): Verdict {
+  const key = `${prefix}\0${pattern}`;
+  let verdict = verdicts.get(key);
+  if (verdict === undefined) {
+    verdict = fancyRegexVerdict(pattern, prefix);
+    if (verdicts.size >= VERDICTS_KEPT) verdicts.clear();
+    verdicts.set(key, verdict);
+  }
+  return verdict;
+}
+
 /** Checks `prefix + pattern`; positions in messages are relative to `pattern`. */
-function fancyRegexProblem(pattern: string, prefix: string): string | undefined {
+function fancyRegexVerdict(pattern: string, prefix: string): Verdict {
   const chars = Array.from(prefix + pattern);
   const offset = Array.from(prefix).length;
+  const verdict: Verdict = { tooLarge: false };
   try {
     const parser = new Parser(chars);
     const root = parser.parse();
     // fancy-regex wraps the pattern as `.*?(pattern)`: the pattern is capture group 0.
     const info = new Analyzer(1).visit(root);
-    if (!info.hard) compileDelegate(toRegexString(root, 0));
-    else new Compiler().visit(info, true);
-    return undefined;
+    if (!info.hard) compileDelegate(toRegexString(root, 0), verdict);
+    else new Compiler(verdict).visit(info, true);
+    return verdict;
   } catch (error) {
     if (error instanceof FancyError) {
-      return error.position === undefined
-        ? error.message
-        : `${error.message} at character ${Math.max(error.position - offset, 0) + 1}`;
+      return {
+        tooLarge: false,
+        problem:
+          error.position === undefined
+            ? error.message
+            : `${error.message} at character ${Math.max(error.position - offset, 0) + 1}`,
+      };
     }
     throw error;
   }
@@ -82,6 +130,8 @@ function fancyRegexProblem(pattern: string, prefix: string): string | undefined 
  * to the regex crate; literal runs and fancy-only nodes need no check.
  */
 class Compiler {
+  constructor(private readonly verdict: Verdict) {}
+
   visit(info: Info, hard: boolean): void {
     if (!hard && !info.hard) {
       this.delegate([info]);
@@ -143,14 +193,30 @@ class Compiler {
 
   private delegate(infos: Info[]): void {
     if (infos.length === 0 || infos.every(isLiteral)) return;
-    compileDelegate(infos.map((info) => toRegexString(info.expr, 1)).join(""));
+    compileDelegate(infos.map((info) => toRegexString(info.expr, 1)).join(""), this.verdict);
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // The regex crate (rregex, loaded on first use by core/regex-engine.ts)
 
-function compileDelegate(pattern: string): void {
+/**
+ * Compiles one sub-pattern as fancy-regex hands it to the regex crate, which refuses a program
+ * over 10 MiB. It counts the bytes of its NFA's states, and a state takes 32 bytes on mirrord's
+ * 64-bit machines but 16 in rregex's 32-bit WebAssembly; the states' own lists (transitions,
+ * alternatives) are the same size on both. So mirrord's size is between rregex's and twice it:
+ * - rregex refuses the pattern: mirrord does too (an error, as rregex words it);
+ * - rregex accepts the pattern twice over, `(?:P\n){2}` (twice P's states and lists, minus the
+ *   wrapping states it does not repeat, which P's lists outweigh): mirrord's size, under twice
+ *   rregex's, fits too;
+ * - else mirrord may or may not refuse it (`tooLarge`, a warning).
+ * The newline ends a `#` comment of `(?x)` mode, and is ignored in that mode.
+ */
+function compileDelegate(pattern: string, verdict: Verdict): void {
   const problem = plainRustRegexProblem(pattern);
   if (problem !== undefined) throw new FancyError(problem);
+  if (verdict.tooLarge) return;
+  // Any refusal of the doubled pattern leaves the size unproven (one more level of nesting can
+  // pass regex-syntax's nest limit): a warning rather than a silent accept.
+  verdict.tooLarge = plainRustRegexProblem(`(?:${pattern}\n){2}`) !== undefined;
 }

@@ -11,6 +11,7 @@ import type { KeyKind } from "./key.js";
 import { type Lifecycle, planLifecycle } from "./lifecycle.js";
 import { PlanError, type PlanProblem } from "./problems.js";
 import { ALL_QUEUE_KINDS, wildcardQueueSplits } from "./queues.js";
+import { regexSizeWarnings } from "./regex-size.js";
 import { selectServices } from "./select.js";
 import { sessionHeaderFilter } from "./session-filter.js";
 
@@ -204,6 +205,8 @@ function assembleMirrordConfig(
 
   let usesSessionFilter = false;
   const userFilter = service.http_filter;
+  const usedFilter = mode === "split" && userFilter && isFilterSet(userFilter) ? userFilter : undefined;
+  for (const warning of regexSizeWarnings(service, usedFilter)) options.warn(warning);
   if (mode === "split") {
     if (userFilter && isFilterSet(userFilter)) {
       feature.network.incoming.http_filter = { ...userFilter };

@@ -1,50 +1,32 @@
 /**
- * The `slug` crate's `slugify`: lowercase ASCII letters and digits, runs of anything else become
- * one `-`, no `-` at either end. Non-ASCII characters go through the `deunicode` crate there; here
- * letters with accents lose them (Unicode decomposition) and a few common letters are spelled
- * out, which covers Latin-script text. Other scripts become `-` (deunicode transliterates them).
+ * The `slug` crate's `slugify` (0.1.6, Tera's `slugify` filter): ASCII letters lowercased, digits
+ * kept, any other run of characters one `-`, no `-` at either end; a non-ASCII character counts as
+ * deunicode's transliteration of it (slug-table.ts), e.g. `Алексей` -> `aleksei`, `東京` ->
+ * `dong-jing`. Checked against the real crates: test/fixtures/slugify/.
  */
-const SPELLED: Readonly<Record<string, string>> = {
-  ß: "ss",
-  æ: "ae",
-  Æ: "AE",
-  œ: "oe",
-  Œ: "OE",
-  ø: "o",
-  Ø: "O",
-  đ: "d",
-  Đ: "D",
-  ð: "d",
-  Ð: "D",
-  ł: "l",
-  Ł: "L",
-  þ: "th",
-  Þ: "TH",
-  ı: "i",
-};
-
-function asciiOf(ch: string): string {
-  const spelled = SPELLED[ch];
-  if (spelled) return spelled;
-  const stripped = ch.normalize("NFKD").replace(/\p{M}/gu, "");
-  return /^[\x20-\x7e]+$/.test(stripped) ? stripped : "-";
-}
+import { slugPart } from "./slug-table.js";
 
 export function slugify(s: string): string {
   let slug = "";
   let previousIsDash = true;
+  const push = (c: string): void => {
+    if (c === "-") {
+      if (!previousIsDash) slug += "-";
+      previousIsDash = true;
+    } else {
+      slug += c;
+      previousIsDash = false;
+    }
+  };
   for (const ch of s) {
-    for (const c of ch.charCodeAt(0) < 0x80 ? ch : asciiOf(ch)) {
-      if (/[a-z0-9]/.test(c)) {
-        slug += c;
-        previousIsDash = false;
-      } else if (/[A-Z]/.test(c)) {
-        slug += c.toLowerCase();
-        previousIsDash = false;
-      } else if (!previousIsDash) {
-        slug += "-";
-        previousIsDash = true;
-      }
+    const cp = ch.codePointAt(0) as number;
+    if (cp < 0x80) {
+      if ((cp >= 0x61 && cp <= 0x7a) || (cp >= 0x30 && cp <= 0x39)) push(ch);
+      else if (cp >= 0x41 && cp <= 0x5a) push(ch.toLowerCase());
+      else push("-");
+    } else {
+      // A table part is already in slug form: letters, digits and single dashes.
+      for (const c of slugPart(cp)) push(c);
     }
   }
   return slug.endsWith("-") ? slug.slice(0, -1) : slug;
