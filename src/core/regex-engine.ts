@@ -83,13 +83,26 @@ class SurvivingRegex implements RustRegex {
   }
 
   isMatch(text: string): boolean {
+    return this.use((compiled) => compiled.isMatch(text));
+  }
+
+  find(text: string): RustMatch | undefined {
+    return this.use((compiled) => compiled.find(text));
+  }
+
+  captures(text: string): ReturnType<RustRegex["captures"]> {
+    return this.use((compiled) => compiled.captures(text));
+  }
+
+  /** Runs `query` on the compiled regex of the current instance (compiling it there first if needed). */
+  private use<T>(query: (compiled: RustRegex) => T): T {
     if (this.freed) throw new Error("internal error: a freed regex was used");
     return withInstance((crate) => {
       if (crate !== this.crate || !this.compiled) {
         this.compiled = new crate(this.pattern);
         this.crate = crate;
       }
-      return this.compiled.isMatch(text);
+      return query(this.compiled);
     });
   }
 
