@@ -17,11 +17,18 @@ import {
 } from "./lifecycle-schema.js";
 import { checkFancyRegex, checkRustRegex } from "./rust-regex.js";
 import { parseTargetPath } from "./target-path.js";
+import { EMPTY_KEY_META, type EmptyKeyReading } from "./yaml-data.js";
 
 /** Characters allowed in service names: they become file names and output prefixes. */
 export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 export const SERVICE_NAME_RULE =
   "service names are 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit";
+
+/**
+ * Marks how upstream reads the key when it is written with nothing after it (see
+ * `EMPTY_KEY_META`); an unmarked optional key is upstream's `Option<T>`: empty means not set.
+ */
+const whenEmpty = (reading: EmptyKeyReading) => ({ [EMPTY_KEY_META]: reading });
 
 /**
  * Zod skips refinements once a value has other issues; these checks read only keys that are
@@ -206,7 +213,7 @@ const httpFilterSchema = z
   .describe("Maps 1:1 to feature.network.incoming.http_filter (split mode only)");
 
 const targetPath = z
-  .string()
+  .string({ error: "expected a target path such as deployment/api" })
   .superRefine((path, ctx) => {
     if (path === "targetless") {
       ctx.addIssue({
@@ -228,7 +235,10 @@ const targetSchema = z.union(
   [
     z.literal("none").describe("No target (targetless): outgoing traffic only"),
     z.strictObject({
-      path: targetPath.optional().describe("target.path; omitted = look the service name up in the cluster"),
+      path: targetPath
+        .optional()
+        .describe("target.path; omitted = look the service name up in the cluster")
+        .meta(whenEmpty("invalid")),
       namespace: z.string().min(1).optional().describe("target.namespace; omitted = the context's default"),
     }),
     z.null(),
@@ -308,7 +318,8 @@ const runSchema = z
     type: z
       .enum(["exec", "container", "local"], { error: "run.type is exec, container or local" })
       .optional()
-      .describe("exec (default): mirrord exec; container: mirrord container; local: no mirrord"),
+      .describe("exec (default): mirrord exec; container: mirrord container; local: no mirrord")
+      .meta(whenEmpty("invalid")),
     command: z
       .array(z.string(), { error: "run.command is a list of strings, e.g. [node, app.js]" })
       .min(1, { error: "run.command is empty: give the program and its arguments, e.g. [node, app.js]" })
@@ -332,17 +343,23 @@ const MIRRORD_ONLY_FIELDS = [
 const serviceSchema = z
   .strictObject({
     target: targetSchema.optional().describe("The workload to connect to (target in mirrord.json)"),
-    env: envSchema.optional(),
+    env: envSchema.optional().meta(whenEmpty("default")),
     default_mode: z
       .enum(["split", "replace"], { error: "default_mode is split or replace" })
       .optional()
-      .describe("split (default): steal matching requests; replace: copy the target and scale it down"),
-    http_filter: httpFilterSchema.optional(),
+      .describe("split (default): steal matching requests; replace: copy the target and scale it down")
+      .meta(whenEmpty("invalid")),
+    http_filter: httpFilterSchema.optional().meta(whenEmpty("default")),
     ignore_ports: z
       .array(port)
       .optional()
-      .describe("feature.network.incoming.ignore_ports (sorted, de-duplicated)"),
-    skip: z.boolean().optional().describe("Leave this service out unless it is named on the command line"),
+      .describe("feature.network.incoming.ignore_ports (sorted, de-duplicated)")
+      .meta(whenEmpty("default")),
+    skip: z
+      .boolean()
+      .optional()
+      .describe("Leave this service out unless it is named on the command line")
+      .meta(whenEmpty("invalid")),
     context: z.string().min(1).optional().describe("kube_context for this service (beats common.context)"),
     messages: messagesSchema.optional(),
     run: runSchema,
@@ -414,7 +431,7 @@ const commonSchema = z
 /** The whole of `mirrord-up.yaml`. */
 export const upConfigSchema = z
   .strictObject({
-    common: commonSchema.optional(),
+    common: commonSchema.optional().meta(whenEmpty("default")),
     services: z
       .record(z.string(), serviceSchema, { error: "services is a mapping of service names to services" })
       .superRefine((services, ctx) => {
