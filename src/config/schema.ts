@@ -19,6 +19,9 @@ import { checkFancyRegex, checkRustRegex } from "./rust-regex.js";
 import { parseTargetPath } from "./target-path.js";
 import { EMPTY_KEY_META, type EmptyKeyReading } from "./yaml-data.js";
 
+/** A kube context's name: `context: ""` would name none. */
+const kubeContext = z.string().min(1, { error: "an empty context names none; leave it out for the default" });
+
 /** Characters allowed in service names: they become file names and output prefixes. */
 export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 export const SERVICE_NAME_RULE =
@@ -36,11 +39,15 @@ const whenEmpty = (reading: EmptyKeyReading) => ({ [EMPTY_KEY_META]: reading });
  */
 const ALWAYS = { when: () => true };
 
+/**
+ * A port as mirrord reads one (`u16`). 0 is a port too: mirrord compares `ignore_ports` with the
+ * port an application asks to bind, so `0` leaves alone listeners on a port the system picks.
+ */
 const port = z
   .number({ error: "expected a port number" })
   .int({ error: "a port is a whole number" })
-  .min(1, { error: "ports are 1-65535" })
-  .max(65535, { error: "ports are 1-65535" });
+  .min(0, { error: "ports are 0-65535" })
+  .max(65535, { error: "ports are 0-65535" });
 
 /**
  * Reports a pattern mirrord would not compile: at the checked value, or `path` inside it (its
@@ -192,8 +199,16 @@ const httpFilterSchema = z
     method_filter: z.string().optional().describe("HTTP method to steal"),
     body_filter: bodyFilter.optional().describe("JSON body filter: {body: json, query, matches}"),
     header_filter_jq: z.string().optional().describe("jq filter over the headers"),
-    all_of: z.array(innerFilter).min(1).optional().describe("Steal requests matching every entry"),
-    any_of: z.array(innerFilter).min(1).optional().describe("Steal requests matching any entry"),
+    all_of: z
+      .array(innerFilter)
+      .min(1, { error: "all_of is empty: mirrord would steal every request" })
+      .optional()
+      .describe("Steal requests matching every entry"),
+    any_of: z
+      .array(innerFilter)
+      .min(1, { error: "any_of is empty: mirrord would steal no request" })
+      .optional()
+      .describe("Steal requests matching any entry"),
     ports: z
       .union([port, z.array(port)])
       .optional()
@@ -239,7 +254,11 @@ const targetSchema = z.union(
         .optional()
         .describe("target.path; omitted = look the service name up in the cluster")
         .meta(whenEmpty("invalid")),
-      namespace: z.string().min(1).optional().describe("target.namespace; omitted = the context's default"),
+      namespace: z
+        .string()
+        .min(1, { error: "an empty namespace names none; leave it out for the context's default" })
+        .optional()
+        .describe("target.namespace; omitted = the context's default"),
     }),
     z.null(),
   ],
@@ -360,7 +379,7 @@ const serviceSchema = z
       .optional()
       .describe("Leave this service out unless it is named on the command line")
       .meta(whenEmpty("invalid")),
-    context: z.string().min(1).optional().describe("kube_context for this service (beats common.context)"),
+    context: kubeContext.optional().describe("kube_context for this service (beats common.context)"),
     messages: messagesSchema.optional(),
     run: runSchema,
     restart: restartPolicySchema.optional(),
@@ -422,7 +441,7 @@ const commonSchema = z
       .describe("accept_invalid_certificates in mirrord.json"),
     operator: z.boolean().optional().describe("operator in mirrord.json"),
     telemetry: z.boolean().optional().describe("telemetry in mirrord.json"),
-    context: z.string().min(1).optional().describe("kube_context for every service"),
+    context: kubeContext.optional().describe("kube_context for every service"),
     restart: restartPolicySchema.optional(),
     env_file: envFileSchema.optional(),
   })
