@@ -61,6 +61,9 @@ function partsAt(seconds: bigint, nanos: number, offset: number, zone: string): 
   };
 }
 
+/** One formatter per zone: building one costs far more than using it. */
+const formats = new Map<string, Intl.DateTimeFormat>();
+
 /**
  * The offset (seconds) and abbreviation of a zone chrono-tz knows at a moment: the platform's
  * offset and chrono-tz's abbreviation for it, or, from the zone's last change in chrono-tz (which
@@ -70,17 +73,22 @@ function zoneAt(zone: string, seconds: bigint): { offset: number; name: string }
   const { eras, final } = zoneData(zone);
   if (final && seconds >= final.start) return { offset: final.offset, name: final.name };
   const date = new Date(Number(seconds) * 1000);
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: zone,
-    hourCycle: "h23",
-    era: "short",
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric",
-    second: "numeric",
-  }).formatToParts(date);
+  let format = formats.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      era: "short",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    formats.set(zone, format);
+  }
+  const parts = format.formatToParts(date);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   const bc = parts.find((p) => p.type === "era")?.value === "BC";
   const local = utcDate(bc ? 1 - get("year") : get("year"), get("month"), get("day"));
