@@ -78,6 +78,22 @@ describe("empty keys, as upstream's serde_yaml 0.9 reads them", () => {
       assert.ok(ids.includes(id), `docs/differences.md has no row ${id}`);
   });
 
+  it("`env: ~` is refused in words that say what to write instead, at the value", () => {
+    const got = judge("services:\n  api:\n    env: ~\n    run: {command: [app]}\n");
+    assert.ok(!got.ok);
+    assert.deepEqual(
+      got.diagnostics.map((d) => [d.line, d.col, d.message, d.hint]),
+      [
+        [
+          3,
+          10,
+          "services.api.env: `~` is not an empty `env` (upstream refuses it too)",
+          "write nothing after `env:`, or leave the key out",
+        ],
+      ],
+    );
+  });
+
   for (const c of cases) {
     it(c.name, () => {
       const upstream = verdicts[c.name]!;

@@ -65,6 +65,8 @@ const REFUSAL_MESSAGES: Record<string, string> = {
   "run.type is exec, container or local": "upstream refuses",
   "run.command is a list of strings": "upstream refuses",
   "default_mode is split or replace": "upstream refuses",
+  // `env: ~`: serde_yaml reads no unit value into a defaulted struct, map or list.
+  "\\`${node.source}\\` is not an empty": "upstream refuses",
   "services is a mapping of service names to services": "upstream refuses",
   // Upstream reads `services: {}` and then stops: no service to run.
   "services is empty": "upstream refuses",

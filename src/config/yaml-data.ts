@@ -173,7 +173,20 @@ export function documentToData(doc: Document, root: JsonSchema, maxAliasCount: n
     // serde_yaml: `~`, `null` or nothing is None for an optional field (see `EMPTY_KEY_META`
     // for the others), and the text itself where a string is required (an element of a list or
     // a map of strings).
-    if (value === null && expected.optional) return emptyValue(expected, node.source === "");
+    if (value === null && expected.optional) {
+      const bare = node.source === "";
+      if (expected.empty === "default" && !bare && !acceptedTypes(expected.schemas)?.has("null")) {
+        const key = String(path.at(-1));
+        problemAt(
+          path,
+          node,
+          `\`${node.source}\` is not an empty \`${key}\` (upstream refuses it too)`,
+          `write nothing after \`${key}:\`, or leave the key out`,
+        );
+        return OMIT;
+      }
+      return emptyValue(expected, bare);
+    }
     const accepts = acceptedTypes(expected.schemas);
     // Not text, and text is not what is expected here (ports, booleans): the YAML value, and
     // validation says what is wrong with it.
