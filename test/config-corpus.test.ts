@@ -235,16 +235,16 @@ const CASES: Case[] = [
     says: /each all_of\/any_of entry/,
   },
   {
-    name: "port zero",
-    text: run("    ignore_ports: [0]\n    run: {command: [x]}\n"),
+    name: "port negative",
+    text: run("    ignore_ports: [-1]\n    run: {command: [x]}\n"),
     line: 3,
-    says: /ports are 1-65535/,
+    says: /ports are 0-65535/,
   },
   {
     name: "port too large",
     text: run("    ignore_ports: [65536]\n    run: {command: [x]}\n"),
     line: 3,
-    says: /ports are 1-65535/,
+    says: /ports are 0-65535/,
   },
   {
     name: "port is a string",
@@ -262,7 +262,7 @@ const CASES: Case[] = [
     name: "filter port out of range",
     text: run("    http_filter: {ports: [99999]}\n    run: {command: [x]}\n"),
     line: 3,
-    says: /1-65535|expected/,
+    says: /0-65535|expected/,
   },
   {
     name: "skip is not a boolean",

@@ -159,7 +159,7 @@ services:
   "bad name":
     run: {command: []}
   ok:
-    ignore_ports: [0]
+    ignore_ports: [65536]
     target: {path: nope/x}
     run: {command: [x], type: exe}`);
     assert.ok(ds.length >= 5, JSON.stringify(ds));

@@ -6,6 +6,7 @@ import { renderMirrordJson } from "../src/plan/mirrord-json.js";
 import { PlanError } from "../src/plan/problems.js";
 import { ALL_QUEUE_KINDS } from "../src/plan/queues.js";
 import { sessionHeaderFilter } from "../src/plan/session-filter.js";
+import { mirrordSchemaValidator } from "./helpers/mirrord-schema.js";
 import { parseConfig } from "./helpers/parse.js";
 
 function plan(text: string, options: Partial<PlanOptions> = {}) {
@@ -51,6 +52,16 @@ describe("assembly", () => {
     assert.deepEqual(c.feature.network.incoming.http_filter, { header_filter: sessionHeaderFilter("alice") });
     assert.equal(c.feature.copy_target, undefined);
     assert.deepEqual(c.feature.magic, { aws: false });
+  });
+
+  it("port 0 in ignore_ports reaches mirrord.json, as upstream passes its u16 on (mirrord compares it with the port asked to bind)", () => {
+    const c = session(
+      "services: {a: {ignore_ports: [0, 8080, 0], http_filter: {header_filter: x, ports: 0}, run: {command: [x]}}}",
+      "a",
+    ).mirrordConfig!;
+    assert.deepEqual(c.feature.network.incoming.ignore_ports, [0, 8080]);
+    const validate = mirrordSchemaValidator();
+    assert.ok(validate(JSON.parse(renderMirrordJson(c))), JSON.stringify(validate.errors));
   });
 
   it("replace_mode_copies_target_and_scales_down", () => {

@@ -17,6 +17,10 @@ import {
 } from "./lifecycle-schema.js";
 import { checkFancyRegex, checkRustRegex } from "./rust-regex.js";
 import { parseTargetPath } from "./target-path.js";
+import { EMPTY_KEY_META, type EmptyKeyReading } from "./yaml-data.js";
+
+/** A kube context's name: `context: ""` would name none. */
+const kubeContext = z.string().min(1, { error: "an empty context names none; leave it out for the default" });
 
 /** Characters allowed in service names: they become file names and output prefixes. */
 export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -24,16 +28,26 @@ export const SERVICE_NAME_RULE =
   "service names are 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit";
 
 /**
+ * Marks how upstream reads the key when it is written with nothing after it (see
+ * `EMPTY_KEY_META`); an unmarked optional key is upstream's `Option<T>`: empty means not set.
+ */
+const whenEmpty = (reading: EmptyKeyReading) => ({ [EMPTY_KEY_META]: reading });
+
+/**
  * Zod skips refinements once a value has other issues; these checks read only keys that are
  * known to exist, so they run anyway and every problem is reported in one pass.
  */
 const ALWAYS = { when: () => true };
 
+/**
+ * A port as mirrord reads one (`u16`). 0 is a port too: mirrord compares `ignore_ports` with the
+ * port an application asks to bind, so `0` leaves alone listeners on a port the system picks.
+ */
 const port = z
   .number({ error: "expected a port number" })
   .int({ error: "a port is a whole number" })
-  .min(1, { error: "ports are 1-65535" })
-  .max(65535, { error: "ports are 1-65535" });
+  .min(0, { error: "ports are 0-65535" })
+  .max(65535, { error: "ports are 0-65535" });
 
 /**
  * Reports a pattern mirrord would not compile: at the checked value, or `path` inside it (its
@@ -185,8 +199,16 @@ const httpFilterSchema = z
     method_filter: z.string().optional().describe("HTTP method to steal"),
     body_filter: bodyFilter.optional().describe("JSON body filter: {body: json, query, matches}"),
     header_filter_jq: z.string().optional().describe("jq filter over the headers"),
-    all_of: z.array(innerFilter).min(1).optional().describe("Steal requests matching every entry"),
-    any_of: z.array(innerFilter).min(1).optional().describe("Steal requests matching any entry"),
+    all_of: z
+      .array(innerFilter)
+      .min(1, { error: "all_of is empty: mirrord would steal every request" })
+      .optional()
+      .describe("Steal requests matching every entry"),
+    any_of: z
+      .array(innerFilter)
+      .min(1, { error: "any_of is empty: mirrord would steal no request" })
+      .optional()
+      .describe("Steal requests matching any entry"),
     ports: z
       .union([port, z.array(port)])
       .optional()
@@ -206,7 +228,7 @@ const httpFilterSchema = z
   .describe("Maps 1:1 to feature.network.incoming.http_filter (split mode only)");
 
 const targetPath = z
-  .string()
+  .string({ error: "expected a target path such as deployment/api" })
   .superRefine((path, ctx) => {
     if (path === "targetless") {
       ctx.addIssue({
@@ -228,8 +250,15 @@ const targetSchema = z.union(
   [
     z.literal("none").describe("No target (targetless): outgoing traffic only"),
     z.strictObject({
-      path: targetPath.optional().describe("target.path; omitted = look the service name up in the cluster"),
-      namespace: z.string().min(1).optional().describe("target.namespace; omitted = the context's default"),
+      path: targetPath
+        .optional()
+        .describe("target.path; omitted = look the service name up in the cluster")
+        .meta(whenEmpty("invalid")),
+      namespace: z
+        .string()
+        .min(1, { error: "an empty namespace names none; leave it out for the context's default" })
+        .optional()
+        .describe("target.namespace; omitted = the context's default"),
     }),
     z.null(),
   ],
@@ -308,7 +337,8 @@ const runSchema = z
     type: z
       .enum(["exec", "container", "local"], { error: "run.type is exec, container or local" })
       .optional()
-      .describe("exec (default): mirrord exec; container: mirrord container; local: no mirrord"),
+      .describe("exec (default): mirrord exec; container: mirrord container; local: no mirrord")
+      .meta(whenEmpty("invalid")),
     command: z
       .array(z.string(), { error: "run.command is a list of strings, e.g. [node, app.js]" })
       .min(1, { error: "run.command is empty: give the program and its arguments, e.g. [node, app.js]" })
@@ -332,18 +362,24 @@ const MIRRORD_ONLY_FIELDS = [
 const serviceSchema = z
   .strictObject({
     target: targetSchema.optional().describe("The workload to connect to (target in mirrord.json)"),
-    env: envSchema.optional(),
+    env: envSchema.optional().meta(whenEmpty("default")),
     default_mode: z
       .enum(["split", "replace"], { error: "default_mode is split or replace" })
       .optional()
-      .describe("split (default): steal matching requests; replace: copy the target and scale it down"),
-    http_filter: httpFilterSchema.optional(),
+      .describe("split (default): steal matching requests; replace: copy the target and scale it down")
+      .meta(whenEmpty("invalid")),
+    http_filter: httpFilterSchema.optional().meta(whenEmpty("default")),
     ignore_ports: z
       .array(port)
       .optional()
-      .describe("feature.network.incoming.ignore_ports (sorted, de-duplicated)"),
-    skip: z.boolean().optional().describe("Leave this service out unless it is named on the command line"),
-    context: z.string().min(1).optional().describe("kube_context for this service (beats common.context)"),
+      .describe("feature.network.incoming.ignore_ports (sorted, de-duplicated)")
+      .meta(whenEmpty("default")),
+    skip: z
+      .boolean()
+      .optional()
+      .describe("Leave this service out unless it is named on the command line")
+      .meta(whenEmpty("invalid")),
+    context: kubeContext.optional().describe("kube_context for this service (beats common.context)"),
     messages: messagesSchema.optional(),
     run: runSchema,
     restart: restartPolicySchema.optional(),
@@ -405,7 +441,7 @@ const commonSchema = z
       .describe("accept_invalid_certificates in mirrord.json"),
     operator: z.boolean().optional().describe("operator in mirrord.json"),
     telemetry: z.boolean().optional().describe("telemetry in mirrord.json"),
-    context: z.string().min(1).optional().describe("kube_context for every service"),
+    context: kubeContext.optional().describe("kube_context for every service"),
     restart: restartPolicySchema.optional(),
     env_file: envFileSchema.optional(),
   })
@@ -414,7 +450,7 @@ const commonSchema = z
 /** The whole of `mirrord-up.yaml`. */
 export const upConfigSchema = z
   .strictObject({
-    common: commonSchema.optional(),
+    common: commonSchema.optional().meta(whenEmpty("default")),
     services: z
       .record(z.string(), serviceSchema, { error: "services is a mapping of service names to services" })
       .superRefine((services, ctx) => {

@@ -33,10 +33,25 @@ export interface DocumentData {
   problems: DataProblem[];
 }
 
+/**
+ * The schema annotation that says how a key written with nothing after it (`env:`, every entry
+ * commented out) or as `~`/`null` is read, the way upstream's serde_yaml 0.9 reads its field:
+ * - absent (no annotation; upstream's `Option<T>`): every such form means "not set";
+ * - `"default"` (a `#[serde(default)]` struct, map or list): nothing after the key is the empty
+ *   value, i.e. the default; `~` and `null` are errors;
+ * - `"invalid"` (a `#[serde(default)]` boolean or enum, or a field upstream reads with
+ *   `deserialize_any`): every such form is an error.
+ * `test/config-empty-keys.test.ts` checks each key against the real serde_yaml.
+ */
+export const EMPTY_KEY_META = "x-empty";
+export type EmptyKeyReading = "default" | "invalid";
+
 /** What the schema allows at one place: the candidate schemas, and whether the key may be left out. */
 interface Expected {
   schemas: JsonSchema[];
   optional: boolean;
+  /** How the key reads when written empty (see `EMPTY_KEY_META`); undefined for `Option<T>`. */
+  empty?: EmptyKeyReading;
 }
 
 /** Returned for a value that is to be left out: `namespace: ~` means "not set", as in upstream. */
@@ -88,7 +103,7 @@ export function documentToData(doc: Document, root: JsonSchema, maxAliasCount: n
 
   const convert = (raw: unknown, expected: Expected, path: (string | number)[]): unknown => {
     const node = resolve(raw);
-    if (node === null || node === undefined) return emptyValue(expected);
+    if (node === null || node === undefined) return emptyValue(expected, true);
     if (isMap(node)) return convertMap(node.items, expected, path);
     if (isSeq(node)) {
       const items = childSchemas(root, expected.schemas, { index: true });
@@ -155,23 +170,41 @@ export function documentToData(doc: Document, root: JsonSchema, maxAliasCount: n
       }
       return value;
     }
+    // serde_yaml: `~`, `null` or nothing is None for an optional field (see `EMPTY_KEY_META`
+    // for the others), and the text itself where a string is required (an element of a list or
+    // a map of strings).
+    if (value === null && expected.optional) {
+      const bare = node.source === "";
+      if (expected.empty === "default" && !bare && !acceptedTypes(expected.schemas)?.has("null")) {
+        const key = String(path.at(-1));
+        problemAt(
+          path,
+          node,
+          `\`${node.source}\` is not an empty \`${key}\` (upstream refuses it too)`,
+          `write nothing after \`${key}:\`, or leave the key out`,
+        );
+        return OMIT;
+      }
+      return emptyValue(expected, bare);
+    }
     const accepts = acceptedTypes(expected.schemas);
     // Not text, and text is not what is expected here (ports, booleans): the YAML value, and
     // validation says what is wrong with it.
     if (!accepts?.has("string")) return value;
-    if (value === null) {
-      if (accepts.has("null")) return null;
-      // serde_yaml: `~`, `null` or nothing is None for an optional field, and the text itself
-      // where a string is required (an element of a list or a map of strings).
-      if (expected.optional) return OMIT;
-    }
+    if (value === null && accepts.has("null")) return null;
     return node.source ?? String(value);
   };
 
-  const emptyValue = (expected: Expected): unknown => {
+  /** A value written as nothing (`bare`: no text at all) or as `~`/`null`. */
+  const emptyValue = (expected: Expected, bare: boolean): unknown => {
     const accepts = acceptedTypes(expected.schemas);
-    if (!accepts?.has("string") || accepts.has("null")) return null;
-    return expected.optional ? OMIT : "";
+    if (accepts?.has("null")) return null;
+    if (expected.optional) {
+      if (expected.empty === undefined || (expected.empty === "default" && bare)) return OMIT;
+      // Left for validation to reject, at the key, in its words.
+      return null;
+    }
+    return accepts?.has("string") ? "" : null;
   };
 
   const data = convert(doc.contents, { schemas: expandSchema(root, root), optional: false }, []);
@@ -187,7 +220,21 @@ export function keyText(node: unknown): string | undefined {
 }
 
 function childExpected(root: JsonSchema, schemas: JsonSchema[], key: string): Expected {
-  return { schemas: childSchemas(root, schemas, { key }), optional: isOptional(schemas, key) };
+  return {
+    schemas: childSchemas(root, schemas, { key }),
+    optional: isOptional(schemas, key),
+    empty: emptyReading(schemas, key),
+  };
+}
+
+/** The `EMPTY_KEY_META` annotation of property `key`, when one of `schemas` declares it. */
+function emptyReading(schemas: JsonSchema[], key: string): EmptyKeyReading | undefined {
+  for (const schema of schemas) {
+    const props = schema.properties as Record<string, JsonSchema> | undefined;
+    const reading = props && Object.hasOwn(props, key) ? props[key]?.[EMPTY_KEY_META] : undefined;
+    if (reading === "default" || reading === "invalid") return reading;
+  }
+  return undefined;
 }
 
 function childSchemas(

@@ -1,10 +1,12 @@
 /**
  * Tera's `date` filter and the clock of `now()`: chrono's parsing of the input (a timestamp in
  * seconds, an RFC 3339 date-time, a naive date-time or `YYYY-MM-DD`) and chrono's `strftime`
- * specifiers. Time zones given by name use the platform's tz database (Intl); their `%Z`
- * abbreviation is Intl's (e.g. `GMT+1` where chrono-tz says `CET`).
+ * specifiers. A time zone given by name is one chrono-tz 0.9 knows (`tz-table.ts`); its UTC offset
+ * comes from the platform's tz database (Intl), its `%Z` abbreviation from chrono-tz's, because
+ * Intl's short names differ (`GMT+9` where chrono-tz says `JST`).
  */
 import { type Args, BuiltinError, debugValue, getString } from "./args.js";
+import { TZ_ABBREVIATIONS, TZ_NAMES } from "./tz-table.js";
 import { isNumber, toJson, type Value } from "./values.js";
 
 /** A moment split into calendar fields, with its UTC offset. */
@@ -15,6 +17,7 @@ interface DateTimeParts {
   hour: number;
   minute: number;
   second: number;
+  /** As chrono keeps them: 1_000_000_000 or more during a leap second (`23:59:60`). */
   nanos: number;
   offset: number; // seconds east of UTC
   zone: string; // %Z
@@ -38,6 +41,7 @@ const MONTHS = [
 ];
 
 const DAY_MS = 86_400_000;
+const NANOS_PER_SECOND = 1_000_000_000;
 
 /** Calendar fields of `seconds` since the epoch shifted by `offset` seconds. */
 function partsAt(seconds: bigint, nanos: number, offset: number, zone: string): DateTimeParts {
@@ -49,7 +53,7 @@ function partsAt(seconds: bigint, nanos: number, offset: number, zone: string): 
     day: local.getUTCDate(),
     hour: local.getUTCHours(),
     minute: local.getUTCMinutes(),
-    second: local.getUTCSeconds(),
+    second: local.getUTCSeconds() + (nanos >= NANOS_PER_SECOND ? 1 : 0),
     nanos,
     offset,
     zone,
@@ -57,53 +61,108 @@ function partsAt(seconds: bigint, nanos: number, offset: number, zone: string): 
   };
 }
 
-/** The offset (seconds) and abbreviation of an IANA zone at a moment. */
+/** One formatter per zone: building one costs far more than using it. */
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * The offset (seconds) and abbreviation of a zone chrono-tz knows at a moment: the platform's
+ * offset and chrono-tz's abbreviation for it, or, from the zone's last change in chrono-tz (which
+ * computes none after 2100), chrono-tz's for both.
+ */
 function zoneAt(zone: string, seconds: bigint): { offset: number; name: string } {
+  const { eras, final } = zoneData(zone);
+  if (final && seconds >= final.start) return { offset: final.offset, name: final.name };
   const date = new Date(Number(seconds) * 1000);
-  const partsIn = (locale: string) =>
-    new Intl.DateTimeFormat(locale, {
+  let format = formats.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", {
       timeZone: zone,
       hourCycle: "h23",
+      era: "short",
       year: "numeric",
       month: "numeric",
       day: "numeric",
       hour: "numeric",
       minute: "numeric",
       second: "numeric",
-      timeZoneName: "short",
-    }).formatToParts(date);
-  const parts = partsIn("en-US");
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const asUtc = Date.UTC(
-    get("year"),
-    get("month") - 1,
-    get("day"),
-    get("hour"),
-    get("minute"),
-    get("second"),
-  );
-  const offset = Math.round((asUtc - Math.floor(date.getTime() / 1000) * 1000) / 1000);
-  // The tz database's abbreviation, as chrono-tz prints it: ICU knows most of them in en-US
-  // ("EST") or en-GB ("CET"); zones without one are written as their offset ("+04", "+0530").
-  const nameIn = (p: Intl.DateTimeFormatPart[]) => p.find((x) => x.type === "timeZoneName")?.value ?? "";
-  const numeric = /^(GMT|UTC)[+-]/;
-  let name = nameIn(parts);
-  if (numeric.test(name)) name = nameIn(partsIn("en-GB"));
-  if (numeric.test(name)) {
-    const abs = Math.abs(offset);
-    const minutes = Math.floor((abs % 3600) / 60);
-    name = `${offset < 0 ? "-" : "+"}${pad(Math.floor(abs / 3600))}${minutes ? pad(minutes) : ""}`;
+    });
+    formats.set(zone, format);
   }
-  return { offset, name };
+  const parts = format.formatToParts(date);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const bc = parts.find((p) => p.type === "era")?.value === "BC";
+  const local = utcDate(bc ? 1 - get("year") : get("year"), get("month"), get("day"));
+  local.setUTCHours(get("hour"), get("minute"), get("second"));
+  const offset = Math.round((local.getTime() - Math.floor(date.getTime() / 1000) * 1000) / 1000);
+  return { offset, name: abbreviationAt(eras, seconds, offset) };
 }
 
-function validZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
+/** Seconds since the epoch of 1800-01-01T00:00:00Z, where `tz-table.ts` counts from. */
+const TABLE_START = -5_364_662_400n;
+
+interface Era {
+  start: bigint;
+  names: Map<number, string>;
+}
+interface ZoneData {
+  eras: Era[];
+  /** The zone's last change in chrono-tz, and what it keeps from then on. */
+  final?: { start: bigint; offset: number; name: string };
+}
+const zones = new Map<string, ZoneData>();
+
+/** `ABBR+offset` -> [offset, abbreviation]; an abbreviation may itself be numeric (`+0530`). */
+function splitKind(kind: string): [number, string] {
+  const sign = kind.search(/[+-]\d+$/);
+  return [Number(kind.slice(sign)), kind.slice(0, sign)];
+}
+
+const tableSeconds = (base36: string) => TABLE_START + BigInt(Number.parseInt(base36, 36));
+
+/** A zone's entry of `tz-table.ts`, decoded once. */
+function zoneData(zone: string): ZoneData {
+  let data = zones.get(zone);
+  if (data) return data;
+  let text = TZ_ABBREVIATIONS[TZ_NAMES[zone]!]!;
+  let final: ZoneData["final"];
+  const hash = text.indexOf("#");
+  if (hash >= 0) {
+    const [start, kind] = text.slice(0, hash).split(">") as [string, string];
+    const [offset, name] = splitKind(kind);
+    final = { start: tableSeconds(start), offset, name };
+    text = text.slice(hash + 1);
   }
+  const eras = text.split("|").map((era) => {
+    const colon = era.indexOf(":");
+    const names = new Map(
+      era
+        .slice(colon + 1)
+        .split(",")
+        .map(splitKind),
+    );
+    return { start: colon < 0 ? -(2n ** 63n) : tableSeconds(era.slice(0, colon)), names };
+  });
+  data = { eras, ...(final && { final }) };
+  zones.set(zone, data);
+  return data;
+}
+
+/**
+ * What chrono-tz prints for `%Z`: the zone's abbreviation for `offset` in the era of `seconds`,
+ * or the offset as the tz database writes one it has no abbreviation for (`+04`, `+0530`).
+ */
+function abbreviationAt(eras: Era[], seconds: bigint, offset: number): string {
+  const era = eras.findLast((e) => e.start <= seconds) ?? eras[0]!;
+  const name = era.names.get(offset);
+  if (name !== undefined) return name;
+  const abs = Math.abs(offset);
+  const minutes = Math.floor((abs % 3600) / 60);
+  return `${offset < 0 ? "-" : "+"}${pad(Math.floor(abs / 3600))}${minutes ? pad(minutes) : ""}`;
+}
+
+/** Names as chrono-tz's `Tz::from_str` takes them: exactly, case included. */
+function validZone(zone: string): boolean {
+  return Object.hasOwn(TZ_NAMES, zone);
 }
 
 /** Seconds since the epoch of a calendar date-time in UTC, or undefined if it does not exist. */
@@ -111,9 +170,13 @@ function epochSeconds(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): b
   if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 60) return undefined;
   const date = utcDate(y, mo, d);
   if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return undefined;
+  // A leap second (`:60`) is the second before it, with `leapNanos` added to its fraction.
   date.setUTCHours(h, mi, Math.min(s, 59));
-  return BigInt(Math.floor(date.getTime() / 1000)) + (s === 60 ? 1n : 0n);
+  return BigInt(Math.floor(date.getTime() / 1000));
 }
+
+/** chrono keeps a leap second as the 59th second and a fraction of one second or more. */
+const leapNanos = (second: string) => (second === "60" ? NANOS_PER_SECOND : 0);
 
 function fractionNanos(fraction: string | undefined): number {
   return fraction ? Number(fraction.slice(1, 10).padEnd(9, "0")) : 0;
@@ -157,7 +220,7 @@ export function formatDate(value: Value, args: Args): string {
           `Error parsing \`${JSON.stringify(value)}\` as rfc3339 date or naive datetime`,
         );
       }
-      const nanos = fractionNanos(f[7]);
+      const nanos = fractionNanos(f[7]) + leapNanos(f[6]!);
       if (m) {
         const offset = m[8] ? 0 : (m[9] === "-" ? -1 : 1) * (Number(m[10]) * 3600 + Number(m[11]) * 60);
         const utc = local - BigInt(offset);
@@ -169,7 +232,8 @@ export function formatDate(value: Value, args: Args): string {
       if (!m || seconds === undefined) {
         throw new BuiltinError(`Error parsing \`${JSON.stringify(value)}\` as YYYY-MM-DD date`);
       }
-      parts = inZone(seconds, 0, () => partsAt(seconds, 0, 0, "UTC"));
+      // Tera formats a date without a time in UTC, whatever `timezone` says.
+      parts = partsAt(seconds, 0, 0, "UTC");
     }
   } else {
     throw new BuiltinError(
@@ -265,10 +329,11 @@ function parseFormat(format: string): Item[] | undefined {
       };
     const text = (get: (p: DateTimeParts) => string) => get;
     const fraction = (digits: number | "auto", dot: boolean) => (p: DateTimeParts) => {
+      const nanos = p.nanos % NANOS_PER_SECOND;
       let d = digits;
-      if (d === "auto") d = p.nanos === 0 ? 0 : p.nanos % 1_000_000 === 0 ? 3 : p.nanos % 1000 === 0 ? 6 : 9;
+      if (d === "auto") d = nanos === 0 ? 0 : nanos % 1_000_000 === 0 ? 3 : nanos % 1000 === 0 ? 6 : 9;
       if (d === 0) return "";
-      return (dot ? "." : "") + pad(p.nanos, 9).slice(0, d);
+      return (dot ? "." : "") + pad(nanos, 9).slice(0, d);
     };
     const simple: Record<string, Item | undefined> = {
       Y: (p) => (padMode === "" ? year4(p.year) : num((q) => q.year, 4)(p)),
@@ -299,7 +364,7 @@ function parseFormat(format: string): Item[] | undefined {
       p: text((p) => (p.hour < 12 ? "AM" : "PM")),
       M: num((p) => p.minute, 2),
       S: num((p) => p.second, 2),
-      f: num((p) => p.nanos, 9),
+      f: num((p) => p.nanos % NANOS_PER_SECOND, 9),
       s: text((p) => p.timestamp.toString()),
       Z: text((p) => p.zone),
       z: text((p) => formatOffset(p.offset, "")),
