@@ -377,6 +377,51 @@ describe("init's questions", () => {
     assert.match(w2.files.get("/home/me/shop/mirrord-up.yaml") ?? "", /accept_invalid_certificates: true/);
   });
 
+  it("takes custom ports to ignore 0-65535 (0: listeners on a port the system picks), as the file does", async () => {
+    const refused: string[] = [];
+    const s = scripted([
+      ["Use the mirrord operator?", undefined],
+      ["Accept invalid TLS certificates", undefined],
+      ["Enable anonymous telemetry?", undefined],
+      ["Service name:", "api"],
+      ["How should it run?", "exec"],
+      ["Mode:", "split"],
+      ["Target:", undefined],
+      ["Namespace (blank", "shop"],
+      ["HTTP header filter", undefined],
+      ["Ports to ignore", "custom"],
+      ["Ports (comma-separated):", "8080, 0, 8080"],
+      ["Add an environment variable override?", false],
+      ["Command", "node app.js"],
+      ["When is it ready?", undefined],
+      ["Restart it when it ends?", undefined],
+      ["Add another service?", false],
+      ["Save configuration to a file?", true],
+      ["Enter filename:", undefined],
+    ]);
+    const prompter: Prompter = {
+      ...s.prompter,
+      input: (message, options = {}) => {
+        if (message.startsWith("Ports (")) {
+          for (const bad of ["65536", "-1", "80,x"]) {
+            const verdict = options.validate?.(bad);
+            if (verdict !== true && verdict !== undefined) refused.push(`${bad}: ${verdict}`);
+          }
+        }
+        return s.prompter.input(message, options);
+      },
+    };
+    const w = wizard(prompter);
+    await w.run;
+    assert.deepEqual(s.left, []);
+    assert.deepEqual(refused, [
+      "65536: ports are whole numbers 0-65535, separated by commas",
+      "-1: ports are whole numbers 0-65535, separated by commas",
+      "80,x: ports are whole numbers 0-65535, separated by commas",
+    ]);
+    assert.match(w.files.get("/home/me/shop/mirrord-up.yaml") ?? "", /ignore_ports: \[ 0, 8080 \]/);
+  });
+
   it("offers each service's dependencies in any order, never one that makes a cycle", async () => {
     const s = scripted([
       ["Use the mirrord operator?", undefined],

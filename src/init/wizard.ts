@@ -385,16 +385,17 @@ async function askPorts(ask: Prompter): Promise<number[]> {
         .split(",")
         .map((p) => p.trim())
         .filter(Boolean)
-        .every((p) => /^\d+$/.test(p) && Number(p) >= 1 && Number(p) <= 65535)
+        .every((p) => /^\d+$/.test(p) && Number(p) <= 65535)
         ? true
-        : "ports are whole numbers 1-65535, separated by commas",
+        : "ports are whole numbers 0-65535, separated by commas",
   });
   return [
     ...new Set(
       text
         .split(",")
-        .map((p) => Number(p.trim()))
-        .filter((p) => p > 0),
+        .map((p) => p.trim())
+        .filter(Boolean)
+        .map(Number),
     ),
   ].sort((a, b) => a - b);
 }
