@@ -3,58 +3,8 @@
  * client library, real kubeconfigs): each check made to pass and to fail, with its hint.
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, it } from "node:test";
-import { runCliCaptured } from "./helpers/cli.js";
-import { type FakeKubeOptions, startFakeKube, writeKubeconfig } from "./helpers/kube-fake.js";
-import { REPO_ROOT } from "./helpers/paths.js";
-import { tempDir } from "./helpers/tmp.js";
-
-const STAND_IN = join(REPO_ROOT, "examples", "mirrord-stand-in", "mirrord");
-
-interface Line {
-  check: string;
-  status: "ok" | "warning" | "problem";
-  message: string;
-  hint?: string;
-  services?: string[];
-}
-
-interface Report {
-  groups: { title: string; context?: string; checks: Line[] }[];
-  problems: number;
-  warnings: number;
-}
-
-const READY_API = { name: "api-7d9", labels: { app: "api" }, containers: ["main", "istio-proxy"] };
-
-/** One cluster (context `dev`, default namespace `shop`) and a file; runs `doctor --format json`. */
-async function setup(config: string, cluster: FakeKubeOptions, context: { token?: string } = {}) {
-  const kube = await startFakeKube(cluster);
-  const dir = tempDir();
-  writeFileSync(join(dir, "mirrord-up.yaml"), config);
-  const kubeconfig = writeKubeconfig(join(dir, "kubeconfig"), {
-    clusters: [{ name: "c", server: kube.url, insecure: true }],
-    users: [{ name: "dev", token: context.token ?? cluster.token }],
-    contexts: [{ name: "dev", cluster: "c", namespace: "shop" }],
-    current: "dev",
-  });
-  const env = { KUBECONFIG: kubeconfig, PATH: process.env.PATH, MIRRORD_BIN: STAND_IN, HOME: dir };
-  const doctor = async (...args: string[]) => {
-    const r = await runCliCaptured(["doctor", "--format", "json", "-k", "k", ...args], { cwd: dir, env });
-    assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}: ${r.stderr}`);
-    return { ...r, report: JSON.parse(r.stdout) as Report };
-  };
-  return { kube, dir, env, doctor };
-}
-
-function line(report: Report, check: string, status?: Line["status"]): Line {
-  const all = report.groups.flatMap((g) => g.checks).filter((c) => c.check === check);
-  const found = status ? all.find((c) => c.status === status) : all[0];
-  assert.ok(found, `no ${status ?? ""} ${check} line in ${JSON.stringify(report, null, 1)}`);
-  return found;
-}
+import { line, READY_API, setup } from "./helpers/doctor.js";
 
 const API = "services:\n  api:\n    target: {path: deployment/api}\n    run: {command: [sh, -c, 'true']}\n";
 
