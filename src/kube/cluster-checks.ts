@@ -20,7 +20,7 @@ import {
   resolveContext,
 } from "./kubeconfig.js";
 
-export type CheckStatus = "ok" | "warning" | "problem";
+type CheckStatus = "ok" | "warning" | "problem";
 
 /** One line of `doctor`'s report. */
 export interface CheckLine {

@@ -29,7 +29,7 @@ export type RouteDecider = (
 ) => ReadonlyMap<string, RouteVerdict>;
 
 /** Two (or more) sessions that would steal the same requests. */
-export interface Conflict {
+interface Conflict {
   services: string[];
   /** Where both steal: the target (`deployment/api in "shop"`) and port, if one is known. */
   where: string;
@@ -39,7 +39,7 @@ export interface Conflict {
 }
 
 /** Who a session steals from: sessions conflict only on the same target. */
-export interface TargetKey {
+interface TargetKey {
   /** The kube context name as planned (undefined = the kubeconfig's current one). */
   context?: string;
   namespace?: string;
@@ -81,7 +81,7 @@ function stealsUnfiltered(session: SessionPlan, port: number | undefined): boole
 }
 
 /** What the operator does for a context: known present, known absent, or not known. */
-export type OperatorPresence = (session: SessionPlan) => boolean | undefined;
+type OperatorPresence = (session: SessionPlan) => boolean | undefined;
 
 export interface ConflictOptions {
   /** Whether the operator serves a session's context (its API discovered, or `operator: true`). */
