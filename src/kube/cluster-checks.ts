@@ -10,15 +10,10 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { parseTargetPath } from "../config/target-path.js";
 import { suggest } from "../core/suggest.js";
-import { boundedCall, ClusterClient, isTargetablePod, names, SKIPPED_CONTAINERS } from "./cluster.js";
+import { isTargetablePod, SKIPPED_CONTAINERS } from "./cluster.js";
 import { KubeError } from "./errors.js";
-import {
-  type ContextSource,
-  loadClientNode,
-  loadKubeconfig,
-  type ResolvedContext,
-  resolveContext,
-} from "./kubeconfig.js";
+import { type ContextSource, loadKubeconfig, type ResolvedContext, resolveContext } from "./kubeconfig.js";
+import { describePermission, type Permission, ProbeApi, statusOf } from "./probe.js";
 
 type CheckStatus = "ok" | "warning" | "problem";
 
@@ -66,8 +61,6 @@ export interface ClusterCheckOptions {
 
 const OPERATOR_GROUP = "operator.metalbear.co";
 
-const TIMEOUT_HINT = "is the cluster up, and are you on its network (VPN)? --request-timeout sets the wait";
-
 /**
  * What mirrord does in a target's namespace (mirrord 3.250.0, `mirrord/kube/src/api/`), as access
  * reviews: the agent's job, watching for its pod and reading its log, port-forwarding to it, and
@@ -82,13 +75,6 @@ const AGENT_PERMISSIONS: readonly Permission[] = [
   { verb: "create", group: "", resource: "pods", subresource: "portforward" },
 ];
 
-interface Permission {
-  verb: string;
-  group: string;
-  resource: string;
-  subresource?: string;
-}
-
 /** The API group and plural of each target kind, for its `get`. */
 const KIND_RESOURCES: Record<string, { group: string; resource: string }> = {
   deployment: { group: "apps", resource: "deployments" },
@@ -100,10 +86,6 @@ const KIND_RESOURCES: Record<string, { group: string; resource: string }> = {
   service: { group: "", resource: "services" },
   pod: { group: "", resource: "pods" },
 };
-
-function describePermission(p: Permission): string {
-  return `${p.verb} ${p.resource}${p.subresource ? `/${p.subresource}` : ""}${p.group ? `.${p.group}` : ""}`;
-}
 
 export async function checkClusters(
   needs: readonly ClusterNeed[],
@@ -494,216 +476,6 @@ function failed(check: string, error: unknown, services?: string[]): CheckLine {
   };
 }
 
-/** The HTTP status a KubeError reports (`HTTP 404`, `403 Forbidden`, `401 Unauthorized`). */
-function statusOf(error: unknown): number | undefined {
-  if (!(error instanceof KubeError)) return undefined;
-  const match = /\b(?:HTTP )?(40[134])\b/.exec(error.message);
-  return match ? Number(match[1]) : undefined;
-}
-
 function isUnauthorized(error: unknown): boolean {
   return statusOf(error) === 401;
-}
-
-type Apis = {
-  core: import("@kubernetes/client-node").CoreV1Api;
-  apps: import("@kubernetes/client-node").AppsV1Api;
-  batch: import("@kubernetes/client-node").BatchV1Api;
-  custom: import("@kubernetes/client-node").CustomObjectsApi;
-  version: import("@kubernetes/client-node").VersionApi;
-  apis: import("@kubernetes/client-node").ApisApi;
-  authz: import("@kubernetes/client-node").AuthorizationV1Api;
-};
-
-/** The reads `doctor` makes, each bounded; only GETs and SelfSubjectAccessReviews. */
-class ProbeApi {
-  private constructor(
-    private readonly context: ResolvedContext,
-    private readonly timeoutMs: number,
-    private readonly apis: Apis,
-    private readonly cluster: ClusterClient,
-  ) {}
-
-  static async create(context: ResolvedContext, timeoutMs: number): Promise<ProbeApi> {
-    const k8s = await loadClientNode();
-    const kc = context.kubeConfig;
-    return new ProbeApi(
-      context,
-      timeoutMs,
-      {
-        core: kc.makeApiClient(k8s.CoreV1Api),
-        apps: kc.makeApiClient(k8s.AppsV1Api),
-        batch: kc.makeApiClient(k8s.BatchV1Api),
-        custom: kc.makeApiClient(k8s.CustomObjectsApi),
-        version: kc.makeApiClient(k8s.VersionApi),
-        apis: kc.makeApiClient(k8s.ApisApi),
-        authz: kc.makeApiClient(k8s.AuthorizationV1Api),
-      },
-      await ClusterClient.create(context, timeoutMs),
-    );
-  }
-
-  private call<T>(action: string, request: () => Promise<T>): Promise<T> {
-    return boundedCall(this.context, this.timeoutMs, action, request, TIMEOUT_HINT);
-  }
-
-  async version(): Promise<string> {
-    const info = await this.call("read the server version", () => this.apis.version.getCode());
-    return info.gitVersion;
-  }
-
-  /** The API groups the server serves (GET /apis). */
-  async apiGroups(): Promise<string[]> {
-    const list = await this.call("list the API groups", () => this.apis.apis.getAPIVersions());
-    return list.groups.map((g) => g.name);
-  }
-
-  async namespaceLabels(ns: string): Promise<Record<string, string>> {
-    const namespace = await this.call(`read namespace "${ns}"`, () =>
-      this.apis.core.readNamespace({ name: ns }),
-    );
-    return namespace.metadata?.labels ?? {};
-  }
-
-  namespaces(): Promise<string[]> {
-    return this.cluster.listNamespaces();
-  }
-
-  workloads(ns: string): Promise<string[]> {
-    return this.cluster.listWorkloads(ns);
-  }
-
-  /** Whether a SelfSubjectAccessReview allows `p` in `ns`. */
-  async mayI(ns: string, p: Permission): Promise<boolean> {
-    const review = await this.call(`ask whether you may ${describePermission(p)} in namespace "${ns}"`, () =>
-      this.apis.authz.createSelfSubjectAccessReview({
-        body: {
-          apiVersion: "authorization.k8s.io/v1",
-          kind: "SelfSubjectAccessReview",
-          spec: {
-            resourceAttributes: {
-              namespace: ns,
-              verb: p.verb,
-              group: p.group,
-              resource: p.resource,
-              ...(p.subresource && { subresource: p.subresource }),
-            },
-          },
-        },
-      }),
-    );
-    return review.status?.allowed === true;
-  }
-
-  /** The names of the `kind`s in `ns`, for did-you-mean. */
-  async namesOf(ns: string, kind: string): Promise<string[]> {
-    const namespace = ns;
-    const list = async (): Promise<{
-      items?: { metadata?: import("@kubernetes/client-node").V1ObjectMeta }[];
-    }> => {
-      switch (kind) {
-        case "deployment":
-          return this.apis.apps.listNamespacedDeployment({ namespace });
-        case "statefulset":
-          return this.apis.apps.listNamespacedStatefulSet({ namespace });
-        case "replicaset":
-          return this.apis.apps.listNamespacedReplicaSet({ namespace });
-        case "job":
-          return this.apis.batch.listNamespacedJob({ namespace });
-        case "cronjob":
-          return this.apis.batch.listNamespacedCronJob({ namespace });
-        case "service":
-          return this.apis.core.listNamespacedService({ namespace });
-        case "pod":
-          return this.apis.core.listNamespacedPod({ namespace });
-        default:
-          return (await this.apis.custom.listNamespacedCustomObject({
-            group: "argoproj.io",
-            version: "v1alpha1",
-            namespace,
-            plural: "rollouts",
-          })) as { items?: [] };
-      }
-    };
-    return names((await this.call(`list ${kind}s in namespace "${ns}"`, list)).items ?? []).sort();
-  }
-
-  /**
-   * The pods of a target (upstream `RuntimeDataFromLabels::get_pods`: the workload's selector,
-   * then the pods it selects), or "missing" when the target does not exist.
-   */
-  async targetPods(
-    ns: string,
-    kind: string,
-    name: string,
-    labels?: Record<string, string>,
-  ): Promise<V1Pod[] | "missing"> {
-    const namespace = ns;
-    if (kind === "pod") {
-      try {
-        return [
-          await this.call(`read pod "${name}" in namespace "${ns}"`, () =>
-            this.apis.core.readNamespacedPod({ name, namespace }),
-          ),
-        ];
-      } catch (error) {
-        if (statusOf(error) === 404) return "missing";
-        throw error;
-      }
-    }
-    let selector: Record<string, string> | undefined = labels;
-    if (kind !== "label") {
-      try {
-        selector = await this.call(`read ${kind} "${name}" in namespace "${ns}"`, () =>
-          this.selectorOf(kind, name, namespace),
-        );
-      } catch (error) {
-        if (statusOf(error) === 404) return "missing";
-        throw error;
-      }
-    }
-    if (kind === "cronjob") return [];
-    const labelSelector = Object.entries(selector ?? {})
-      .map(([k, v]) => `${k}=${v}`)
-      .join(",");
-    const list = await this.call(`list the pods of ${kind}/${name} in namespace "${ns}"`, () =>
-      this.apis.core.listNamespacedPod({ namespace, labelSelector }),
-    );
-    return list.items;
-  }
-
-  private async selectorOf(
-    kind: string,
-    name: string,
-    namespace: string,
-  ): Promise<Record<string, string> | undefined> {
-    switch (kind) {
-      case "deployment":
-        return (await this.apis.apps.readNamespacedDeployment({ name, namespace })).spec?.selector
-          .matchLabels;
-      case "statefulset":
-        return (await this.apis.apps.readNamespacedStatefulSet({ name, namespace })).spec?.selector
-          .matchLabels;
-      case "replicaset":
-        return (await this.apis.apps.readNamespacedReplicaSet({ name, namespace })).spec?.selector
-          .matchLabels;
-      case "job":
-        return (await this.apis.batch.readNamespacedJob({ name, namespace })).spec?.selector?.matchLabels;
-      case "cronjob":
-        await this.apis.batch.readNamespacedCronJob({ name, namespace });
-        return undefined;
-      case "service":
-        return (await this.apis.core.readNamespacedService({ name, namespace })).spec?.selector;
-      default: {
-        const rollout = (await this.apis.custom.getNamespacedCustomObject({
-          group: "argoproj.io",
-          version: "v1alpha1",
-          namespace,
-          plural: "rollouts",
-          name,
-        })) as { spec?: { selector?: { matchLabels?: Record<string, string> } } };
-        return rollout.spec?.selector?.matchLabels;
-      }
-    }
-  }
 }
