@@ -56,6 +56,8 @@ export interface FakeKubeOptions {
   denied?: string[];
   /** Access reviews themselves answer 403. */
   reviewsForbidden?: boolean;
+  /** Close it when the test file ends (default); a benchmark, outside node:test, closes it itself. */
+  closeAfterTests?: boolean;
 }
 
 export interface FakeKube {
@@ -99,7 +101,7 @@ export async function startFakeKube(options: FakeKubeOptions): Promise<FakeKube>
       server.closeAllConnections?.();
       server.close(() => resolve());
     });
-  after(close);
+  if (options.closeAfterTests !== false) after(close);
   return { url: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`, requests, close };
 }
 
