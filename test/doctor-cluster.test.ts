@@ -3,8 +3,13 @@
  * client library, real kubeconfigs): each check made to pass and to fail, with its hint.
  */
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
-import { line, READY_API, setup } from "./helpers/doctor.js";
+import { runCliCaptured } from "./helpers/cli.js";
+import { line, READY_API, type Report, STAND_IN, setup } from "./helpers/doctor.js";
+import { startFakeKube, writeKubeconfig } from "./helpers/kube-fake.js";
+import { tempDir } from "./helpers/tmp.js";
 
 const API = "services:\n  api:\n    target: {path: deployment/api}\n    run: {command: [sh, -c, 'true']}\n";
 
@@ -209,5 +214,51 @@ describe("doctor: the cluster", () => {
     const lines = report.groups.flatMap((g) => g.checks).filter((c) => c.check === "operator");
     assert.equal(lines.length, 1);
     assert.match(lines[0]?.message ?? "", /present, not needed by these services/);
+  });
+});
+
+describe("doctor: two contexts", () => {
+  it("checks each context the services use in its own group; a bad one does not hide the good one", async () => {
+    const good = await startFakeKube({ namespaces: { shop: { deployments: ["api"], pods: [READY_API] } } });
+    const dir = tempDir();
+    const kubeconfig = writeKubeconfig(join(dir, "kubeconfig"), {
+      clusters: [{ name: "g", server: good.url, insecure: true }],
+      contexts: [{ name: "good", cluster: "g", namespace: "shop" }],
+      current: "good",
+    });
+    writeFileSync(
+      join(dir, "mirrord-up.yaml"),
+      `services:
+  api: {context: good, target: {path: deployment/api}, run: {command: [sh, -c, 'true']}}
+  web: {context: gone, target: {path: deployment/web}, run: {command: [sh, -c, 'true']}}
+  jobs: {context: good, target: none, run: {command: [sh, -c, 'true']}}
+`,
+    );
+    const env = {
+      KUBECONFIG: kubeconfig,
+      PATH: process.env.PATH,
+      MIRRORD_BIN: STAND_IN,
+      MIRRORD_UP_RUNTIME_DIR: join(dir, "run"),
+    };
+    const r = await runCliCaptured(["doctor", "--format", "json", "-k", "k"], { cwd: dir, env });
+    assert.equal(r.code, 1, r.stderr);
+    const report = JSON.parse(r.stdout) as Report;
+    const titles = report.groups.map((g) => g.title.replace(/\(http:\/\/127\.0\.0\.1:\d+\)/, "(URL)"));
+    assert.deepEqual(titles, [
+      "this machine",
+      'the cluster: context "good" (URL)',
+      'the cluster: context "gone"',
+      "sessions",
+    ]);
+    const [, goodGroup, goneGroup] = report.groups;
+    assert.ok(
+      goodGroup?.checks.every((c) => c.status === "ok"),
+      JSON.stringify(goodGroup, null, 1),
+    );
+    // The targetless service's agent runs in the context's namespace: checked there with api.
+    assert.deepEqual(goodGroup?.checks.find((c) => c.check === "permissions")?.services, ["api", "jobs"]);
+    assert.equal(goneGroup?.checks[0]?.status, "problem");
+    assert.match(goneGroup?.checks[0]?.message ?? "", /unknown kube context "gone" \(from service context\)/);
+    assert.deepEqual(goneGroup?.checks[0]?.services, ["web"]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * `doctor`'s sessions check, in-process: certain conflicts (an unfiltered steal against another
  * session on the target and port; two stealers on one target without the operator), and filtered
- * conflicts reported only with a concrete request the route decision says both steal.
+ * conflicts reported only with a concrete request the route decision says both steal; then the
+ * same through the CLI against the small API server, which tells whether the operator is there.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -14,6 +15,7 @@ import {
   type RouteDecider,
   type RouteVerdict,
 } from "../src/plan/conflicts.js";
+import { line, READY_API, setup } from "./helpers/doctor.js";
 import { parseConfig } from "./helpers/parse.js";
 
 function sessions(yaml: string): SessionPlan[] {
@@ -169,5 +171,58 @@ describe("doctor: sessions against each other", () => {
     assert.equal(literalOf("^/a\\.b/(x|y)"), "/a.b/");
     assert.equal(literalOf("^/items/\\d+"), "/items/");
     assert.equal(literalOf(".+-ok"), "x-ok");
+  });
+});
+
+describe("doctor: sessions, through the CLI against the small API server", () => {
+  it("two sessions stealing from one target, one of them inferred, without the operator: a problem", async () => {
+    const config = `services:
+  api:
+    run: {command: [sh, -c, 'true']}
+  api-debug:
+    target: {path: deployment/api, namespace: shop}
+    http_filter: {header_filter: '^x-debug: 1$'}
+    run: {command: [sh, -c, 'true']}
+`;
+    const { doctor } = await setup(config, {
+      namespaces: { shop: { deployments: ["api"], pods: [READY_API] } },
+    });
+    const { code, report } = await doctor();
+    assert.equal(code, 1);
+    const l = line(report, "conflicts", "problem");
+    assert.match(
+      l.message,
+      /^api and api-debug would steal the same requests on deployment\/api in "shop" \(context "dev"\): .*without the mirrord operator/,
+    );
+    assert.match(l.hint ?? "", /run one of them at a time/);
+  });
+
+  it("with the operator and no route decision, filtered sessions on one target are a warning, not 'no conflict'", async () => {
+    const config = `services:
+  a: {target: {path: deployment/api}, run: {command: [sh, -c, 'true']}}
+  b: {target: {path: deployment/api}, http_filter: {path_filter: '^/b'}, run: {command: [sh, -c, 'true']}}
+`;
+    const { doctor } = await setup(config, {
+      operator: true,
+      namespaces: { shop: { deployments: ["api"], pods: [READY_API] } },
+    });
+    const { code, report } = await doctor();
+    assert.equal(code, 0);
+    assert.match(line(report, "conflicts", "warning").message, /were not compared \(a and b\)/);
+  });
+
+  it("sessions on different targets: no conflict found, said so", async () => {
+    const config = `services:
+  a: {target: {path: deployment/api}, run: {command: [sh, -c, 'true']}}
+  b: {target: {path: deployment/web}, run: {command: [sh, -c, 'true']}}
+`;
+    const { doctor } = await setup(config, {
+      namespaces: {
+        shop: { deployments: ["api", "web"], pods: [READY_API, { name: "web-1", labels: { app: "web" } }] },
+      },
+    });
+    const { code, report } = await doctor();
+    assert.equal(code, 0, JSON.stringify(report, null, 1));
+    assert.match(line(report, "conflicts", "ok").message, /^no conflict found \(/);
   });
 });

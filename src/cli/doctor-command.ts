@@ -106,7 +106,7 @@ async function doctorReport(
       context: c.context,
       checks: c.checks,
     })),
-    { title: "sessions", checks: sessionChecks(prepared, clusters, needs, seams) },
+    { title: "sessions", checks: sessionChecks(prepared, clusters, seams) },
   ];
   const all = groups.flatMap((g) => g.checks);
   return {
@@ -356,20 +356,20 @@ function operatorReason(s: SessionPlan, operatorFlag: boolean | undefined): stri
 function sessionChecks(
   prepared: Prepared,
   clusters: readonly ClusterGroup[],
-  needs: readonly ClusterNeed[],
   seams: DoctorSeams,
 ): CheckLine[] {
   const operatorFlag = prepared.loaded.config.common?.operator;
-  const byService = new Map(needs.map((n) => [n.service, n]));
-  const report = findConflicts(prepared.plan.sessions, {
-    operator: (s) => {
-      if (operatorFlag === false) return false;
-      const need = byService.get(s.name);
-      const group = clusters.find((c) => c.requested === (need?.context ?? ""));
-      return group?.operator;
+  // Each session's cluster, by name: the resolved copies below name their context differently.
+  const groups = new Map(
+    prepared.plan.sessions.map((s) => [s.name, clusters.find((c) => c.requested === (s.context ?? ""))]),
+  );
+  const report = findConflicts(
+    prepared.plan.sessions.map((s) => asResolved(s, groups.get(s.name))),
+    {
+      operator: (s) => (operatorFlag === false ? false : groups.get(s.name)?.operator),
+      route: seams.route,
     },
-    route: seams.route,
-  });
+  );
   const lines: CheckLine[] = report.conflicts.map((c) => ({
     check: "conflicts",
     status: "problem",
@@ -394,4 +394,18 @@ function sessionChecks(
     });
   }
   return lines;
+}
+
+/**
+ * A session as the cluster resolved it, so that sessions on one target compare equal however
+ * the file names it: the inferred target, the context's default namespace, and the context's
+ * resolved name (the current context, named or not, is one context).
+ */
+function asResolved(s: SessionPlan, group: ClusterGroup | undefined): SessionPlan {
+  const config = s.mirrordConfig;
+  if (!config || !group?.namespace) return s;
+  const path = config.target?.path ?? group.inferred.get(s.name);
+  if (path === undefined) return s;
+  const namespace = config.target?.namespace ?? s.inferTarget?.namespace ?? group.namespace;
+  return { ...s, context: group.context, mirrordConfig: { ...config, target: { path, namespace } } };
 }

@@ -51,6 +51,10 @@ export interface ClusterGroup {
   checks: CheckLine[];
   /** Whether `operator.metalbear.co` was discovered; undefined when the cluster was not asked. */
   operator?: boolean;
+  /** The context's default namespace (kubeconfig), when it resolved. */
+  namespace?: string;
+  /** The targets inferred for services without `target.path`: service -> `kind/name`. */
+  inferred: Map<string, string>;
 }
 
 export interface ClusterCheckOptions {
@@ -97,7 +101,12 @@ export async function checkClusters(
     merged = await loadKubeconfig(options.env);
   } catch (error) {
     return [
-      { context: "(kubeconfig)", requested: "", checks: [failed("kubeconfig", error, servicesOf(needs))] },
+      {
+        context: "(kubeconfig)",
+        requested: "",
+        checks: [failed("kubeconfig", error, servicesOf(needs))],
+        inferred: new Map(),
+      },
     ];
   }
   const byContext = new Map<string, ClusterNeed[]>();
@@ -118,6 +127,7 @@ export async function checkClusters(
       } catch (error) {
         return {
           context: first.context ?? "(current-context)",
+          inferred: new Map(),
           requested: first.context ?? "",
           checks: [failed("context", error, servicesOf(group))],
         };
@@ -135,7 +145,13 @@ async function checkContext(
   const checks: CheckLine[] = [
     { check: "context", status: "ok", message: `context "${context.name}" found (${context.source})` },
   ];
-  const result: Omit<ClusterGroup, "requested"> = { context: context.name, server: context.server, checks };
+  const result: Omit<ClusterGroup, "requested"> = {
+    context: context.name,
+    server: context.server,
+    namespace: context.namespace,
+    checks,
+    inferred: new Map(),
+  };
   const api = await ProbeApi.create(context, options.timeoutMs);
   try {
     const version = await api.version();
@@ -160,11 +176,12 @@ async function checkContext(
   result.operator = groups.includes(OPERATOR_GROUP);
 
   const namespaceOf = (need: ClusterNeed) => need.namespace ?? context.namespace;
-  const namespaces = [...new Set(needs.filter((n) => n.targetPath || n.infer).map(namespaceOf))].sort();
+  // A targetless session's agent runs in the context's namespace: its permissions are checked there.
+  const namespaces = [...new Set(needs.map(namespaceOf))].sort();
   const perNamespace = await Promise.all(
     namespaces.map(async (ns) => {
-      const here = needs.filter((n) => (n.targetPath || n.infer) && namespaceOf(n) === ns);
-      const lines = await checkNamespace(api, context, ns, here);
+      const here = needs.filter((n) => namespaceOf(n) === ns);
+      const lines = await checkNamespace(api, context, ns, here, result.inferred);
       return lines;
     }),
   );
@@ -178,6 +195,7 @@ async function checkNamespace(
   context: ResolvedContext,
   ns: string,
   needs: ClusterNeed[],
+  inferred: Map<string, string>,
 ): Promise<CheckLine[]> {
   const services = servicesOf(needs);
   const lines: CheckLine[] = [];
@@ -222,7 +240,7 @@ async function checkNamespace(
   }
   const [permissions, targets] = await Promise.all([
     checkPermissions(api, ns, needs),
-    Promise.all(needs.map((need) => checkTarget(api, ns, need))),
+    Promise.all(needs.map((need) => checkTarget(api, ns, need, inferred))),
   ]);
   return [...lines, ...permissions, ...targets.flat()];
 }
@@ -278,10 +296,16 @@ async function checkPermissions(api: ProbeApi, ns: string, needs: ClusterNeed[])
   ];
 }
 
-async function checkTarget(api: ProbeApi, ns: string, need: ClusterNeed): Promise<CheckLine[]> {
+async function checkTarget(
+  api: ProbeApi,
+  ns: string,
+  need: ClusterNeed,
+  inferred: Map<string, string>,
+): Promise<CheckLine[]> {
   const services = [need.service];
   let path = need.targetPath;
   const lines: CheckLine[] = [];
+  if (!path && !need.infer) return [];
   if (!path) {
     let workloads: string[];
     try {
@@ -306,6 +330,7 @@ async function checkTarget(api: ProbeApi, ns: string, need: ClusterNeed): Promis
       ];
     }
     path = matches[0] as string;
+    inferred.set(need.service, path);
     if (matches.length > 1) {
       lines.push({
         check: "target",
