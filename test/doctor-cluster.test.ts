@@ -262,3 +262,29 @@ describe("doctor: two contexts", () => {
     assert.deepEqual(goneGroup?.checks[0]?.services, ["web"]);
   });
 });
+
+describe("doctor: secrets", () => {
+  it("a server URL with credentials in it is shown without them", async () => {
+    const dir = tempDir();
+    const kubeconfig = writeKubeconfig(join(dir, "kubeconfig"), {
+      clusters: [
+        { name: "c", server: "http://dev:S3CRETPW@127.0.0.1:1/?access_token=S3CRETQ", insecure: true },
+      ],
+      contexts: [{ name: "dev", cluster: "c", namespace: "shop" }],
+      current: "dev",
+    });
+    writeFileSync(join(dir, "mirrord-up.yaml"), API);
+    const env = {
+      KUBECONFIG: kubeconfig,
+      PATH: process.env.PATH,
+      MIRRORD_BIN: STAND_IN,
+      MIRRORD_UP_RUNTIME_DIR: join(dir, "run"),
+    };
+    for (const format of ["text", "json"]) {
+      const r = await runCliCaptured(["doctor", "--format", format, "-k", "k"], { cwd: dir, env });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stdout, /http:\/\/127\.0\.0\.1:1/);
+      assert.doesNotMatch(r.stdout + r.stderr, /S3CRET|access_token/);
+    }
+  });
+});

@@ -3,7 +3,7 @@
  * `up --preflight`. The cluster is the small API server on 127.0.0.1, always healthy here.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -19,8 +19,11 @@ import {
 } from "../src/plan/mirrord-fields.js";
 import { runCliCaptured } from "./helpers/cli.js";
 import { line, READY_API, setup } from "./helpers/doctor.js";
+import { startFakeKube, writeKubeconfig } from "./helpers/kube-fake.js";
 import { parseConfig } from "./helpers/parse.js";
 import { RunControlStub } from "./helpers/run-control-stub.js";
+import { tempDir } from "./helpers/tmp.js";
+import { runUp } from "./helpers/up.js";
 
 const HEALTHY = { namespaces: { shop: { deployments: ["api"], pods: [READY_API] } } };
 const API = "services:\n  api:\n    target: {path: deployment/api}\n    run: {command: [sh, -c, 'true']}\n";
@@ -208,24 +211,28 @@ describe("doctor: the command", () => {
     assert.match(invalid.stderr, /mirrord-up\.yaml:2:\d+/);
   });
 
-  it("up --preflight starts nothing when doctor finds a problem", async () => {
-    const { dir, env } = await setup(API.replace("deployment/api", "deployment/apy"), HEALTHY);
-    const log = join(dir, "mirrord.log");
-    mkdirSync(join(dir, "run"), { recursive: true, mode: 0o700 });
-    const r = await runCliCaptured(["up", "--preflight", "--no-interactive"], {
-      cwd: dir,
-      env: { ...env, FAKE_MIRRORD_LOG: log },
+  it("up --preflight starts nothing when doctor finds a problem, and starts as usual when it finds none", async () => {
+    const kube = await startFakeKube(HEALTHY);
+    const kubeconfig = writeKubeconfig(join(tempDir(), "kubeconfig"), {
+      clusters: [{ name: "c", server: kube.url, insecure: true }],
+      contexts: [{ name: "dev", cluster: "c", namespace: "shop" }],
+      current: "dev",
     });
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /problem {2}target: deployment "apy" does not exist/);
-    assert.match(r.stderr, /--preflight found a problem; nothing was started/);
-    assert.throws(() => readLog(log), /ENOENT/);
+    const env = { KUBECONFIG: kubeconfig };
+    const refused = await runUp(API.replace("deployment/api", "deployment/apy"), {
+      args: ["up", "--preflight"],
+      env,
+    });
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /problem {2}target: deployment "apy" does not exist/);
+    assert.match(refused.stderr, /--preflight found a problem; nothing was started/);
+    assert.deepEqual(refused.run.mirrordLog(), []);
+
+    const started = await runUp(API, { args: ["up", "--preflight", "--request-timeout", "5"], env });
+    assert.match(started.stderr, /\nno problem found\n/);
+    assert.equal(started.run.mirrordLog().length, 1, started.stderr);
   });
 });
-
-function readLog(file: string): string {
-  return readFileSync(file, "utf8");
-}
 
 function leaves(value: unknown, prefix: string): string[] {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return [prefix];
