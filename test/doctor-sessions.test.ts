@@ -5,7 +5,10 @@
  * same through the CLI against the small API server, which tells whether the operator is there.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { PassThrough, Readable } from "node:stream";
 import { describe, it } from "node:test";
+import { runDoctorCommand } from "../src/cli/doctor-command.js";
 import { buildRunPlan, type SessionPlan } from "../src/plan/assemble.js";
 import {
   type CandidateRequest,
@@ -15,7 +18,7 @@ import {
   type RouteDecider,
   type RouteVerdict,
 } from "../src/plan/conflicts.js";
-import { line, READY_API, setup } from "./helpers/doctor.js";
+import { line, READY_API, type Report, setup } from "./helpers/doctor.js";
 import { parseConfig } from "./helpers/parse.js";
 
 function sessions(yaml: string): SessionPlan[] {
@@ -224,5 +227,45 @@ describe("doctor: sessions, through the CLI against the small API server", () =>
     const { code, report } = await doctor();
     assert.equal(code, 0, JSON.stringify(report, null, 1));
     assert.match(line(report, "conflicts", "ok").message, /^no conflict found \(/);
+  });
+});
+
+describe("doctor: the route seam, wired through the command", () => {
+  it("runDoctorCommand passes the route decision to the sessions check, and reports the request it proves", async () => {
+    const config = `services:
+  a: {target: {path: deployment/api}, http_filter: {header_filter: '^x-user: alice$'}, run: {command: [sh, -c, 'true']}}
+  b: {target: {path: deployment/api}, http_filter: {path_filter: '^/api/'}, run: {command: [sh, -c, 'true']}}
+`;
+    const { dir, env } = await setup(config, {
+      operator: true,
+      namespaces: { shop: { deployments: ["api"], pods: [READY_API] } },
+    });
+    const stdout = new PassThrough();
+    let text = "";
+    stdout.on("data", (c: Buffer) => {
+      text += c.toString();
+    });
+    const io = {
+      stdin: Readable.from([]),
+      stdout,
+      stderr: new PassThrough(),
+      env,
+      cwd: dir,
+      username: () => "k",
+    };
+    const asked: CandidateRequest[] = [];
+    const route = decider({ a: (r) => header(r, "x-user") === "alice", b: () => true }, asked);
+    const code = await runDoctorCommand(
+      { configFile: join(dir, "mirrord-up.yaml"), key: "k", requestTimeoutSeconds: 5, format: "json" },
+      [],
+      io,
+      { route },
+    );
+    assert.equal(code, 1, text);
+    assert.equal(asked.length, 1);
+    const report = JSON.parse(text) as Report;
+    const l = line(report, "conflicts", "problem");
+    assert.match(l.message, /a and b would steal the same requests .*both steal GET \/ with x-user: alice/);
+    assert.match(l.hint ?? "", /filters that tell GET \/ with x-user: alice apart/);
   });
 });

@@ -293,7 +293,11 @@ describe("kubeconfig contents never reach a message", { timeout: 120_000 }, () =
         ["config", "--format", "json", "-k", "tester"],
         ["up", "-k", "tester"],
       ];
-      const results = await Promise.all(commands.map((args) => runIn(dir, args, env)));
+      // doctor runs beside them: it reports the kubeconfig as a check (a problem, exit 1), on stdout.
+      const [results, doctor] = await Promise.all([
+        Promise.all(commands.map((args) => runIn(dir, args, env))),
+        runIn(dir, ["doctor", "-k", "tester"], env),
+      ]);
       results.forEach((r, i) => {
         const what = `mirrord-up ${commands[i]?.join(" ")}`;
         const all = r.stdout + r.stderr;
@@ -302,8 +306,6 @@ describe("kubeconfig contents never reach a message", { timeout: 120_000 }, () =
         assertNoSecret(all, c.secrets, what);
         assert.doesNotMatch(all, /internal error/, `${what}:\n${all}`);
       });
-      // doctor reports it as a check (a problem, exit 1) among the others, on stdout.
-      const doctor = await runIn(dir, ["doctor", "-k", "tester"], env);
       const all = doctor.stdout + doctor.stderr;
       assert.equal(doctor.code, 1, `mirrord-up doctor:\n${all}`);
       assert.match(doctor.stdout, c.says, `mirrord-up doctor:\n${all}`);
