@@ -41,7 +41,7 @@ describe("doctor: this machine", () => {
     assert.match(line((await found.doctor()).report, "mirrord", "ok").message, /^mirrord 3\.201\.4 \(/);
   });
 
-  it("a field the config uses that this mirrord predates is a problem naming the version it needs", async () => {
+  it("a field the config uses that this mirrord predates is a problem, located, naming the version it needs", async () => {
     const config = API.replace(
       "    run:",
       "    http_filter: {header_filter_jq: .a}\n    messages: [bullmq]\n    run:",
@@ -53,8 +53,8 @@ describe("doctor: this machine", () => {
     assert.deepEqual(
       lines.map((c) => c.message),
       [
-        "feature.network.incoming.http_filter.header_filter_jq needs mirrord 3.194.0 or newer; this one is 3.190.0",
-        'feature.split_queues queue_type "BullMQ" needs mirrord 3.227.0 or newer; this one is 3.190.0',
+        "mirrord-up.yaml:4:37: feature.network.incoming.http_filter.header_filter_jq needs mirrord 3.194.0 or newer; this one is 3.190.0",
+        'mirrord-up.yaml:5:15: feature.split_queues queue_type "BullMQ" needs mirrord 3.227.0 or newer; this one is 3.190.0',
       ],
     );
     assert.deepEqual(lines[0]?.services, ["api"]);

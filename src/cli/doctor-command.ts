@@ -176,22 +176,22 @@ async function mirrordChecks(prepared: Prepared, flags: DoctorFlags, io: CliIO):
     ];
   }
   const lines: CheckLine[] = [{ check: "mirrord", status: "ok", message: `mirrord ${version} (${path})` }];
-  const tooNew = new Map<string, { since: string; services: string[] }>();
+  const tooNew = new Map<string, { since: string; services: string[]; where: string }>();
   let used = 0;
   for (const s of prepared.plan.sessions) {
     if (!s.mirrordConfig) continue;
     used = Math.max(used, fieldsUsed(s.mirrordConfig).length);
     for (const { field, since } of fieldsTooNew(s.mirrordConfig, version)) {
-      const entry = tooNew.get(field) ?? { since, services: [] };
+      const entry = tooNew.get(field) ?? { since, services: [], where: fieldLocation(prepared, s, field) };
       entry.services.push(s.name);
       tooNew.set(field, entry);
     }
   }
-  for (const [field, { since, services }] of tooNew) {
+  for (const [field, { since, services, where }] of tooNew) {
     lines.push({
       check: "mirrord-fields",
       status: "problem",
-      message: `${describeField(field)} needs mirrord ${since} or newer; this one is ${version}`,
+      message: `${where}${describeField(field)} needs mirrord ${since} or newer; this one is ${version}`,
       hint: "upgrade mirrord (https://github.com/metalbear-co/mirrord#installation), or point at a newer one with --mirrord-bin",
       services,
     });
@@ -207,6 +207,30 @@ async function mirrordChecks(prepared: Prepared, flags: DoctorFlags, io: CliIO):
     });
   }
   return lines;
+}
+
+/**
+ * `file:line:col: ` of what in mirrord-up.yaml makes a session's mirrord.json set `field`; empty
+ * for the fields mirrord-up always writes (`key`, `feature.magic.aws`, the incoming mode).
+ */
+function fieldLocation(prepared: Prepared, s: SessionPlan, field: string): string {
+  const at = (...path: string[]) => {
+    const { file, line, col } = prepared.loaded.locate(path);
+    return file ? `${file}:${line ?? 0}:${col ?? 0}: ` : "";
+  };
+  const service = prepared.loaded.config.services[s.name];
+  const [first = "", second = "", third = "", , fifth = ""] = field.split("=")[0]?.split(".") ?? [];
+  if (first === "target") return at("services", s.name, "target", second);
+  if (first === "kube_context")
+    return service?.context ? at("services", s.name, "context") : at("common", "context");
+  if (["operator", "telemetry", "accept_invalid_certificates"].includes(first)) return at("common", first);
+  if (second === "env") return at("services", s.name, "env", third);
+  if (third === "incoming" && field.includes("http_filter"))
+    return at("services", s.name, "http_filter", fifth);
+  if (field.endsWith("ignore_ports")) return at("services", s.name, "ignore_ports");
+  if (second === "split_queues") return at("services", s.name, "messages");
+  if (second === "copy_target" && service?.default_mode) return at("services", s.name, "default_mode");
+  return "";
 }
 
 /** What `mirrord --version` prints, or undefined when it does not run within 5 s. */
