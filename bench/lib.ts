@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import {
   closeSync,
   existsSync,
+  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -16,6 +17,7 @@ import {
   writeSync,
 } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -76,6 +78,14 @@ export function launch(
   return launchCommand(entry, args, { ...options, env: { ...options.env, PATH: path } });
 }
 
+/**
+ * HOME of every launched command: an empty directory. Node's child pipes are socket pairs, and
+ * bash reads ~/.bashrc when its stdin is a socket (as under sshd), so with the user's HOME every
+ * `bash -c` service under concurrently would run the machine's shell set-up (a stale pyenv lock
+ * there once held each for 60 s), and under mirrord-up not.
+ */
+const BENCH_HOME = join(tmpdir(), "mirrord-up-bench-home");
+
 /** Spawns any command in its own process group, with a fresh marker in its environment. */
 export function launchCommand(
   file: string,
@@ -84,10 +94,11 @@ export function launchCommand(
 ): Launched {
   const marker = randomUUID();
   launchedMarkers.add(marker);
+  mkdirSync(BENCH_HOME, { recursive: true });
   const launchedAt = nowMs();
   const child = spawn(file, args, {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env, [MARKER_VAR]: marker, NO_COLOR: "1" },
+    env: { ...process.env, HOME: BENCH_HOME, ...options.env, [MARKER_VAR]: marker, NO_COLOR: "1" },
     stdio: options.stdio ?? ["ignore", "ignore", "ignore"],
     detached: true,
   });

@@ -91,6 +91,28 @@ const SAMPLES: Record<keyof typeof SCHEMAS, unknown> = {
     curl: "curl http://api/",
   },
   ConfigsResponse: { services: [{ name: "web", type: "local", command: ["npm", "start"] }] },
+  RouteReason: { text: "header line matches", source: "mirrord/agent/src/http/filter.rs:300-309" },
+  RouteRequest: {
+    services: ["api"],
+    method: "GET",
+    target: "/a?b=1",
+    headers: [{ name: "baggage", value: "mirrord-session=alice" }],
+    port: 8080,
+    operator: true,
+  },
+  RouteAnswer: {
+    services: [
+      {
+        service: "api",
+        port: 8080,
+        target: "pod/api",
+        verdict: "steals",
+        reasons: [{ text: "matches", source: "mirrord/agent/src/http/filter.rs:61" }],
+      },
+    ],
+    conflicts: [{ services: ["a", "b"], target: "pod/x", port: 80, text: "both match", source: "s.rs:1" }],
+    summary: "stolen by api",
+  },
   ErrorResponse: { error: 'unknown service "apii"', hint: 'did you mean "api"?' },
 };
 

@@ -296,6 +296,69 @@ describe("the dashboard in a browser", { timeout: 240_000, skip }, () => {
     await page.getByRole("tab", { name: "Logs" }).click();
   });
 
+  it("answers which session gets a request, per service, as `mirrord-up route` does", async () => {
+    const page = await open();
+    await page.getByRole("tab", { name: "Route" }).click();
+    await page.getByLabel("Path").fill("/orders?id=7");
+    await page.getByLabel("Port").fill("80");
+    await page.getByLabel("Operator").selectOption("yes");
+    await page.getByLabel(/^Headers/).fill("baggage: mirrord-session=tester\nx-other: 1");
+    await page.getByRole("button", { name: "Ask" }).click();
+    const verdict = (service: string) => page.locator(`li[data-service="${service}"] .verdict`).textContent();
+    await until(async () => (await verdict("api")) === "steals", "api steals");
+    assert.equal(await verdict("worker"), "steals");
+    assert.equal(
+      await page.locator('li[data-service="web"]').count(),
+      0,
+      "a local service is not asked about",
+    );
+    assert.match(
+      (await page.locator('li[data-service="api"] .reasons').textContent()) ?? "",
+      /header line "baggage: mirrord-session=tester" matches mirrord\/agent\/src\/http\/filter\.rs:300-309/,
+    );
+    await page.screenshot({ path: screenshotPath("dashboard-route") });
+    // The same question from the command line gets the same verdicts from the run.
+    const cli = await client(d.run, [
+      "route",
+      "GET /orders?id=7",
+      "-H",
+      "baggage: mirrord-session=tester",
+      "--port",
+      "80",
+      "--operator",
+      "--format",
+      "json",
+    ]);
+    assert.equal(cli.code, 0, cli.stderr);
+    const answer = JSON.parse(cli.stdout) as {
+      from: string;
+      services: { service: string; verdict: string }[];
+    };
+    assert.equal(answer.from, "running up");
+    assert.deepEqual(
+      answer.services.map((s) => [s.service, s.verdict]),
+      [
+        ["api", "steals"],
+        ["worker", "steals"],
+      ],
+    );
+    await page.getByLabel(/^Headers/).fill("");
+    await page.getByRole("button", { name: "Ask" }).click();
+    await until(async () => (await verdict("api")) === "passes", "api passes without the header");
+    assert.equal(
+      await page.locator("#route-summary").textContent(),
+      "no session steals it: passed through to the original destination",
+    );
+    await page.getByLabel("Path").fill("no-slash");
+    await page.getByRole("button", { name: "Ask" }).click();
+    await until(
+      async () =>
+        /the path starts with \//.test((await page.locator("#route-answer .error").textContent()) ?? ""),
+      "the refusal shown",
+    );
+    await page.getByRole("tab", { name: "Logs" }).click();
+  });
+
   it("labels each event with its cause: a restart on request of a service with depends_on is not a dependency's", async () => {
     const page = await open();
     const before = row(await ps(d.run), "worker");

@@ -9,5 +9,6 @@ export { resolveKey } from "../plan/key.js";
 export { runConfigCommand, runSchemaCommand, runValidateCommand } from "./config-command.js";
 export { runDoctorCommand } from "./doctor-command.js";
 export { runInitCommand } from "./init-command.js";
+export { routeFromFile } from "./route-file.js";
 export { runRunCommand } from "./run-command.js";
 export { runUpCommand } from "./up-command.js";

@@ -5,6 +5,7 @@
  * generated from it (`npm run openapi`, src/control/openapi.ts). How to change it: CONTRIBUTING.md,
  * "The control API".
  */
+import type * as Plan from "../plan/route.js";
 import type * as Run from "../run/control-types.js";
 import type { Infer, JsonSchema } from "./schema.js";
 
@@ -275,6 +276,89 @@ const ConfigsResponse = {
   properties: { services: { type: "array", items: ServiceConfigView } },
 } as const satisfies JsonSchema;
 
+const RouteReason = {
+  type: "object",
+  description: "One step of the decision and the mirrord 3.250.0 source line it follows.",
+  required: ["text", "source"],
+  properties: {
+    text: { type: "string" },
+    source: { type: "string", description: "file:line(s) in metalbear-co/mirrord at 3.250.0." },
+  },
+} as const satisfies JsonSchema;
+
+const RouteRequest = {
+  type: "object",
+  description: "A request to decide: which session would get it.",
+  required: ["method", "target", "headers"],
+  properties: {
+    services: {
+      type: "array",
+      items: { type: "string" },
+      description: "The services to answer for; every mirrord session of the run when absent or empty.",
+    },
+    method: { type: "string" },
+    target: { type: "string", description: "The path, then `?query` if any (origin form)." },
+    headers: {
+      type: "array",
+      description: "In the order sent; a repeated header is two entries.",
+      items: {
+        type: "object",
+        required: ["name", "value"],
+        properties: { name: { type: "string" }, value: { type: "string" } },
+      },
+    },
+    port: {
+      type: "integer",
+      description: "The port at the target; else each service's own (ready_when, http_filter.ports).",
+    },
+    operator: {
+      type: "boolean",
+      description: "Whether the sessions go through the operator; else each config's `operator`.",
+    },
+  },
+} as const satisfies JsonSchema;
+
+const RouteAnswer = {
+  type: "object",
+  description:
+    "Per service steals / passes / cannot-tell with the reasons, and the conflicts between sessions.",
+  required: ["services", "conflicts", "summary"],
+  properties: {
+    services: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["service", "target", "verdict", "reasons"],
+        properties: {
+          service: { type: "string" },
+          port: { type: "integer" },
+          target: { type: "string" },
+          verdict: { enum: ["steals", "passes", "cannot-tell"] },
+          reasons: { type: "array", items: RouteReason },
+        },
+      },
+    },
+    conflicts: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["services", "target", "text", "source"],
+        properties: {
+          services: { type: "array", items: { type: "string" } },
+          target: { type: "string" },
+          port: { type: "integer" },
+          text: { type: "string" },
+          source: { type: "string" },
+        },
+      },
+    },
+    summary: {
+      type: "string",
+      description: "Who gets it, or that it passes through to the original destination.",
+    },
+  },
+} as const satisfies JsonSchema;
+
 const ErrorResponse = {
   type: "object",
   description: "A refused request (4xx) or a bug of mirrord-up (5xx).",
@@ -304,6 +388,9 @@ export const SCHEMAS = {
   DashboardResponse,
   ServiceConfigView,
   ConfigsResponse,
+  RouteReason,
+  RouteRequest,
+  RouteAnswer,
   ErrorResponse,
 } as const;
 
@@ -432,6 +519,14 @@ export const ROUTES = {
     request: DashboardRequest,
     response: DashboardResponse,
   },
+  route: {
+    method: "POST",
+    path: `${V}/route`,
+    summary: "Which session gets a request, decided from the run's live mirrord configs (mirrord-up route)",
+    listener: "both",
+    request: RouteRequest,
+    response: RouteAnswer,
+  },
   configs: {
     method: "GET",
     path: `${V}/configs`,
@@ -477,5 +572,6 @@ const sameTypes: [
   Same<Infer<typeof RunEvent>, Run.RunEvent>,
   Same<Infer<typeof ActionDone> | Infer<typeof ActionRefused>, Run.ActionResult>,
   Same<Infer<typeof ServiceProcesses>, Run.ServiceProcesses>,
-] = [true, true, true, true, true];
+  Same<Infer<typeof RouteAnswer>, Plan.RouteAnswer>,
+] = [true, true, true, true, true, true];
 void sameTypes;

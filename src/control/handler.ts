@@ -7,8 +7,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { constants } from "node:os";
 import { UserError } from "../core/errors.js";
 import { suggest } from "../core/suggest.js";
+import { PlanError } from "../plan/problems.js";
+import { routeForPlans } from "../plan/route-plan.js";
 import type { ActionResult, RunControl } from "../run/control-types.js";
-import { type HandlerPath, routeAt } from "./contract.js";
+import { type HandlerPath, routeAt, SCHEMAS } from "./contract.js";
 import { answerFailure, sendJson } from "./http-answer.js";
 import {
   API_VERSION,
@@ -18,7 +20,9 @@ import {
   type InfoResponse,
   MAX_REQUEST_BODY_BYTES,
   MAX_STREAM_BACKLOG_BYTES,
+  type RouteRequest as RouteRequestBody,
 } from "./protocol.js";
+import { schemaProblem } from "./schema.js";
 import { unknownServices } from "./service-names.js";
 
 const TOO_SLOW = `the reader fell ${MAX_STREAM_BACKLOG_BYTES / 1024 / 1024} MiB behind and was cut off`;
@@ -155,6 +159,32 @@ export function createControlHandler(
         if (!(error instanceof UserError)) throw error;
         const [first] = error.diagnostics;
         throw new HttpProblem(409, { error: error.message, ...(first?.hint && { hint: first.hint }) });
+      }
+    },
+    "/v1/route": async (req, res) => {
+      const body = await readJsonBody(req);
+      const problem = schemaProblem(SCHEMAS.RouteRequest, body);
+      if (problem) throw new HttpProblem(400, { error: `the route request: ${problem}` });
+      const request = body as RouteRequestBody;
+      checkServices(request.services ?? []);
+      const plans = control.plans?.() ?? [];
+      if (plans.length === 0)
+        throw new HttpProblem(409, { error: "this run has no sessions yet (it is still preparing)" });
+      try {
+        sendJson(
+          res,
+          200,
+          routeForPlans(plans, {
+            services: request.services ?? [],
+            request: { method: request.method, target: request.target, headers: request.headers },
+            port: request.port,
+            operator: request.operator,
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof PlanError)) throw error;
+        const [first] = error.problems;
+        throw new HttpProblem(400, { error: error.message, ...(first?.hint && { hint: first.hint }) });
       }
     },
     "/v1/down": async (req, res) => {

@@ -24,6 +24,10 @@ export type ServicesResponse = Infer<typeof SCHEMAS.ServicesResponse>;
 /** Where the dashboard of a run is served; `url` holds the run's token in its fragment. */
 export type DashboardResponse = Infer<typeof SCHEMAS.DashboardResponse>;
 export type ErrorResponse = Infer<typeof SCHEMAS.ErrorResponse>;
+/** `POST /v1/route`'s body: the request to decide. */
+export type RouteRequest = Infer<typeof SCHEMAS.RouteRequest>;
+/** `POST /v1/route`'s answer: per service steals / passes / cannot-tell, with the reasons. */
+export type RouteAnswer = Infer<typeof SCHEMAS.RouteAnswer>;
 /** One service as the dashboard's config view shows it (`GET /v1/configs`). */
 export type ServiceConfigView = Infer<typeof SCHEMAS.ServiceConfigView>;
 /** The last line of a stream that ended cleanly; `too-slow`: cut off past MAX_STREAM_BACKLOG_BYTES. */

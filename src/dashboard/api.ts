@@ -37,6 +37,20 @@ export class Api {
     return { ok: false, errors: [answer.hint ? `${answer.error} (${answer.hint})` : answer.error] };
   }
 
+  /** A question (`POST /v1/route`): its answer, or an Error saying why it was refused. */
+  async ask<T>(path: string, body: unknown): Promise<T> {
+    const res = await fetch(path, {
+      method: "POST",
+      headers: this.headers({ "content-type": "application/json" }),
+      body: JSON.stringify(body),
+    });
+    this.checkRefused(res);
+    const answer = (await res.json()) as T | { error: string; hint?: string };
+    if (res.ok) return answer as T;
+    const refused = answer as { error: string; hint?: string };
+    throw new Error(refused.hint ? `${refused.error} (${refused.hint})` : refused.error);
+  }
+
   /**
    * Reads an NDJSON stream: `onOpen` once it is accepted, then `onItem` for each value, until it
    * ends or `signal` aborts.

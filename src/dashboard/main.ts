@@ -4,13 +4,14 @@
  * the run through the same API as `mirrord-up ps`, `logs`, `restart`. Opened without a valid
  * token, it explains how to get the address.
  */
-import type { InfoResponse, ServicesResponse } from "../control/protocol.js";
+import type { InfoResponse, RouteAnswer, RouteRequest, ServicesResponse } from "../control/protocol.js";
 import type { ActionResult, LogEntry, RunEvent } from "../run/control-types.js";
 import { Api, type StreamEnd, Unauthorized } from "./api.js";
 import { ConfigsView } from "./configs-view.js";
 import { byId, copy, setText } from "./dom.js";
 import { EventsView } from "./events-view.js";
 import { LogView } from "./log-view.js";
+import { RouteView } from "./route-view.js";
 import { type ServiceAction, ServicesView } from "./services-view.js";
 import { forgetToken, fragmentToken, takeToken } from "./token.js";
 
@@ -66,7 +67,10 @@ async function start(api: Api): Promise<void> {
   const logs = new LogView(byId("log"), byId("log-count"));
   const events = new EventsView(byId<HTMLOListElement>("events"));
   const configs = new ConfigsView(byId("configs"), say);
-  const tabs = new Tabs(["logs", "events", "configs"], (tab) => {
+  new RouteView(byId("route-answer"), (request) =>
+    api.ask<RouteAnswer>("/v1/route", request satisfies RouteRequest),
+  );
+  const tabs = new Tabs(["logs", "events", "configs", "route"], (tab) => {
     if (tab === "configs") void loadConfigs();
   });
   const serviceFilter = byId<HTMLSelectElement>("log-service");

@@ -8,6 +8,7 @@ import { stripVTControlCharacters } from "node:util";
 import type { SessionArgv } from "../plan/argv.js";
 import type { SessionPlan } from "../plan/assemble.js";
 import { describeCheck } from "../plan/lifecycle.js";
+import { ByteTail } from "../text/byte-tail.js";
 import { formatDuration } from "../text/duration.js";
 import { launchHeld } from "./launcher.js";
 import { AT_ONCE_MS, missingPathHint } from "./missing-path.js";
@@ -111,7 +112,7 @@ export class Session {
   /** Cuts the probe's pause short (a matching log line arrived). */
   private wakeProbe?: () => void;
   /** The end of its output while it may still end "at once"; dropped after that. */
-  private earlyTail: Buffer | undefined = Buffer.alloc(0);
+  private earlyTail: ByteTail | undefined = new ByteTail(EARLY_TAIL_BYTES);
 
   constructor(
     readonly plan: SessionPlan,
@@ -339,8 +340,7 @@ export class Session {
       this.earlyTail = undefined;
       return;
     }
-    const joined = Buffer.concat([this.earlyTail as Buffer, chunk]);
-    this.earlyTail = joined.length > EARLY_TAIL_BYTES ? joined.subarray(-EARLY_TAIL_BYTES) : joined;
+    this.earlyTail?.push(chunk);
   }
 
   /**
@@ -350,7 +350,7 @@ export class Session {
   private hintForEnd(code: number | null): string | undefined {
     if (this.stopRequested || code === null || code === 0 || !this.earlyTail) return undefined;
     if (this.connectedAt === undefined || performance.now() - this.connectedAt > AT_ONCE_MS) return undefined;
-    const output = stripVTControlCharacters(this.earlyTail.toString("utf8"));
+    const output = stripVTControlCharacters(this.earlyTail.view().toString("utf8"));
     return missingPathHint(code, output, this.plan.command, this.cwd, this.invokedIn);
   }
 

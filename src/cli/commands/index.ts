@@ -15,6 +15,7 @@ import { logsCommand } from "./logs.js";
 import { psCommand } from "./ps.js";
 import { reloadCommand } from "./reload.js";
 import { restartCommand } from "./restart.js";
+import { routeCommand } from "./route.js";
 import { runCommand } from "./run.js";
 import { schemaCommand } from "./schema.js";
 import { startCommand } from "./start.js";
@@ -28,6 +29,7 @@ export const COMMANDS: readonly CommandFactory[] = [
   configCommand,
   validateCommand,
   doctorCommand,
+  routeCommand,
   runCommand,
   psCommand,
   logsCommand,
