@@ -16,8 +16,9 @@ import {
   findConflicts,
   literalOf,
   type RouteDecider,
-  type RouteVerdict,
+  routeVerdicts,
 } from "../src/plan/conflicts.js";
+import type { RouteVerdict } from "../src/plan/route.js";
 import { line, READY_API, type Report, setup } from "./helpers/doctor.js";
 import { parseConfig } from "./helpers/parse.js";
 
@@ -25,7 +26,8 @@ function sessions(yaml: string): SessionPlan[] {
   return buildRunPlan(parseConfig(yaml), { key: "alice", services: [] }).sessions;
 }
 
-const withOperator = { operator: () => true };
+/** The operator present, and `route`'s own decision. */
+const withOperator = { operator: () => true, route: routeVerdicts };
 
 /** A route decision that steals exactly the requests `steals` accepts, per service. */
 function decider(
@@ -86,12 +88,15 @@ describe("doctor: sessions against each other", () => {
   b: {target: {path: deployment/api/container/main}, http_filter: {header_filter: '^x-b: 1$'}, run: {command: [b]}}
   c: {target: {path: deployment/web}, run: {command: [c]}}
 `;
-    const report = findConflicts(sessions(yaml), { operator: () => false });
+    const report = findConflicts(sessions(yaml), { operator: () => false, route: routeVerdicts });
     assert.equal(report.conflicts.length, 1);
     assert.deepEqual(report.conflicts[0]?.services, ["a", "b"]);
     assert.match(report.conflicts[0]?.why ?? "", /without the mirrord operator/);
     // Not known (the cluster was not reached): no claim either way.
-    assert.equal(findConflicts(sessions(yaml), { operator: () => undefined }).conflicts.length, 0);
+    assert.equal(
+      findConflicts(sessions(yaml), { operator: () => undefined, route: routeVerdicts }).conflicts.length,
+      0,
+    );
   });
 
   it("filtered sessions conflict only with a request both steal, and the report names it", () => {
@@ -157,15 +162,30 @@ describe("doctor: sessions against each other", () => {
     assert.match(report.conflicts[0]?.why ?? "", /baggage: mirrord-session=alice/);
   });
 
-  it("without a route decision, filtered pairs are listed as not compared, never as free of conflict", () => {
+  it("route's own decision: filters that both select the first one's request conflict; disjoint ones do not", () => {
+    const yaml = (b: string) => `services:
+  a: {target: {path: deployment/api}, http_filter: {header_filter: '^x-user: alice$'}, run: {command: [a]}}
+  b: {target: {path: deployment/api}, http_filter: {header_filter: '${b}'}, run: {command: [b]}}
+`;
+    const overlapping = findConflicts(sessions(yaml("^x-user: .*")), withOperator);
+    assert.equal(overlapping.conflicts.length, 1);
+    assert.match(
+      overlapping.conflicts[0]?.why ?? "",
+      /both steal GET \/ with x-user: alice \(built from a's http_filter\)/,
+    );
+    const disjoint = findConflicts(sessions(yaml("^x-user: bob$")), withOperator);
+    assert.deepEqual(disjoint, { conflicts: [], asked: 2 });
+  });
+
+  it("filters on ports with none in common are not compared: no request reaches both", () => {
     const report = findConflicts(
       sessions(`services:
-  a: {target: {path: deployment/api}, run: {command: [a]}}
-  b: {target: {path: deployment/api}, run: {command: [b]}}
+  a: {target: {path: deployment/api}, http_filter: {header_filter: '^x: 1$', ports: [80]}, ignore_ports: [8080], run: {command: [a]}}
+  b: {target: {path: deployment/api}, http_filter: {header_filter: '^x: 1$', ports: [8080]}, ignore_ports: [80], run: {command: [b]}}
 `),
       withOperator,
     );
-    assert.deepEqual(report.uncompared, [["a", "b"]]);
+    assert.deepEqual(report, { conflicts: [], asked: 0 });
   });
 
   it("literal parts of a regex: anchors and wildcards dropped, escapes taken, cut at a choice", () => {
@@ -200,7 +220,7 @@ describe("doctor: sessions, through the CLI against the small API server", () =>
     assert.match(l.hint ?? "", /run one of them at a time/);
   });
 
-  it("with the operator and no route decision, filtered sessions on one target are a warning, not 'no conflict'", async () => {
+  it("with the operator, filtered sessions that route tells apart: no conflict found, with the requests asked", async () => {
     const config = `services:
   a: {target: {path: deployment/api}, run: {command: [sh, -c, 'true']}}
   b: {target: {path: deployment/api}, http_filter: {path_filter: '^/b'}, run: {command: [sh, -c, 'true']}}
@@ -211,7 +231,26 @@ describe("doctor: sessions, through the CLI against the small API server", () =>
     });
     const { code, report } = await doctor();
     assert.equal(code, 0);
-    assert.match(line(report, "conflicts", "warning").message, /were not compared \(a and b\)/);
+    assert.equal(line(report, "conflicts", "ok").message, "no conflict found (2 candidate requests asked)");
+  });
+
+  it("with the operator, a request route proves both would steal is a problem naming it", async () => {
+    const config = `services:
+  a: {target: {path: deployment/api}, http_filter: {header_filter: '^x-user: alice$'}, run: {command: [sh, -c, 'true']}}
+  b: {target: {path: deployment/api}, http_filter: {any_of: [{header: '^x-user: '}, {path: '^/admin'}]}, run: {command: [sh, -c, 'true']}}
+`;
+    const { doctor } = await setup(config, {
+      operator: true,
+      namespaces: { shop: { deployments: ["api"], pods: [READY_API] } },
+    });
+    const { code, report } = await doctor();
+    assert.equal(code, 1);
+    const l = line(report, "conflicts", "problem");
+    assert.match(
+      l.message,
+      /^a and b would steal the same requests on deployment\/api in "shop" \(context "dev"\): both steal GET \/ with x-user: alice/,
+    );
+    assert.deepEqual(l.services, ["a", "b"]);
   });
 
   it("sessions on different targets: no conflict found, said so", async () => {

@@ -12,7 +12,7 @@ import { existingRuntimeDir, runtimeDirPath } from "../control/runtime-dir.js";
 import { UserError } from "../core/errors.js";
 import type { CheckLine, ClusterGroup, ClusterNeed } from "../kube/cluster-checks.js";
 import type { SessionPlan } from "../plan/assemble.js";
-import { describeRequest, findConflicts, type RouteDecider } from "../plan/conflicts.js";
+import { describeRequest, findConflicts, type RouteDecider, routeVerdicts } from "../plan/conflicts.js";
 import { resolveLifecycleFiles } from "../plan/lifecycle-files.js";
 import {
   compareVersions,
@@ -46,7 +46,7 @@ interface DoctorReport {
   warnings: number;
 }
 
-/** The seams a test or a caller replaces: the route decision (issue 25's `route`). */
+/** What a test may replace: the route decision (default: `route`'s, `routeVerdicts`). */
 export interface DoctorSeams {
   route?: RouteDecider;
 }
@@ -391,7 +391,7 @@ function sessionChecks(
     prepared.plan.sessions.map((s) => asResolved(s, groups.get(s.name))),
     {
       operator: (s) => (operatorFlag === false ? false : groups.get(s.name)?.operator),
-      route: seams.route,
+      route: seams.route ?? routeVerdicts,
     },
   );
   const lines: CheckLine[] = report.conflicts.map((c) => ({
@@ -403,13 +403,6 @@ function sessionChecks(
       : "run one of them at a time, give them different targets, or use split mode with filters (and the operator)",
     services: c.services,
   }));
-  if (report.uncompared.length > 0) {
-    lines.push({
-      check: "conflicts",
-      status: "warning",
-      message: `filtered sessions on one target were not compared (${report.uncompared.map((p) => p.join(" and ")).join("; ")}): the route decision is not available in this build`,
-    });
-  }
   if (lines.length === 0) {
     lines.push({
       check: "conflicts",

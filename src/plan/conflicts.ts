@@ -4,11 +4,13 @@
  * Certain conflicts need no request: a session that steals a port unfiltered (replace mode, or a
  * port outside its `http_filter.ports`) takes every request another session on that target and
  * port would get, and without the operator two sessions cannot steal from one target at all.
- * Filtered sessions conflict only when a concrete request is stolen by both; which session steals
- * a request is the route decision's (`RouteDecider`), asked about candidate requests built here.
+ * Filtered sessions conflict only when a concrete request is stolen by both; whether a session
+ * steals a request is the route decision's (`route`, part 14: `routeVerdicts`), asked about
+ * candidate requests built here.
  */
 import { parseTargetPath } from "../config/target-path.js";
 import type { SessionPlan } from "./assemble.js";
+import { decideRoute, type RouteVerdict } from "./route.js";
 import { sessionHeader } from "./session-filter.js";
 
 /** A request to ask the route decision about. */
@@ -20,13 +22,30 @@ export interface CandidateRequest {
   origin: string;
 }
 
-export type RouteVerdict = "steals" | "passes" | "cannot-tell";
-
-/** The route decision: for each session (by name) whether it steals `request`. */
+/** The route decision: for each session (by name) whether it steals `request` arriving on `port`. */
 export type RouteDecider = (
   sessions: readonly SessionPlan[],
   request: CandidateRequest,
+  port: number,
 ) => ReadonlyMap<string, RouteVerdict>;
+
+/**
+ * `route`'s answer for each session alone: whether its own subscription on `port` takes the
+ * request (its filter, `http_filter.ports`, `ignore_ports`). Alone, and as with the operator (the
+ * agent sees every pod), because sharing a target and where the agent runs are the certain
+ * conflicts' part; here the question is only whether both filters select the request.
+ */
+export const routeVerdicts: RouteDecider = (sessions, request, port) =>
+  new Map(
+    sessions.map((s): [string, RouteVerdict] => {
+      const answer = decideRoute({
+        services: [{ name: s.name, config: s.mirrordConfig, port }],
+        request: { method: request.method, target: request.path, headers: request.headers },
+        operator: true,
+      });
+      return [s.name, answer.services[0]?.verdict ?? "cannot-tell"];
+    }),
+  );
 
 /** Two (or more) sessions that would steal the same requests. */
 interface Conflict {
@@ -86,16 +105,14 @@ type OperatorPresence = (session: SessionPlan) => boolean | undefined;
 export interface ConflictOptions {
   /** Whether the operator serves a session's context (its API discovered, or `operator: true`). */
   operator: OperatorPresence;
-  /** The route decision; absent, filtered sessions are not compared. */
-  route?: RouteDecider;
+  /** The route decision (`routeVerdicts`; tests give their own). */
+  route: RouteDecider;
 }
 
 export interface ConflictReport {
   conflicts: Conflict[];
   /** Candidate requests asked about (for the "no conflict found" line). */
   asked: number;
-  /** Pairs of filtered sessions on one target that were not compared (no route decision). */
-  uncompared: string[][];
 }
 
 export function findConflicts(sessions: readonly SessionPlan[], options: ConflictOptions): ConflictReport {
@@ -109,7 +126,6 @@ export function findConflicts(sessions: readonly SessionPlan[], options: Conflic
     groups.set(key, group);
   }
   const conflicts: Conflict[] = [];
-  const uncompared: string[][] = [];
   let asked = 0;
   for (const { target, sessions: group } of groups.values()) {
     if (group.length < 2) continue;
@@ -132,13 +148,12 @@ export function findConflicts(sessions: readonly SessionPlan[], options: Conflic
           conflicts.push(certain);
           continue;
         }
-        if (!options.route) {
-          uncompared.push([a.name, b.name]);
-          continue;
-        }
+        const port = sharedPort(a, b);
+        // Filtered on disjoint ports: no request reaches both filters.
+        if (port === undefined) continue;
         for (const request of candidateRequests([a, b])) {
           asked++;
-          const verdicts = options.route([a, b], request);
+          const verdicts = options.route([a, b], request, port);
           if (verdicts.get(a.name) === "steals" && verdicts.get(b.name) === "steals") {
             conflicts.push({
               services: [a.name, b.name],
@@ -152,7 +167,28 @@ export function findConflicts(sessions: readonly SessionPlan[], options: Conflic
       }
     }
   }
-  return { conflicts, asked, uncompared };
+  return { conflicts, asked };
+}
+
+/**
+ * A port where both sessions' filters apply: one both filter on (their `http_filter.ports`), else
+ * any port neither ignores; undefined when their filtered ports have none in common.
+ */
+function sharedPort(a: SessionPlan, b: SessionPlan): number | undefined {
+  const ignored = new Set([...ignoredPorts(a), ...ignoredPorts(b)]);
+  const pa = filteredPorts(a);
+  const pb = filteredPorts(b);
+  if (pa || pb) {
+    const both = pa && pb ? pa.filter((p) => pb.includes(p)) : (pa ?? pb ?? []);
+    return both.find((p) => !ignored.has(p));
+  }
+  let port = 80;
+  while (ignored.has(port)) port++;
+  return port;
+}
+
+function ignoredPorts(s: SessionPlan): number[] {
+  return s.mirrordConfig?.feature.network.incoming.ignore_ports ?? [];
 }
 
 /** `a` steals unfiltered where `b` listens: always, or on a port `b`'s filter names. */
