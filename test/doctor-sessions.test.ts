@@ -197,6 +197,15 @@ describe("doctor: sessions against each other", () => {
   });
 });
 
+/** `doctor --format json` on `config`, against a cluster with deployment/api ready (and the operator, if asked). */
+async function doctorOn(config: string, operator = false) {
+  const { doctor } = await setup(config, {
+    operator,
+    namespaces: { shop: { deployments: ["api"], pods: [READY_API] } },
+  });
+  return doctor();
+}
+
 describe("doctor: sessions, through the CLI against the small API server", () => {
   it("two sessions stealing from one target, one of them inferred, without the operator: a problem", async () => {
     const config = `services:
@@ -207,10 +216,7 @@ describe("doctor: sessions, through the CLI against the small API server", () =>
     http_filter: {header_filter: '^x-debug: 1$'}
     run: {command: [sh, -c, 'true']}
 `;
-    const { doctor } = await setup(config, {
-      namespaces: { shop: { deployments: ["api"], pods: [READY_API] } },
-    });
-    const { code, report } = await doctor();
+    const { code, report } = await doctorOn(config);
     assert.equal(code, 1);
     const l = line(report, "conflicts", "problem");
     assert.match(
@@ -225,11 +231,7 @@ describe("doctor: sessions, through the CLI against the small API server", () =>
   a: {target: {path: deployment/api}, run: {command: [sh, -c, 'true']}}
   b: {target: {path: deployment/api}, http_filter: {path_filter: '^/b'}, run: {command: [sh, -c, 'true']}}
 `;
-    const { doctor } = await setup(config, {
-      operator: true,
-      namespaces: { shop: { deployments: ["api"], pods: [READY_API] } },
-    });
-    const { code, report } = await doctor();
+    const { code, report } = await doctorOn(config, true);
     assert.equal(code, 0);
     assert.equal(line(report, "conflicts", "ok").message, "no conflict found (2 candidate requests asked)");
   });
@@ -239,11 +241,7 @@ describe("doctor: sessions, through the CLI against the small API server", () =>
   a: {target: {path: deployment/api}, http_filter: {header_filter: '^x-user: alice$'}, run: {command: [sh, -c, 'true']}}
   b: {target: {path: deployment/api}, http_filter: {any_of: [{header: '^x-user: '}, {path: '^/admin'}]}, run: {command: [sh, -c, 'true']}}
 `;
-    const { doctor } = await setup(config, {
-      operator: true,
-      namespaces: { shop: { deployments: ["api"], pods: [READY_API] } },
-    });
-    const { code, report } = await doctor();
+    const { code, report } = await doctorOn(config, true);
     assert.equal(code, 1);
     const l = line(report, "conflicts", "problem");
     assert.match(
