@@ -242,6 +242,12 @@ function runVersion(path: string, env: NodeJS.ProcessEnv): Promise<string | unde
   });
 }
 
+/** What to do about a problem whose diagnostic brings no hint of its own, per check. */
+const FALLBACK_HINTS: Record<string, string> = {
+  programs: "install it, or fix `run.command` (a bare name is looked up on PATH)",
+  files: "create it, or fix the path in mirrord-up.yaml (relative paths start at the project directory)",
+};
+
 /** A check's `UserError` diagnostics as problem lines (file:line:col in the message); ok when none. */
 function diagnosticsAsChecks(check: string, run: () => unknown, ok?: string): CheckLine[] {
   try {
@@ -249,12 +255,15 @@ function diagnosticsAsChecks(check: string, run: () => unknown, ok?: string): Ch
     return ok ? [{ check, status: "ok", message: ok }] : [];
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
-    return error.diagnostics.map((d) => ({
-      check,
-      status: "problem" as const,
-      message: `${d.file ? `${d.file}:${d.line ?? 0}:${d.col ?? 0}: ` : ""}${d.message}`,
-      ...(d.hint && { hint: d.hint }),
-    }));
+    return error.diagnostics.map((d) => {
+      const hint = d.hint ?? FALLBACK_HINTS[check];
+      return {
+        check,
+        status: "problem" as const,
+        message: `${d.file ? `${d.file}:${d.line ?? 0}:${d.col ?? 0}: ` : ""}${d.message}`,
+        ...(hint && { hint }),
+      };
+    });
   }
 }
 

@@ -162,7 +162,7 @@ async function checkContext(
     });
   } catch (error) {
     if (isUnauthorized(error)) checks.push(credentialsProblem(context));
-    else checks.push(failed("api-server", error));
+    else checks.push(failed("api-server", error, undefined, context.name));
     return result;
   }
   let groups: string[];
@@ -170,7 +170,11 @@ async function checkContext(
     groups = await api.apiGroups();
     checks.push({ check: "credentials", status: "ok", message: "the credentials are accepted" });
   } catch (error) {
-    checks.push(isUnauthorized(error) ? credentialsProblem(context) : failed("credentials", error));
+    checks.push(
+      isUnauthorized(error)
+        ? credentialsProblem(context)
+        : failed("credentials", error, undefined, context.name),
+    );
     return result;
   }
   result.operator = groups.includes(OPERATOR_GROUP);
@@ -218,7 +222,7 @@ async function checkNamespace(
       });
       return lines;
     }
-    lines.push(failed("namespace", error, services));
+    lines.push(failed("namespace", error, services, context.name));
     return lines;
   }
   const enforced = labels["pod-security.kubernetes.io/enforce"];
@@ -265,7 +269,7 @@ async function checkPermissions(api: ProbeApi, ns: string, needs: ClusterNeed[])
   } catch (error) {
     return [
       {
-        ...failed("permissions", error, services),
+        ...failed("permissions", error, services, api.context.name),
         ...(statusOf(error) === 403 && {
           message: `not allowed to ask what you may do in namespace "${ns}" (a SelfSubjectAccessReview was refused: 403)`,
           hint: "ask your cluster admin for the permissions in docs/doctor.md; `kubectl auth can-i --list -n NAMESPACE` shows yours",
@@ -311,7 +315,7 @@ async function checkTarget(
     try {
       workloads = await api.workloads(ns);
     } catch (error) {
-      return [failed("target", error, services)];
+      return [failed("target", error, services, api.context.name)];
     }
     const matches = workloads.filter((w) => w.split("/")[1] === need.service);
     if (matches.length === 0) {
@@ -369,7 +373,7 @@ async function checkTarget(
     }
     pods = found;
   } catch (error) {
-    return [...lines, failed("target", error, services)];
+    return [...lines, failed("target", error, services, api.context.name)];
   }
   if (kind === "cronjob") {
     lines.push({
@@ -490,13 +494,17 @@ function credentialsProblem(context: ResolvedContext): CheckLine {
   };
 }
 
-function failed(check: string, error: unknown, services?: string[]): CheckLine {
+/** A cluster error as a problem line; where it brings no hint, what shows the cause. */
+function failed(check: string, error: unknown, services?: string[], context?: string): CheckLine {
   if (!(error instanceof KubeError)) throw error;
+  const fallback = context
+    ? `\`kubectl --context ${context} get namespaces\` may show the cause`
+    : "check your kubeconfig (KUBECONFIG, else ~/.kube/config) with `kubectl config view`";
   return {
     check,
     status: "problem",
     message: error.message,
-    ...(error.hint && { hint: error.hint }),
+    hint: error.hint ?? fallback,
     ...(services && { services }),
   };
 }

@@ -42,7 +42,7 @@ type Apis = {
 /** The reads `doctor` makes, each bounded; only GETs and SelfSubjectAccessReviews. */
 export class ProbeApi {
   private constructor(
-    private readonly context: ResolvedContext,
+    readonly context: ResolvedContext,
     private readonly timeoutMs: number,
     private readonly apis: Apis,
     private readonly cluster: ClusterClient,

@@ -52,7 +52,12 @@ export async function setup(
   const doctor = async (...args: string[]) => {
     const r = await runCliCaptured(["doctor", "--format", "json", "-k", "k", ...args], { cwd: dir, env });
     assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}: ${r.stderr}`);
-    return { ...r, report: JSON.parse(r.stdout) as Report };
+    const report = JSON.parse(r.stdout) as Report;
+    // Every problem says what to do.
+    for (const c of report.groups.flatMap((g) => g.checks)) {
+      if (c.status === "problem") assert.ok(c.hint, `a problem without a hint: ${JSON.stringify(c)}`);
+    }
+    return { ...r, report };
   };
   return { kube, dir, env, doctor };
 }
