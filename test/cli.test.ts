@@ -133,7 +133,7 @@ describe("mirrord-up CLI", () => {
     assert.equal(
       r.stdout,
       'mirrord-up.yaml: ok, 2 services to run (api, web), 1 skipped (batch), key "k"\n' +
-        "not checked: the cluster (kube contexts, namespaces, targets); `mirrord-up` asks it when it starts\n",
+        "not checked: the cluster (kube contexts, namespaces, targets); `mirrord-up doctor` checks it, `mirrord-up` asks it when it starts\n",
     );
   });
 

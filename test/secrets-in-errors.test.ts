@@ -3,7 +3,7 @@
  * `--watch` sees them change) hold secrets, and may be links to anything (`.env -> /etc/shadow`).
  * Their problems are located (file:line:col, and the variable name where the line has one) but
  * never quoted: each case plants secret strings, runs the real binary (`validate`, `config
- * --format json`, `up`) and looks for them in everything it printed.
+ * --format json`, `up`, `doctor`) and looks for them in everything it printed.
  *
  * A new case is one row in ENV_CASES or KUBE_CASES.
  */
@@ -281,7 +281,7 @@ const KUBE_CONFIG = "services:\n  api:\n    run: {command: [sh, -c, 'exec sleep 
 
 describe("kubeconfig contents never reach a message", { timeout: 120_000 }, () => {
   for (const c of KUBE_CASES) {
-    it(`${c.name}: config --format json and up say ${c.says.source} and quote nothing`, async () => {
+    it(`${c.name}: config --format json, up and doctor say ${c.says.source} and quote nothing`, async () => {
       const dir = tempDir();
       writeFileSync(join(dir, "mirrord-up.yaml"), KUBE_CONFIG);
       if (c.symlink) {
@@ -293,7 +293,11 @@ describe("kubeconfig contents never reach a message", { timeout: 120_000 }, () =
         ["config", "--format", "json", "-k", "tester"],
         ["up", "-k", "tester"],
       ];
-      const results = await Promise.all(commands.map((args) => runIn(dir, args, env)));
+      // doctor runs beside them: it reports the kubeconfig as a check (a problem, exit 1), on stdout.
+      const [results, doctor] = await Promise.all([
+        Promise.all(commands.map((args) => runIn(dir, args, env))),
+        runIn(dir, ["doctor", "-k", "tester"], env),
+      ]);
       results.forEach((r, i) => {
         const what = `mirrord-up ${commands[i]?.join(" ")}`;
         const all = r.stdout + r.stderr;
@@ -302,6 +306,10 @@ describe("kubeconfig contents never reach a message", { timeout: 120_000 }, () =
         assertNoSecret(all, c.secrets, what);
         assert.doesNotMatch(all, /internal error/, `${what}:\n${all}`);
       });
+      const all = doctor.stdout + doctor.stderr;
+      assert.equal(doctor.code, 1, `mirrord-up doctor:\n${all}`);
+      assert.match(doctor.stdout, c.says, `mirrord-up doctor:\n${all}`);
+      assertNoSecret(all, c.secrets, "mirrord-up doctor");
     });
   }
 });

@@ -148,7 +148,7 @@ export async function runValidateCommand(
     `${loaded.file}: ${n > 0 ? "valid" : "ok"}, ${plan.sessions.length} service${plan.sessions.length === 1 ? "" : "s"} to run (${names})` +
       `${skipped.length ? `, ${skipped.length} skipped (${skipped.join(", ")})` : ""}, key ${JSON.stringify(plan.key)}` +
       `${n > 0 ? `; up would not start here: ${n} program${n === 1 ? "" : "s"} not found` : ""}\n` +
-      "not checked: the cluster (kube contexts, namespaces, targets); `mirrord-up` asks it when it starts\n",
+      "not checked: the cluster (kube contexts, namespaces, targets); `mirrord-up doctor` checks it, `mirrord-up` asks it when it starts\n",
   );
   return 0;
 }

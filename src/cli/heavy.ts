@@ -7,6 +7,7 @@
 export { loadConfig } from "../config/load.js";
 export { resolveKey } from "../plan/key.js";
 export { runConfigCommand, runSchemaCommand, runValidateCommand } from "./config-command.js";
+export { runDoctorCommand } from "./doctor-command.js";
 export { runInitCommand } from "./init-command.js";
 export { routeFromFile } from "./route-file.js";
 export { runRunCommand } from "./run-command.js";

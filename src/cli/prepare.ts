@@ -30,10 +30,19 @@ export interface Prepared {
   projectDir: string;
 }
 
-/** Resolves the key (it is a template variable), loads the file, and builds the plan. */
-export function prepare(flags: ConfigFlags, services: readonly string[], io: CliIO): Prepared {
+/**
+ * Resolves the key (it is a template variable), loads the file, and builds the plan. With
+ * `files: false` the working directories and env files are left to the caller
+ * (`resolveLifecycleFiles`), which `doctor` reports as checks among the others.
+ */
+export function prepare(
+  flags: ConfigFlags,
+  services: readonly string[],
+  io: CliIO,
+  { files = true } = {},
+): Prepared {
   const { key, source, loaded } = loadWithKey(flags, io);
-  return planned(loaded, flags, key, source, services, io);
+  return planned(loaded, flags, key, source, services, io, files);
 }
 
 /** Every service of the file, in its order (`config --services`); nothing is planned. */
@@ -65,6 +74,7 @@ function planned(
   source: ReturnType<typeof resolveKey>["source"],
   services: readonly string[],
   io: CliIO,
+  files = true,
 ): Prepared {
   // depends_on is checked first; the selection then also runs what it depends on.
   const selected = planStep(() => selectWithDependencies(loaded.config, services), loaded);
@@ -80,7 +90,7 @@ function planned(
     loaded,
   );
   const projectDir = flags.projectDirectory ?? dirname(loaded.absolutePath);
-  resolveLifecycleFiles(plan.sessions, loaded, projectDir, io);
+  if (files) resolveLifecycleFiles(plan.sessions, loaded, projectDir, io);
   return { loaded, plan, projectDir };
 }
 

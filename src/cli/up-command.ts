@@ -32,6 +32,7 @@ import { Session } from "../run/session.js";
 import { type Planner, type SessionFactory, Supervisor } from "../run/supervisor.js";
 import { WatchdogClient } from "../run/watchdog-client.js";
 import { randomHex } from "../text/lazy-builtins.js";
+import { preflight } from "./doctor-command.js";
 import type { CliIO } from "./io.js";
 import { type Prepared, prepare, prepareOffThread } from "./prepare.js";
 import { type ResolveFlags, resolveInferredTargets } from "./resolve-targets.js";
@@ -55,9 +56,17 @@ export interface UpFlags extends ResolveFlags {
   dashboard?: boolean;
   /** `--dashboard-port`: its port (default: a free one). */
   dashboardPort?: number;
+  /** `--preflight`: run doctor's checks first and start nothing after a problem. */
+  preflight?: boolean;
+  /** `--request-timeout`: the bound of each of the preflight's cluster requests. */
+  requestTimeoutSeconds?: number;
 }
 
 export async function runUpCommand(flags: UpFlags, services: string[], io: CliIO): Promise<number> {
+  if (flags.preflight) {
+    const checks = { ...flags, requestTimeoutSeconds: flags.requestTimeoutSeconds ?? 5 };
+    if (!(await preflight(checks, services, io))) return 1;
+  }
   const prepared = prepare(flags, services, io);
   // Local checks first: a missing binary should not wait for a cluster or a prompt.
   const needsMirrord = flags.ui || needsMirrordBinary(prepared);

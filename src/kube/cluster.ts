@@ -16,7 +16,7 @@ export function kubeTimeoutMs(env: NodeJS.ProcessEnv): number {
  * Containers mirrord never offers as a target: mesh and other injected sidecars and their init
  * containers (upstream `SKIP_NAMES`, mirrord/kube/src/api/container.rs).
  */
-const SKIPPED_CONTAINERS: ReadonlySet<string> = new Set([
+export const SKIPPED_CONTAINERS: ReadonlySet<string> = new Set([
   "kuma-sidecar",
   "kuma-init",
   "istio-proxy",
@@ -108,37 +108,54 @@ export class ClusterClient {
     }
   }
 
-  private async call<T>(action: string, request: () => Promise<T>): Promise<T> {
-    const site = {
-      context: this.context.name,
-      server: this.context.server,
-      action,
-      credentialPlugin: this.context.credentialPlugin,
-    };
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new KubeError(
-              `no answer from the API server within ${this.timeoutMs / 1000}s (context "${site.context}", server ${site.server}) while trying to ${action}`,
-              "is the cluster up, and are you on its network (VPN)? MIRRORD_UP_KUBE_TIMEOUT sets the wait in seconds",
-            ),
-          ),
-        this.timeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([request(), timeout]);
-    } catch (error) {
-      throw error instanceof KubeError ? error : describeKubeFailure(error, site);
-    } finally {
-      clearTimeout(timer);
-    }
+  private call<T>(action: string, request: () => Promise<T>): Promise<T> {
+    return boundedCall(this.context, this.timeoutMs, action, request, TIMEOUT_HINT);
   }
 }
 
-function names(items: readonly { metadata?: V1ObjectMeta }[]): string[] {
+const TIMEOUT_HINT =
+  "is the cluster up, and are you on its network (VPN)? MIRRORD_UP_KUBE_TIMEOUT sets the wait in seconds";
+
+/**
+ * One API call, bounded by `timeoutMs`; every failure a `KubeError` naming the context and the
+ * server (never a credential), `timeoutHint` the hint of a call that got no answer.
+ */
+export async function boundedCall<T>(
+  context: ResolvedContext,
+  timeoutMs: number,
+  action: string,
+  request: () => Promise<T>,
+  timeoutHint: string,
+): Promise<T> {
+  const site = {
+    context: context.name,
+    server: context.server,
+    action,
+    credentialPlugin: context.credentialPlugin,
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new KubeError(
+            `no answer from the API server within ${timeoutMs / 1000}s (context "${site.context}", server ${site.server}) while trying to ${action}`,
+            timeoutHint,
+          ),
+        ),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([request(), timeout]);
+  } catch (error) {
+    throw error instanceof KubeError ? error : describeKubeFailure(error, site);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function names(items: readonly { metadata?: V1ObjectMeta }[]): string[] {
   return items
     .filter((item) => item.metadata?.name && !isMirrordOwned(item.metadata))
     .map((item) => item.metadata?.name as string);
@@ -154,7 +171,7 @@ function isMirrordOwned(meta: V1ObjectMeta): boolean {
 }
 
 /** Upstream only offers pods that are Running and Ready. */
-function isTargetablePod(pod: V1Pod): boolean {
+export function isTargetablePod(pod: V1Pod): boolean {
   if (!pod.metadata?.name || isMirrordOwned(pod.metadata)) return false;
   if (pod.status?.phase !== "Running") return false;
   return (pod.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");

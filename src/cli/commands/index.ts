@@ -7,6 +7,7 @@ import { completionCommand } from "./completion.js";
 import { configCommand } from "./config.js";
 import type { CommandFactory } from "./context.js";
 import { dashboardCommand } from "./dashboard.js";
+import { doctorCommand } from "./doctor.js";
 import { downCommand } from "./down.js";
 import { initCommand } from "./init.js";
 import { killCommand } from "./kill.js";
@@ -27,6 +28,7 @@ export const COMMANDS: readonly CommandFactory[] = [
   upCommand,
   configCommand,
   validateCommand,
+  doctorCommand,
   routeCommand,
   runCommand,
   psCommand,

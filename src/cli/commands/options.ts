@@ -165,3 +165,15 @@ function parseSeconds(value: string): number {
   }
   return seconds;
 }
+
+/** `--request-timeout`: the bound of each cluster request `doctor` (and `up --preflight`) makes. */
+export const requestTimeoutOption = () =>
+  new Option("--request-timeout <seconds>", "how long each cluster request may take")
+    .argParser((value: string) => {
+      const seconds = Number(value);
+      if (!/^\d+(\.\d+)?$/.test(value) || !(seconds > 0)) {
+        throw new InvalidArgumentError("expected a number of seconds above 0, e.g. 5 or 0.5");
+      }
+      return seconds;
+    })
+    .default(5);

@@ -11,6 +11,7 @@ import {
   mirrordBinOption,
   noInteractiveOption,
   type RawConfigFlags,
+  requestTimeoutOption,
   timeoutOption,
   withConfigOptions,
 } from "./options.js";
@@ -29,6 +30,8 @@ interface RawUpFlags extends RawConfigFlags {
   logBytes?: number;
   dashboard: boolean;
   dashboardPort?: number;
+  preflight: boolean;
+  requestTimeout: number;
 }
 
 /** The flags of `up`; the program declares them too, so that they work before `up`'s services. */
@@ -46,7 +49,9 @@ export function withUpOptions(command: Command): Command {
     .option("--log-lines <n>", "lines of output kept per service for `logs` (default 10000)", parseCount)
     .option("--log-bytes <n>", "bytes of output kept per service for `logs` (default 8 MiB)", parseCount)
     .option("--dashboard", "serve the web dashboard while the run lasts (its address is printed)", false)
-    .addOption(dashboardPortOption());
+    .addOption(dashboardPortOption())
+    .option("--preflight", "run `mirrord-up doctor` first; start nothing if it finds a problem", false)
+    .addOption(requestTimeoutOption());
 }
 
 function parseCount(value: string): number {
@@ -88,6 +93,8 @@ export function upCommand(ctx: CommandContext): Command {
           logBytes: raw.logBytes,
           dashboard: raw.dashboard,
           dashboardPort: raw.dashboardPort,
+          preflight: raw.preflight,
+          requestTimeoutSeconds: raw.requestTimeout,
         },
         services,
         ctx.io,
