@@ -26,6 +26,23 @@ const SERIAL = new Set(
   ].map((name) => join(ROOT, "test", name)),
 );
 
+/**
+ * Phase 1 starts these first, the longest files (the summary prints the current ten longest;
+ * `TEST_DURATIONS=all` prints every file): started last, one of them would run on alone at the end.
+ */
+const LONG_FIRST = [
+  "control-e2e.test.ts",
+  "dashboard-browser.test.ts",
+  "control-cli.test.ts",
+  "secrets-in-errors.test.ts",
+  "cli-completion.test.ts",
+  "run-hold-the-line.test.ts",
+  "lazy-loading.test.ts",
+  "doctor-machine.test.ts",
+].map((name) => join(ROOT, "test", name));
+const longFirst = (a, b) => rank(a) - rank(b);
+const rank = (file) => (LONG_FIRST.includes(file) ? LONG_FIRST.indexOf(file) : LONG_FIRST.length);
+
 const asked = process.argv.slice(2).map((file) => resolve(file));
 const files = asked.length
   ? asked
@@ -34,7 +51,7 @@ const files = asked.length
       .sort()
       .map((name) => join(ROOT, "test", name));
 const phases = [
-  { files: files.filter((f) => !SERIAL.has(f)), concurrency: CONCURRENCY },
+  { files: files.filter((f) => !SERIAL.has(f)).sort(longFirst), concurrency: CONCURRENCY },
   { files: files.filter((f) => SERIAL.has(f)), concurrency: 1 },
 ].filter((phase) => phase.files.length > 0);
 
@@ -77,7 +94,7 @@ async function* events() {
   }
   for (const wall of walls) yield diagnostic(wall);
   fileDurations.sort((a, b) => b[0] - a[0]);
-  for (const [ms, file] of fileDurations.slice(0, 10))
+  for (const [ms, file] of fileDurations.slice(0, process.env.TEST_DURATIONS === "all" ? undefined : 10))
     yield diagnostic(`${(ms / 1000).toFixed(1).padStart(6)} s  ${file}`);
   yield { type: "test:plan", data: { nesting: 0, count: numbered } };
   for (const key of SUMMARY) yield diagnostic(`${key} ${totals[key]}`);

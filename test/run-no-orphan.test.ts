@@ -89,7 +89,7 @@ describe("no orphan at any moment", { timeout: 900_000 }, () => {
       ...Array.from({ length: early / 5 }, () => ({ afterStarting: true, delay: next() * 30 })),
     ];
     const leaks: string[] = [];
-    const batch = 4;
+    const batch = 8;
     for (let i = 0; i < moments.length; i += batch) {
       await Promise.all(
         moments.slice(i, i + batch).map(async ({ afterStarting, delay }) => {

@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { runCliCaptured } from "./helpers/cli.js";
 import { type Cli, runBin } from "./helpers/ps.js";
 import { tempDir } from "./helpers/tmp.js";
 import { FAKE_MIRRORD, nothingLeft, startUp } from "./helpers/up.js";
@@ -113,8 +114,13 @@ const ENV_CONFIG = `services:
 `;
 
 /** Runs the real binary in `dir` to its end. */
+/**
+ * Runs the CLI in `dir`: `up` as users start it (the bin, a process of its own); the commands that
+ * only read and answer, in this process (the same CLI code, with its output captured), which keeps
+ * the file's dozens of cases cheap.
+ */
 function runIn(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli> {
-  return runBin(args, {
+  const options = {
     cwd: dir,
     env: {
       PATH: process.env.PATH,
@@ -125,7 +131,8 @@ function runIn(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promis
       MIRRORD_UP_KUBE_TIMEOUT: "5",
       ...env,
     },
-  });
+  };
+  return args[0] === "up" ? runBin(args, options) : runCliCaptured(args, options);
 }
 
 function assertNoSecret(all: string, secrets: readonly string[], what: string): void {
