@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { cliReference } from "../src/cli/reference.js";
+import { cliReference, readmeCommands, withReadmeCommands } from "../src/cli/reference.js";
 import { REPO_ROOT } from "./helpers/paths.js";
 
 describe("what `npm run cli-files` writes", () => {
@@ -13,5 +13,16 @@ describe("what `npm run cli-files` writes", () => {
       cliReference(),
       "run `npm run cli-files` and commit the result",
     );
+  });
+
+  it("the README's table of commands is the one generated from the commands (the list exists once)", () => {
+    const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
+    assert.equal(
+      readme,
+      withReadmeCommands(readme, readmeCommands()),
+      "run `npm run cli-files` and commit the result",
+    );
+    for (const name of ["route", "doctor", "completion"])
+      assert.match(readme, new RegExp(`\\| \`mirrord-up ${name}[ \`]`));
   });
 });

@@ -236,8 +236,11 @@ describe("the installed command", { timeout: 60_000 }, () => {
     ["-k", "k", "--no-color"],
     ["ps", "--help"],
   ]) {
-    it(`\`mirrord-up ${args.join(" ")}\` runs under the \`node\` first on PATH, with Node's defaults`, async () => {
-      assert.equal(await nodeArgsOf(args), `${[BIN, ...args].join(" ")}\n`);
+    it(`\`mirrord-up ${args.join(" ")}\` runs under the \`node\` first on PATH, with a young generation of at most 1 MiB per semi-space and one V8 worker thread`, async () => {
+      assert.equal(
+        await nodeArgsOf(args),
+        `${["--max-semi-space-size=1", "--v8-pool-size=1", BIN, ...args].join(" ")}\n`,
+      );
     });
   }
 
@@ -260,6 +263,6 @@ describe("the installed command", { timeout: 60_000 }, () => {
           error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
       ),
     );
-    assert.match(out, /parent .*\| node \S*mirrord-up\.js -k k --no-color/);
+    assert.match(out, /parent .*\| node --max-semi-space-size=1 --v8-pool-size=1 \S*mirrord-up\.js -k k --no-color/);
   });
 });

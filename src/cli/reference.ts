@@ -108,3 +108,25 @@ export function cliReference(program = definedProgram()): string {
   }
   return `${out.join("\n")}\n`;
 }
+
+/** Where the README's table of commands starts and ends (the lines themselves stay). */
+const README_COMMANDS_START =
+  "<!-- commands: written by `npm run cli-files` from src/cli/commands/ -->";
+const README_COMMANDS_END = "<!-- end of commands -->";
+
+/** The README's table of commands: each command's usage and description, as `--help` gives them. */
+export function readmeCommands(program = definedProgram()): string {
+  const rows = program.commands.map((c) => {
+    const usage = c.usage().replace(/^\[options\] ?/, "");
+    return `| ${code(`mirrord-up ${c.name()}${usage ? ` ${usage}` : ""}`)} | ${cell(c.description())} |`;
+  });
+  return ["| command | what it does |", "| --- | --- |", ...rows].join("\n");
+}
+
+/** `readme` with its table of commands replaced by `table`. */
+export function withReadmeCommands(readme: string, table: string): string {
+  const start = readme.indexOf(README_COMMANDS_START);
+  const end = readme.indexOf(README_COMMANDS_END);
+  if (start < 0 || end < start) throw new Error("README.md has lost the markers of its table of commands");
+  return `${readme.slice(0, start + README_COMMANDS_START.length)}\n\n${table}\n\n${readme.slice(end)}`;
+}
