@@ -263,6 +263,9 @@ describe("the installed command", { timeout: 60_000 }, () => {
           error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
       ),
     );
-    assert.match(out, /parent .*\| node --max-semi-space-size=1 --v8-pool-size=1 \S*mirrord-up\.js -k k --no-color/);
+    assert.match(
+      out,
+      /parent .*\| node --max-semi-space-size=1 --v8-pool-size=1 \S*mirrord-up\.js -k k --no-color/,
+    );
   });
 });

@@ -110,8 +110,7 @@ export function cliReference(program = definedProgram()): string {
 }
 
 /** Where the README's table of commands starts and ends (the lines themselves stay). */
-const README_COMMANDS_START =
-  "<!-- commands: written by `npm run cli-files` from src/cli/commands/ -->";
+const README_COMMANDS_START = "<!-- commands: written by `npm run cli-files` from src/cli/commands/ -->";
 const README_COMMANDS_END = "<!-- end of commands -->";
 
 /** The README's table of commands: each command's usage and description, as `--help` gives them. */
