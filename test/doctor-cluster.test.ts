@@ -52,6 +52,24 @@ describe("doctor: the cluster", () => {
     }
   });
 
+  it("no kubeconfig at all: a problem whose hint is about checking the targets, for an explicit target too", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "mirrord-up.yaml"), API);
+    const env = {
+      PATH: process.env.PATH,
+      HOME: dir,
+      KUBECONFIG: join(dir, "missing"),
+      MIRRORD_BIN: STAND_IN,
+      MIRRORD_UP_RUNTIME_DIR: join(dir, "run"),
+    };
+    const r = await runCliCaptured(["doctor", "--format", "json", "-k", "k"], { cwd: dir, env });
+    assert.equal(r.code, 1, r.stderr);
+    const l = line(JSON.parse(r.stdout) as Report, "kubeconfig", "problem");
+    assert.match(l.message, /no kubeconfig found \(KUBECONFIG=\S*missing names no existing file\)/);
+    assert.match(l.hint ?? "", /doctor reads the cluster to check each target/);
+    assert.doesNotMatch(l.hint ?? "", /give each service a target\.path/);
+  });
+
   it("a context the kubeconfig does not have is a problem with the close name as hint", async () => {
     const { doctor } = await setup(`common: {context: deb}\n${API}`, { namespaces: { shop: {} } });
     const { code, report } = await doctor();

@@ -12,7 +12,13 @@ import { parseTargetPath } from "../config/target-path.js";
 import { suggest } from "../core/suggest.js";
 import { isTargetablePod, SKIPPED_CONTAINERS } from "./cluster.js";
 import { KubeError } from "./errors.js";
-import { type ContextSource, loadKubeconfig, type ResolvedContext, resolveContext } from "./kubeconfig.js";
+import {
+  type ContextSource,
+  loadKubeconfig,
+  NoKubeconfigError,
+  type ResolvedContext,
+  resolveContext,
+} from "./kubeconfig.js";
 import { describePermission, type Permission, ProbeApi, statusOf } from "./probe.js";
 
 type CheckStatus = "ok" | "warning" | "problem";
@@ -104,7 +110,15 @@ export async function checkClusters(
       {
         context: "(kubeconfig)",
         requested: "",
-        checks: [failed("kubeconfig", error, servicesOf(needs))],
+        checks: [
+          {
+            ...failed("kubeconfig", error, servicesOf(needs)),
+            // doctor reads the cluster for every target, one with a target.path too.
+            ...(error instanceof NoKubeconfigError && {
+              hint: "doctor reads the cluster to check each target: set up kubectl access (KUBECONFIG, else ~/.kube/config); `kubectl config get-contexts` shows what it finds",
+            }),
+          },
+        ],
         inferred: new Map(),
       },
     ];

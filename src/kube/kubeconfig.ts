@@ -38,11 +38,14 @@ function kubeconfigFiles(env: NodeJS.ProcessEnv): string[] {
   return existsSync(file) ? [file] : [];
 }
 
+/** No kubeconfig file at all (its hint is for a run that must look up targets). */
+export class NoKubeconfigError extends KubeError {}
+
 export async function loadKubeconfig(env: NodeJS.ProcessEnv): Promise<MergedKubeconfig> {
   const k8s = await loadClientNode();
   const files = kubeconfigFiles(env);
   if (files.length === 0) {
-    throw new KubeError(
+    throw new NoKubeconfigError(
       `no kubeconfig found (${env.KUBECONFIG ? `KUBECONFIG=${env.KUBECONFIG} names no existing file` : "no ~/.kube/config"})`,
       "a cluster is needed to look up targets; give each service a target.path, or set up kubectl access",
     );
