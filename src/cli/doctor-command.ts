@@ -5,7 +5,6 @@
  */
 import { execFile } from "node:child_process";
 import { accessSync, constants } from "node:fs";
-import { connect } from "node:net";
 import { dirname } from "node:path";
 import { ControlClient, locateInstance, NotRunningError } from "../control/client.js";
 import { existingRuntimeDir, runtimeDirPath } from "../control/runtime-dir.js";
@@ -22,6 +21,7 @@ import {
   fieldsUsed,
   parseMirrordVersion,
 } from "../plan/mirrord-fields.js";
+import { checkPort } from "../run/readiness-probe.js";
 import { type CliIO, writeOutput } from "./io.js";
 import { type ConfigFlags, type Prepared, prepare } from "./prepare.js";
 import { checkPrograms, findMirrord, needsMirrordBinary } from "./up-command.js";
@@ -275,7 +275,7 @@ async function portChecks(sessions: readonly SessionPlan[]): Promise<CheckLine[]
   }
   const lines = await Promise.all(
     [...byPort].map(async ([port, services]): Promise<CheckLine> => {
-      if (!(await accepts(port))) {
+      if (!(await checkPort(port, AbortSignal.timeout(1000))).ok) {
         return { check: "ready-port", status: "ok", message: `port ${port} is free on 127.0.0.1`, services };
       }
       return {
@@ -288,20 +288,6 @@ async function portChecks(sessions: readonly SessionPlan[]): Promise<CheckLine[]
     }),
   );
   return lines;
-}
-
-/** Whether something accepts a TCP connection on 127.0.0.1:`port` (as `ready_when.port` checks). */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    const done = (open: boolean) => {
-      socket.destroy();
-      resolve(open);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-  });
 }
 
 function runtimeDirCheck(io: CliIO): CheckLine {
