@@ -12,13 +12,7 @@ import { parseTargetPath } from "../config/target-path.js";
 import { suggest } from "../core/suggest.js";
 import { isTargetablePod, SKIPPED_CONTAINERS } from "./cluster.js";
 import { KubeError } from "./errors.js";
-import {
-  type ContextSource,
-  loadKubeconfig,
-  NoKubeconfigError,
-  type ResolvedContext,
-  resolveContext,
-} from "./kubeconfig.js";
+import { type ContextSource, loadKubeconfig, type ResolvedContext, resolveContext } from "./kubeconfig.js";
 import { describePermission, type Permission, ProbeApi, statusOf } from "./probe.js";
 
 type CheckStatus = "ok" | "warning" | "problem";
@@ -104,21 +98,16 @@ export async function checkClusters(
   if (needs.length === 0) return [];
   let merged: Awaited<ReturnType<typeof loadKubeconfig>>;
   try {
-    merged = await loadKubeconfig(options.env);
+    merged = await loadKubeconfig(
+      options.env,
+      "doctor reads the cluster to check each target: set up kubectl access (KUBECONFIG, else ~/.kube/config); `kubectl config get-contexts` shows what it finds",
+    );
   } catch (error) {
     return [
       {
         context: "(kubeconfig)",
         requested: "",
-        checks: [
-          {
-            ...failed("kubeconfig", error, servicesOf(needs)),
-            // doctor reads the cluster for every target, one with a target.path too.
-            ...(error instanceof NoKubeconfigError && {
-              hint: "doctor reads the cluster to check each target: set up kubectl access (KUBECONFIG, else ~/.kube/config); `kubectl config get-contexts` shows what it finds",
-            }),
-          },
-        ],
+        checks: [failed("kubeconfig", error, servicesOf(needs))],
         inferred: new Map(),
       },
     ];

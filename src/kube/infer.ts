@@ -70,7 +70,10 @@ async function inferAll(
   requests: InferenceRequest[],
   options: InferenceOptions,
 ): Promise<Map<string, InferredTarget>> {
-  const merged = await loadKubeconfig(options.env);
+  const merged = await loadKubeconfig(
+    options.env,
+    "a cluster is needed to look up targets; give each service a target.path, or set up kubectl access",
+  );
   const timeoutMs = kubeTimeoutMs(options.env);
   const problems: PlanProblem[] = [];
 

@@ -38,16 +38,20 @@ function kubeconfigFiles(env: NodeJS.ProcessEnv): string[] {
   return existsSync(file) ? [file] : [];
 }
 
-/** No kubeconfig file at all (its hint is for a run that must look up targets). */
-export class NoKubeconfigError extends KubeError {}
-
-export async function loadKubeconfig(env: NodeJS.ProcessEnv): Promise<MergedKubeconfig> {
+/**
+ * The kubeconfig files kubectl would read, merged. `missingHint`: what the caller's user should do
+ * when there is none at all (why a cluster is needed depends on the caller).
+ */
+export async function loadKubeconfig(
+  env: NodeJS.ProcessEnv,
+  missingHint?: string,
+): Promise<MergedKubeconfig> {
   const k8s = await loadClientNode();
   const files = kubeconfigFiles(env);
   if (files.length === 0) {
-    throw new NoKubeconfigError(
+    throw new KubeError(
       `no kubeconfig found (${env.KUBECONFIG ? `KUBECONFIG=${env.KUBECONFIG} names no existing file` : "no ~/.kube/config"})`,
-      "a cluster is needed to look up targets; give each service a target.path, or set up kubectl access",
+      missingHint,
     );
   }
   const merged: MergedKubeconfig = { files, clusters: [], users: [], contexts: [] };
