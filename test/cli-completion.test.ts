@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { CommandContext } from "../src/cli/commands/context.js";
 import { cliProgram } from "../src/cli/main.js";
-import { BIN } from "./helpers/paths.js";
+import { BIN, BIN_ARGS } from "./helpers/paths.js";
 import { tempDir } from "./helpers/tmp.js";
 
 /** A directory with `mirrord-up` on PATH (the installed entry point), a default file and another. */
@@ -37,7 +37,7 @@ function workspace(): { dir: string; env: NodeJS.ProcessEnv } {
 }
 
 const script = (shell: string, cwd: string) => {
-  const r = spawnSync(process.execPath, [BIN, "completion", shell], { cwd, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [...BIN_ARGS, "completion", shell], { cwd, encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout;
 };
@@ -123,10 +123,14 @@ describe("completion", { timeout: 120_000 }, () => {
 
   it("`config --services` prints every service of the file, one a line, in its order", () => {
     const ws = workspace();
-    const r = spawnSync(process.execPath, [BIN, "config", "--services", "-f", "other.yaml", "-k", "k"], {
-      cwd: ws.dir,
-      encoding: "utf8",
-    });
+    const r = spawnSync(
+      process.execPath,
+      [...BIN_ARGS, "config", "--services", "-f", "other.yaml", "-k", "k"],
+      {
+        cwd: ws.dir,
+        encoding: "utf8",
+      },
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, "admin\nauth\n");
   });
@@ -195,7 +199,7 @@ t mirrord-up run api -- x
   });
 
   it("an unknown shell is a usage error", () => {
-    const r = spawnSync(process.execPath, [BIN, "completion", "tcsh"], { encoding: "utf8" });
+    const r = spawnSync(process.execPath, [...BIN_ARGS, "completion", "tcsh"], { encoding: "utf8" });
     assert.equal(r.status, 2);
     assert.match(r.stderr, /bash, zsh, fish/);
   });

@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import { Ajv } from "ajv";
 import { parse } from "yaml";
 import { renderMirrordJson } from "../src/plan/mirrord-json.js";
-import { BIN, REPO_ROOT } from "./helpers/paths.js";
+import { BIN_ARGS, REPO_ROOT } from "./helpers/paths.js";
 import { withConfig } from "./helpers/tmp.js";
 
 interface Run {
@@ -20,7 +20,7 @@ function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [BIN, ...args],
+      [...BIN_ARGS, ...args],
       { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } },
       (error, stdout, stderr) => {
         resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
 import { runCliCaptured } from "./helpers/cli.js";
-import { BIN } from "./helpers/paths.js";
+import { BIN_ARGS } from "./helpers/paths.js";
 import { tempDir } from "./helpers/tmp.js";
 
 interface Case {
@@ -381,7 +381,7 @@ describe("broken config corpus", () => {
   it("the real binary prints the same, exits 2 and shows no stack trace", async () => {
     const file = "real.yaml";
     writeFileSync(join(dir, file), run("    run: {comand: [x]}\n"));
-    const error = await promisify(execFile)(process.execPath, [BIN, "validate", "-f", file], {
+    const error = await promisify(execFile)(process.execPath, [...BIN_ARGS, "validate", "-f", file], {
       cwd: dir,
     }).then(
       () => assert.fail("expected a non-zero exit"),

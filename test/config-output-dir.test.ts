@@ -20,7 +20,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { BIN } from "./helpers/paths.js";
+import { BIN_ARGS } from "./helpers/paths.js";
 import { withConfig } from "./helpers/tmp.js";
 import { NOBODY, whyUserCannotRunCli } from "./helpers/users.js";
 
@@ -48,7 +48,7 @@ function cli(
 ): Promise<Run> {
   return new Promise((resolve) => {
     const key = args[0] === "schema" ? [] : ["-k", "k"];
-    const child = spawn(process.execPath, [BIN, ...args, ...key], {
+    const child = spawn(process.execPath, [...BIN_ARGS, ...args, ...key], {
       cwd,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
       stdio: ["ignore", options.stdout ?? "pipe", "pipe"],

@@ -14,7 +14,7 @@ import { locateInstance } from "../src/control/client.js";
 import { ensureRuntimeDir } from "../src/control/runtime-dir.js";
 import { type ControlSocket, startControlServer } from "../src/control/server.js";
 import { runCliCaptured } from "./helpers/cli.js";
-import { BIN } from "./helpers/paths.js";
+import { BIN_ARGS } from "./helpers/paths.js";
 import { killMarked, MARKER_VAR, newMarker } from "./helpers/processes.js";
 import { RunControlStub, service } from "./helpers/run-control-stub.js";
 import { tempDir } from "./helpers/tmp.js";
@@ -41,7 +41,7 @@ function cli(
   env: NodeJS.ProcessEnv = {},
   onStdout?: (text: string) => void,
 ): Promise<Cli> & { child: ChildProcess } {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [...BIN_ARGS, ...args], {
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, [MARKER_VAR]: marker, ...env },
     stdio: ["ignore", "pipe", "pipe"],

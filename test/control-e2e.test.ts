@@ -11,7 +11,7 @@ import { chmodSync, chownSync, mkdirSync, symlinkSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { ServiceStatus } from "../src/run/control-types.js";
-import { BIN } from "./helpers/paths.js";
+import { BIN_ARGS } from "./helpers/paths.js";
 import { isAlive, MARKER_VAR } from "./helpers/processes.js";
 import { tempDir } from "./helpers/tmp.js";
 import { FAKE_MIRRORD, nothingLeft, socketsOf, startUp, type UpRun } from "./helpers/up.js";
@@ -39,7 +39,7 @@ function client(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; onStdout?: (text: string) => void; cwd?: string } = {},
 ): Promise<Cli> & { pid: number } {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [...BIN_ARGS, ...args], {
     cwd: options.cwd ?? run.dir,
     env: {
       PATH: process.env.PATH,

@@ -20,7 +20,7 @@ import {
   SCHEMA_COPY_NAME,
 } from "../src/init/wizard.js";
 import { startFakeKube, writeKubeconfig } from "./helpers/kube-fake.js";
-import { BIN } from "./helpers/paths.js";
+import { BIN_ARGS } from "./helpers/paths.js";
 import { tempDir } from "./helpers/tmp.js";
 import { KEY, Typist } from "./helpers/typist.js";
 
@@ -58,7 +58,7 @@ async function lifecycleDefaults(t: Typist) {
 /** `mirrord-up validate -f FILE` (the built CLI): exit code and what it printed. */
 function validate(dir: string, file: string): Promise<{ code: number; out: string }> {
   return new Promise((done) =>
-    execFile(process.execPath, [BIN, "validate", "-f", file], { cwd: dir }, (e, stdout, stderr) =>
+    execFile(process.execPath, [...BIN_ARGS, "validate", "-f", file], { cwd: dir }, (e, stdout, stderr) =>
       done({ code: Number((e as { code?: number } | null)?.code ?? 0), out: stdout + stderr }),
     ),
   );
@@ -232,7 +232,7 @@ describe("mirrord-up init", { timeout: 300_000 }, () => {
   it("without a terminal it explains that it is interactive and exits non-zero", async () => {
     const dir = tempDir();
     const r = await new Promise<{ code: number; stderr: string }>((resolve) =>
-      execFile(process.execPath, [BIN, "init"], { cwd: dir }, (e, _o, stderr) =>
+      execFile(process.execPath, [...BIN_ARGS, "init"], { cwd: dir }, (e, _o, stderr) =>
         resolve({ code: Number((e as { code?: number } | null)?.code ?? 0), stderr }),
       ),
     );

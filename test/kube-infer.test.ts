@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { runCliCaptured } from "./helpers/cli.js";
 import { type FakeKubeOptions, startFakeKube, writeKubeconfig } from "./helpers/kube-fake.js";
-import { BIN, REPO_ROOT } from "./helpers/paths.js";
+import { BIN_ARGS, REPO_ROOT } from "./helpers/paths.js";
 import { tempDir } from "./helpers/tmp.js";
 import { runUp } from "./helpers/up.js";
 
@@ -360,7 +360,7 @@ describe("cluster errors a user will meet", { timeout: 120_000 }, () => {
     const r = await new Promise<{ code: number; stderr: string }>((resolve) =>
       execFile(
         process.execPath,
-        [BIN, "config", "-k", "k"],
+        [...BIN_ARGS, "config", "-k", "k"],
         { cwd: hanging.dir, env: { ...hanging.env, PATH: process.env.PATH, MIRRORD_UP_KUBE_TIMEOUT: "1" } },
         (e, _o, stderr) => resolve({ code: Number((e as { code?: number } | null)?.code ?? 0), stderr }),
       ),

@@ -12,7 +12,7 @@ import { buildRunPlan } from "../src/plan/assemble.js";
 import { GENERATED_KEY_MARKER, keyKind, resolveKey } from "../src/plan/key.js";
 import { sessionEnv } from "../src/plan/mirrord-env.js";
 import { parseConfig } from "./helpers/parse.js";
-import { BIN } from "./helpers/paths.js";
+import { BIN_ARGS } from "./helpers/paths.js";
 import { killMarked, MARKER_VAR, newMarker } from "./helpers/processes.js";
 import { withConfig } from "./helpers/tmp.js";
 import { FAKE_MIRRORD, nothingLeft } from "./helpers/up.js";
@@ -78,7 +78,7 @@ describe("up: the key mirrord is handed", { timeout: 60_000 }, () => {
     const result = await new Promise<{ stdout: string; stderr: string }>((resolve) =>
       execFile(
         process.execPath,
-        [BIN, ...args],
+        [...BIN_ARGS, ...args],
         {
           cwd: dir,
           env: {

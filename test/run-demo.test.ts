@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { BIN, REPO_ROOT } from "./helpers/paths.js";
+import { BIN_ARGS, REPO_ROOT } from "./helpers/paths.js";
 import { killMarked, MARKER_VAR, newMarker } from "./helpers/processes.js";
 import { nothingLeft } from "./helpers/up.js";
 import { waitUntil } from "./helpers/wait.js";
@@ -22,7 +22,7 @@ function freePort(): Promise<number> {
 async function runDemo(cwd: string, args: string[]): Promise<void> {
   const marker = newMarker();
   const port = await freePort();
-  const child = spawn(process.execPath, [BIN, ...args, "-k", "demo-user"], {
+  const child = spawn(process.execPath, [...BIN_ARGS, ...args, "-k", "demo-user"], {
     cwd,
     env: { PATH: process.env.PATH, DEMO_PORT: String(port), [MARKER_VAR]: marker },
     stdio: ["ignore", "pipe", "pipe"],

@@ -2,12 +2,12 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
-import { BIN } from "./helpers/paths.js";
+import { BIN_ARGS } from "./helpers/paths.js";
 import { MARKER_VAR } from "./helpers/processes.js";
 import { nothingLeft, runUp, startUp, type UpRun } from "./helpers/up.js";
 
 function logs(run: UpRun): string {
-  const r = spawnSync(process.execPath, [BIN, "logs", "--no-color"], {
+  const r = spawnSync(process.execPath, [...BIN_ARGS, "logs", "--no-color"], {
     cwd: run.dir,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: run.dir, [MARKER_VAR]: run.marker },
     encoding: "utf8",

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { describe, it } from "node:test";
-import { BIN } from "./helpers/paths.js";
+import { BIN, BIN_ARGS } from "./helpers/paths.js";
 import { MARKER_VAR, newMarker, processesWithMarker } from "./helpers/processes.js";
 import { tempDir, withConfig } from "./helpers/tmp.js";
 import { FAKE_MIRRORD, nothingLeft, runUp, startUp } from "./helpers/up.js";
@@ -61,7 +61,7 @@ describe("up options", { timeout: 120_000 }, () => {
     const r = await new Promise<{ code: number; stderr: string }>((resolve) =>
       execFile(
         process.execPath,
-        [BIN, "-k", "k"],
+        [...BIN_ARGS, "-k", "k"],
         {
           cwd: dir,
           env: {

@@ -9,7 +9,7 @@ import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "no
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { stripVTControlCharacters } from "node:util";
-import { BIN } from "./helpers/paths.js";
+import { BIN, BIN_ARGS } from "./helpers/paths.js";
 import { killMarked, MARKER_VAR, newMarker, processesWithMarker } from "./helpers/processes.js";
 import { tempDir } from "./helpers/tmp.js";
 import { nothingLeft, startUp } from "./helpers/up.js";
@@ -118,7 +118,7 @@ describe("Ctrl-C always ends", { timeout: 300_000 }, () => {
     const marker = newMarker();
     const full = openSync("/dev/full", "w");
     try {
-      const child = spawn(process.execPath, [BIN, "-k", "k"], {
+      const child = spawn(process.execPath, [...BIN_ARGS, "-k", "k"], {
         cwd: dir,
         env: { PATH: process.env.PATH, TMPDIR: dir, [MARKER_VAR]: marker },
         stdio: ["ignore", full, "pipe"],

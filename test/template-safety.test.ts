@@ -9,7 +9,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { renderTera, type TeraResult } from "../src/template/index.js";
-import { BIN } from "./helpers/paths.js";
+import { BIN_ARGS } from "./helpers/paths.js";
 import { tempDir } from "./helpers/tmp.js";
 
 const dir = tempDir();
@@ -235,7 +235,7 @@ describe("the CLI with a hostile mirrord-up.yaml", () => {
     const work = tempDir();
     const bomb = `{% set_global x = [1] %}{% for i in range(end=60) %}{% set_global x = [x, x] %}{% endfor %}{{ x }}`;
     writeFileSync(join(work, "bomb.yaml"), `services:\n  a: {run: {command: [x]}}\n# ${bomb}\n`);
-    const result = spawnSync(process.execPath, [BIN, "validate", "-f", "bomb.yaml", "-k", "k"], {
+    const result = spawnSync(process.execPath, [...BIN_ARGS, "validate", "-f", "bomb.yaml", "-k", "k"], {
       cwd: work,
       env: { PATH: process.env.PATH },
       encoding: "utf8",
@@ -253,7 +253,7 @@ describe("the CLI with a hostile mirrord-up.yaml", () => {
     const work = tempDir();
     const payload = `# {{ range.constructor("return ${run.replaceAll('"', "'")}")() }}\nservices:\n  a: {run: {command: [x]}}\n`;
     writeFileSync(join(work, "evil.yaml"), payload);
-    const result = spawnSync(process.execPath, [BIN, "validate", "-f", "evil.yaml", "-k", "k"], {
+    const result = spawnSync(process.execPath, [...BIN_ARGS, "validate", "-f", "evil.yaml", "-k", "k"], {
       cwd: work,
       env: { PATH: process.env.PATH },
       encoding: "utf8",

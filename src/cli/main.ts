@@ -31,6 +31,7 @@ import { acceptGlobalOptions, settleConfigFile } from "./commands/options.js";
 import { withUpOptions } from "./commands/up.js";
 import { composeOptionProblem, withComposeOptions } from "./compose-words.js";
 import { type CliIO, processIO } from "./io.js";
+import { writeCodeCaches } from "./load-bundle.js";
 import { CommandLineError, throwCommandLineError, usageDiagnostic } from "./usage-errors.js";
 
 const VERSION = "0.1.0";
@@ -181,6 +182,19 @@ export async function main(): Promise<void> {
   }
   releaseHungUpTerminals(wereTerminals);
   process.exit(code);
+}
+
+/**
+ * For `npm run build` only: runs `argv` as `main` does, then writes the code cache of the bundles
+ * it loaded (load-bundle.ts). Exits 0, or 1 when the command failed or loaded no bundle.
+ */
+export async function writeCodeCacheAfter(argv: string[]): Promise<never> {
+  const code = await runCli(argv, await processIO());
+  const written = code === 0 ? writeCodeCaches() : [];
+  process.stderr.write(
+    written.length > 0 ? `code cache: ${written.join(", ")}\n` : `code cache: not written (exit ${code})\n`,
+  );
+  process.exit(written.length > 0 ? 0 : 1);
 }
 
 function flushed(stream: NodeJS.WriteStream): Promise<void> {

@@ -3,7 +3,11 @@
  * drive on in-memory streams.
  * Prompts render on stderr: stdout stays clean for `config`'s output.
  */
+
+import { importModule } from "../core/import-module.js";
 import { PromptCancelled, type Prompter } from "../core/prompter.js";
+
+type Prompts = typeof import("@inquirer/prompts");
 
 export interface PromptStreams {
   input: NodeJS.ReadableStream;
@@ -24,17 +28,17 @@ export function inquirerPrompter(streams: PromptStreams): Prompter {
   };
   return {
     async select(message, choices, defaultValue) {
-      const { select } = await import("@inquirer/prompts");
+      const { select } = await importModule<Prompts>("@inquirer/prompts");
       return cancellable(() =>
         select({ message, choices, default: defaultValue, pageSize: 12 }, context as never),
       );
     },
     async confirm(message, defaultValue) {
-      const { confirm } = await import("@inquirer/prompts");
+      const { confirm } = await importModule<Prompts>("@inquirer/prompts");
       return cancellable(() => confirm({ message, default: defaultValue }, context as never));
     },
     async input(message, options = {}) {
-      const { input } = await import("@inquirer/prompts");
+      const { input } = await importModule<Prompts>("@inquirer/prompts");
       return cancellable(() =>
         input({ message, default: options.default, validate: options.validate }, context as never),
       );

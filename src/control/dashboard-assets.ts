@@ -11,6 +11,8 @@ export interface DashboardAssets {
   css: string;
 }
 
+import { importModule } from "../core/import-module.js";
+
 declare const __MIRRORD_UP_DASHBOARD__: DashboardAssets | undefined;
 
 let fromSource: Promise<DashboardAssets> | undefined;
@@ -19,7 +21,7 @@ export function dashboardAssets(): Promise<DashboardAssets> {
   if (typeof __MIRRORD_UP_DASHBOARD__ !== "undefined") return Promise.resolve(__MIRRORD_UP_DASHBOARD__);
   // Not bundled: the path is computed so that the bundler does not follow it.
   const script = new URL("../../scripts/dashboard-client.mjs", import.meta.url).href;
-  fromSource ??= import(script).then((m: { buildDashboardClient: () => Promise<DashboardAssets> }) =>
+  fromSource ??= importModule<{ buildDashboardClient: () => Promise<DashboardAssets> }>(script).then((m) =>
     m.buildDashboardClient(),
   );
   return fromSource;

@@ -9,6 +9,7 @@ import { homedir } from "node:os";
 import { basename, delimiter, dirname, join } from "node:path";
 import type { Cluster, Context, KubeConfig, User } from "@kubernetes/client-node";
 import { FileReadError, readRegularFile } from "../core/files.js";
+import { importModule } from "../core/import-module.js";
 import { suggest } from "../core/suggest.js";
 import { KubeError, redactUrl } from "./errors.js";
 
@@ -19,7 +20,7 @@ type ClientNode = typeof import("@kubernetes/client-node");
 
 /** The client is ~450 ms to import: only commands that talk to a cluster load it. */
 export async function loadClientNode(): Promise<ClientNode> {
-  return import("@kubernetes/client-node");
+  return importModule<ClientNode>("@kubernetes/client-node");
 }
 
 export interface MergedKubeconfig {

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import type { ServiceStatus } from "../../src/run/control-types.js";
-import { BIN } from "./paths.js";
+import { BIN_ARGS } from "./paths.js";
 import { MARKER_VAR } from "./processes.js";
 import type { UpRun } from "./up.js";
 
@@ -22,7 +22,7 @@ export function client(run: UpRun, args: string[]): Promise<Cli> {
 
 /** The real binary, run to its end in `cwd` with exactly `env`. */
 export function runBin(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<Cli> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [...BIN_ARGS, ...args], {
     cwd: options.cwd,
     env: options.env,
     stdio: ["ignore", "pipe", "pipe"],

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
-import { BIN } from "./paths.js";
+import { BIN_ARGS } from "./paths.js";
 import { MARKER_VAR, newMarker } from "./processes.js";
 import { tempDir } from "./tmp.js";
 import { FAKE_MIRRORD } from "./up.js";
@@ -18,7 +18,7 @@ export function onTerminal(config: string, options: { args?: string; files?: Rec
   writeFileSync(join(dir, "mirrord-up.yaml"), config);
   for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), text);
   const marker = newMarker();
-  const command = `exec ${process.execPath} ${BIN} -k k${options.args ? ` ${options.args}` : ""}`;
+  const command = `exec ${[process.execPath, ...BIN_ARGS].join(" ")} -k k${options.args ? ` ${options.args}` : ""}`;
   const child = spawn("script", ["-qefc", command, "/dev/null"], {
     cwd: dir,
     env: {

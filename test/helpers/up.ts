@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after } from "node:test";
-import { BIN, REPO_ROOT } from "./paths.js";
+import { BIN_ARGS, REPO_ROOT } from "./paths.js";
 import { killMarked, MARKER_VAR, newMarker, processesWithMarker } from "./processes.js";
 import { tempDir } from "./tmp.js";
 import { waitUntil } from "./wait.js";
@@ -86,7 +86,7 @@ export function startUp(config: string, options: UpOptions = {}): UpRun {
   const args = options.args ?? [];
   // The key goes after the user's arguments, so that a leading subcommand (`up`) stays first.
   const keyArgs = args.includes("-k") || args.includes("--key") ? [] : ["-k", "tester"];
-  const child = spawn(process.execPath, [BIN, ...args, ...keyArgs], {
+  const child = spawn(process.execPath, [...BIN_ARGS, ...args, ...keyArgs], {
     cwd,
     env: {
       PATH: process.env.PATH,
