@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { CommandContext } from "../src/cli/commands/context.js";
 import { cliProgram } from "../src/cli/main.js";
-import { BIN, BIN_ARGS } from "./helpers/paths.js";
+import { BIN_ARGS } from "./helpers/paths.js";
 import { tempDir } from "./helpers/tmp.js";
 
 /** A directory with `mirrord-up` on PATH (the installed entry point), a default file and another. */
@@ -22,7 +22,7 @@ function workspace(): { dir: string; env: NodeJS.ProcessEnv } {
   mkdirSync(bin);
   writeFileSync(
     join(bin, "mirrord-up"),
-    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"\n`,
+    `#!/bin/sh\nexec ${[process.execPath, ...BIN_ARGS].map((w) => JSON.stringify(w)).join(" ")} "$@"\n`,
   );
   chmodSync(join(bin, "mirrord-up"), 0o755);
   writeFileSync(

@@ -11,7 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { startFakeKube, writeKubeconfig } from "./helpers/kube-fake.js";
-import { BIN, REPO_ROOT } from "./helpers/paths.js";
+import { BIN, BIN_FLAGS, REPO_ROOT } from "./helpers/paths.js";
 import { tempDir, withConfig } from "./helpers/tmp.js";
 
 async function loadedModules(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<string[]> {
@@ -19,7 +19,7 @@ async function loadedModules(args: string[], cwd: string, env: NodeJS.ProcessEnv
   await new Promise<void>((resolve) =>
     execFile(
       process.execPath,
-      ["--import", join(REPO_ROOT, "test", "fixtures", "trace-imports.mjs"), BIN, ...args],
+      [...BIN_FLAGS, "--import", join(REPO_ROOT, "test", "fixtures", "trace-imports.mjs"), BIN, ...args],
       { cwd, env: { PATH: process.env.PATH, TRACE_IMPORTS_FILE: trace, ...env } },
       () => resolve(),
     ),
@@ -144,6 +144,7 @@ describe("lazy loading of slugify's transliteration table", { timeout: 60_000 },
       execFile(
         process.execPath,
         [
+          ...BIN_FLAGS,
           "--require",
           join(REPO_ROOT, "test", "fixtures", "trace-builtins.cjs"),
           BIN,
@@ -186,7 +187,15 @@ describe("what `up` of quiet services loads", { timeout: 60_000 }, () => {
     const env = { PATH: process.env.PATH, TRACE_BUILTINS_FILE: trace, MIRRORD_UP_RUNTIME_DIR: tempDir() };
     const child = spawn(
       process.execPath,
-      ["--require", join(REPO_ROOT, "test", "fixtures", "trace-builtins.cjs"), BIN, "-k", "k", "--no-color"],
+      [
+        ...BIN_FLAGS,
+        "--require",
+        join(REPO_ROOT, "test", "fixtures", "trace-builtins.cjs"),
+        BIN,
+        "-k",
+        "k",
+        "--no-color",
+      ],
       { cwd, env, stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";
