@@ -11,6 +11,14 @@ export class Unauthorized extends Error {}
 /** How a stream ended: its end frame's reason, or `cut` when the connection broke. */
 export type StreamEnd = "complete" | "run-ended" | "closing" | "too-slow" | "cut";
 
+/** The server's answer to a request it refused. */
+interface Refused {
+  error: string;
+  hint?: string;
+}
+
+const refusal = (answer: Refused) => (answer.hint ? `${answer.error} (${answer.hint})` : answer.error);
+
 export class Api {
   private refused = false;
 
@@ -26,29 +34,25 @@ export class Api {
 
   /** An action; a refused one (unknown service, invalid file) comes back as `{ok: false}`. */
   async post(path: string, body: unknown): Promise<ActionResult> {
-    const res = await fetch(path, {
-      method: "POST",
-      headers: this.headers({ "content-type": "application/json" }),
-      body: JSON.stringify(body),
-    });
-    this.checkRefused(res);
-    const answer = (await res.json()) as ActionResult | { error: string; hint?: string };
-    if ("ok" in answer) return answer;
-    return { ok: false, errors: [answer.hint ? `${answer.error} (${answer.hint})` : answer.error] };
+    const { answer } = await this.postJson<ActionResult>(path, body);
+    return "ok" in answer ? answer : { ok: false, errors: [refusal(answer)] };
   }
 
   /** A question (`POST /v1/route`): its answer, or an Error saying why it was refused. */
   async ask<T>(path: string, body: unknown): Promise<T> {
+    const { ok, answer } = await this.postJson<T>(path, body);
+    if (ok) return answer as T;
+    throw new Error(refusal(answer as Refused));
+  }
+
+  private async postJson<T>(path: string, body: unknown): Promise<{ ok: boolean; answer: T | Refused }> {
     const res = await fetch(path, {
       method: "POST",
       headers: this.headers({ "content-type": "application/json" }),
       body: JSON.stringify(body),
     });
     this.checkRefused(res);
-    const answer = (await res.json()) as T | { error: string; hint?: string };
-    if (res.ok) return answer as T;
-    const refused = answer as { error: string; hint?: string };
-    throw new Error(refused.hint ? `${refused.error} (${refused.hint})` : refused.error);
+    return { ok: res.ok, answer: (await res.json()) as T | Refused };
   }
 
   /**
