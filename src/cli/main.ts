@@ -31,7 +31,6 @@ import { acceptGlobalOptions, settleConfigFile } from "./commands/options.js";
 import { withUpOptions } from "./commands/up.js";
 import { composeOptionProblem, withComposeOptions } from "./compose-words.js";
 import { type CliIO, processIO } from "./io.js";
-import { writeCodeCaches } from "./load-bundle.js";
 import { CommandLineError, throwCommandLineError, usageDiagnostic } from "./usage-errors.js";
 
 const VERSION = "0.1.0";
@@ -190,6 +189,8 @@ export async function main(): Promise<void> {
  */
 export async function writeCodeCacheAfter(argv: string[]): Promise<never> {
   const code = await runCli(argv, await processIO());
+  // Imported here, not at the top: no other command loads node:vm before it needs the bundle.
+  const { writeCodeCaches } = await import("./load-bundle.js");
   const written = code === 0 ? writeCodeCaches() : [];
   process.stderr.write(
     written.length > 0 ? `code cache: ${written.join(", ")}\n` : `code cache: not written (exit ${code})\n`,
